@@ -1,0 +1,1 @@
+"""``hpr check`` and ``hpr explain``."""
