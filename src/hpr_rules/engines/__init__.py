@@ -1,0 +1,74 @@
+"""Engines: the same compiled rules, three ways to run them, one findings frame.
+
+* ``vector`` (default): numpy over the whole population;
+* ``durable``: durable_rules rulesets, one event per record;
+* ``reference``: the plain interpreter that also produces explain traces.
+
+>>> from hpr_rules.engines import ENGINES
+>>> sorted(ENGINES)
+['durable', 'reference', 'vector']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..calendar import to_daynum
+from ..findings import assemble, invalid_findings, rule_findings
+from ..language import RuleBook, compile_book
+from ..language.compile import CompiledBook
+from .columns import frame_columns
+
+ENGINES = ("vector", "durable", "reference")
+
+
+def evaluate(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: str = "vector",
+             rules: list[str] | None = None, progress: Callable[[int], None] | None = None,
+             durable=None) -> pd.DataFrame:
+    """Findings of every record under every rule on reference date ``day``.
+
+    ``records`` is a :class:`hpr_rules.records.RecordSet` (rejected rows then appear
+    with status ``invalid``) or a validated records frame. Returns the findings frame
+    of the contract, one row per (input row, rule) in input order.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    compiled = book if isinstance(book, CompiledBook) else compile_book(book, day, rules)
+    frame = getattr(records, "frame", records)
+    rejected = getattr(records, "rejected_rows", None)
+    n = len(frame)
+    rows = frame["row"].to_numpy() if "row" in frame.columns else np.arange(1, n + 1)
+    ids = frame["employee_id"].to_numpy(dtype=object)
+    cols = frame_columns(frame, compiled.fields() | {"birth_date"}, compiled.book.pension)
+    day_num = to_daynum(day)
+    parts = []
+    own = None
+    try:
+        for pos, rule in enumerate(compiled.rules):
+            if engine == "vector":
+                from .vector import run_rule
+                step, lets = run_rule(rule, cols, n, day_num)
+                if progress:
+                    progress(n)
+            elif engine == "reference":
+                from .reference import run_rule
+                step, lets = run_rule(rule, cols, n, day_num, progress)
+            else:
+                if durable is None:
+                    from .durable import DurableEngine
+                    durable = own = DurableEngine()
+                step, lets = durable.run_rule(rule, cols, n, day_num, progress)
+            parts.append(rule_findings(rule, step, lets, ids, rows, day, pos))
+    finally:
+        if own is not None:
+            own.close()
+    if rejected is not None and len(rejected):
+        parts.append(invalid_findings(rejected, [r.id for r in compiled.rules], day))
+    return assemble(parts)
+
+
+__all__ = ["evaluate", "ENGINES"]

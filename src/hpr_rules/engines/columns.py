@@ -1,0 +1,61 @@
+"""Records as engine input: every value as (values, valid) numpy arrays.
+
+Dates become int64 day numbers, numbers float64, booleans bool, strings objects.
+``state_pension_date`` is derived here, once, with the shared calendar code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..calendar import state_pension_date_v
+from ..language.compile import record_types
+from ..language.expr import BOOL, DATE, NUMBER
+
+Column = tuple[np.ndarray, np.ndarray]
+
+
+def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
+    """The columns ``fields`` need, from a validated records frame."""
+    types = record_types()
+    need = set(fields)
+    if "state_pension_date" in need:
+        need.add("birth_date")
+    cols: dict[str, Column] = {}
+    for name in sorted(need):
+        if name == "state_pension_date":
+            continue
+        s = frame[name]
+        t = types[name]
+        if t == DATE:
+            raw = s.to_numpy(dtype="datetime64[ns]")
+            ok = ~np.isnat(raw)
+            vals = np.where(ok, raw.astype("datetime64[D]").astype(np.int64), 0)
+        elif t == NUMBER:
+            vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            ok = ~np.isnan(vals)
+            vals = np.where(ok, vals, 0.0)
+        elif t == BOOL:
+            vals = s.fillna(False).to_numpy(dtype=bool)
+            ok = np.ones(len(s), dtype=bool)
+        else:
+            vals = s.to_numpy(dtype=object)
+            ok = ~pd.isna(s).to_numpy()
+        cols[name] = (vals, ok)
+    if "state_pension_date" in fields:
+        b, ok = cols["birth_date"]
+        cols["state_pension_date"] = (np.where(ok, state_pension_date_v(b, pension), 0), ok.copy())
+    return cols
+
+
+def row_env(cols: dict[str, Column], i: int) -> dict[str, object]:
+    """One record as a plain dict (None for missing) for the scalar evaluator."""
+    out = {}
+    for name, (vals, ok) in cols.items():
+        if not ok[i]:
+            out[name] = None
+        else:
+            v = vals[i]
+            out[name] = v.item() if hasattr(v, "item") else v
+    return out

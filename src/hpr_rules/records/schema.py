@@ -1,0 +1,18 @@
+"""The canonical personnel record (shared/spec/data.md)."""
+
+COLUMNS = [
+    "employee_id", "birth_date", "hire_date", "employment_end_date", "function_code", "function_title",
+    "function_start_date", "salary_scale", "physically_demanding", "unit", "department", "fte", "pop_date",
+    "development_hours_12m", "sick_leave_start", "exemption_until", "contract_type",
+]
+FIELD_TYPES = {
+    "employee_id": "string", "birth_date": "date", "hire_date": "date", "employment_end_date": "date",
+    "function_code": "string", "function_title": "string", "function_start_date": "date",
+    "salary_scale": "int", "physically_demanding": "bool", "unit": "string", "department": "string",
+    "fte": "decimal", "pop_date": "date", "development_hours_12m": "decimal", "sick_leave_start": "date",
+    "exemption_until": "date", "contract_type": "string",
+}
+REQUIRED = {
+    "employee_id", "birth_date", "hire_date", "function_code", "function_start_date", "salary_scale",
+    "physically_demanding", "unit", "fte", "development_hours_12m",
+}

@@ -1,0 +1,48 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def book():
+    from hpr_rules.language import load_rulebook
+    return load_rulebook(ROOT / "rules")
+
+
+def record(**kw):
+    """A valid in-scope record (defaults), with fields overridden by ``kw``."""
+    import pandas as pd
+    base = dict(
+        employee_id="E1", birth_date="1980-05-05", hire_date="2010-01-01", employment_end_date=None,
+        function_code="AFV01", function_title="Belader", function_start_date="2020-03-01", salary_scale=5,
+        physically_demanding=True, unit="DSB-HHO", department=None, fte=1.0, pop_date=None,
+        development_hours_12m=0.0, sick_leave_start=None, exemption_until=None, contract_type="vast",
+    )
+    base.update(kw)
+    return base
+
+
+def frame(*records):
+    import pandas as pd
+    from hpr_rules.records.schema import FIELD_TYPES
+    df = pd.DataFrame(list(records))
+    for c, t in FIELD_TYPES.items():
+        if t == "date":
+            df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
+        elif t == "decimal":
+            df[c] = df[c].astype("float64")
+        elif t == "int":
+            df[c] = df[c].astype("int64")
+        elif t == "bool":
+            df[c] = df[c].astype(bool)
+        else:
+            df[c] = df[c].astype(object)
+    df["row"] = range(1, len(df) + 1)
+    return df
+
+
+def D(s):
+    return dt.date.fromisoformat(s)
