@@ -1,0 +1,177 @@
+"""Why one employee gets the outcome they get: the decision path as short reasoning.
+
+``explain`` runs the reference interpreter with a trace; ``render_text`` turns the
+traces into a readable tree (Dutch by default) with the article at every step;
+``to_dict`` gives the same for machines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+
+from .calendar import to_daynum
+from .errors import InputError
+from .language import RuleBook, compile_book
+from .engines.columns import frame_columns, row_env
+from .engines.reference import Trace, decide
+
+STATUS_LABEL = {
+    "nl": {"not_in_force": "niet in werking", "not_applicable": "niet van toepassing", "exempt": "uitgezonderd",
+           "compliant": "voldoet", "due_soon": "termijn verstrijkt binnenkort", "violation": "overtreding",
+           "invalid": "ongeldig record"},
+    "en": {"not_in_force": "not in force", "not_applicable": "not applicable", "exempt": "exempt",
+           "compliant": "compliant", "due_soon": "due soon", "violation": "violation", "invalid": "invalid record"},
+}
+REASON_LABEL = {
+    "nl": {"not_employed": "niet in dienst op de peildatum", "out_of_scope": "valt buiten de reikwijdte",
+           "dispensation": "ontheffing", "long_term_sick": "langdurig ziek", "near_retirement": "dicht bij de AOW-leeftijd",
+           "no_pop": "er is nog geen POP"},
+    "en": {"not_employed": "not employed on the reference date", "out_of_scope": "out of scope",
+           "dispensation": "dispensation", "long_term_sick": "long-term sick", "near_retirement": "close to state pension age",
+           "no_pop": "no POP yet"},
+}
+_Q = {
+    "nl": {"in_force": "Buiten werking op de peildatum?", "employment": "Niet in dienst op de peildatum?",
+           "scope": "Buiten de reikwijdte?", "exemption": "Uitzondering: {what}?", "norm": "Norm: {what}?",
+           "yes": "ja", "no": "nee", "date": "peildatum", "params": "Parameters in werking op",
+           "calc": "Berekening", "outcome": "Uitkomst", "values": "waarden", "due": "uiterste datum",
+           "overdue": "dagen te laat", "required": "vereist", "actual": "gerealiseerd", "short": "tekort",
+           "hours": "uur", "employee": "Medewerker"},
+    "en": {"in_force": "Not in force on the reference date?", "employment": "Not employed on the reference date?",
+           "scope": "Out of scope?", "exemption": "Exemption: {what}?", "norm": "Norm: {what}?",
+           "yes": "yes", "no": "no", "date": "reference date", "params": "Parameters in force on",
+           "calc": "Computation", "outcome": "Outcome", "values": "values", "due": "due date",
+           "overdue": "days overdue", "required": "required", "actual": "actual", "short": "shortfall",
+           "hours": "h", "employee": "Employee"},
+}
+
+
+def _fmt(v, lang="nl"):
+    if v is None:
+        return "leeg" if lang == "nl" else "empty"
+    if isinstance(v, bool):
+        return _Q[lang]["yes"] if v else _Q[lang]["no"]
+    if isinstance(v, float):
+        s = f"{v:.2f}".rstrip("0").rstrip(".") if not v.is_integer() else str(int(v))
+        return s.replace(".", ",") if lang == "nl" else s
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def explain(records, book: RuleBook, day: dt.date, employee_id: str, rules=None) -> list[Trace]:
+    """Decision traces of one employee under each rule (reference interpreter)."""
+    frame = getattr(records, "frame", records)
+    hit = frame.index[frame["employee_id"].astype(str) == str(employee_id)]
+    if len(hit) == 0:
+        rejected = getattr(records, "rejected_rows", None)
+        if rejected is not None and (rejected["employee_id"].astype(str) == str(employee_id)).any():
+            msg = rejected.loc[rejected["employee_id"].astype(str) == str(employee_id), "message"].iloc[0]
+            raise InputError(f"employee {employee_id} was rejected by validation: {msg}", key="--employee")
+        ids = frame["employee_id"].astype(str).tolist()
+        hint = difflib.get_close_matches(str(employee_id), ids, n=1)
+        raise InputError(f"employee {employee_id!r} not found" + (f"; did you mean {hint[0]!r}?" if hint else ""),
+                         key="--employee")
+    one = frame.loc[hit[:1]].reset_index(drop=True)
+    compiled = compile_book(book, day, rules)
+    cols = frame_columns(one, compiled.fields() | {"birth_date"}, book.pension)
+    env = row_env(cols, 0)
+    out = []
+    for rule in compiled.rules:
+        _, _, tr = decide(rule, env, to_daynum(day), trace=True)
+        tr.employee_id = str(employee_id)
+        out.append(tr)
+    return out
+
+
+def _outcome(tr: Trace, lang: str) -> tuple[str, dict]:
+    step = tr.rule.steps[tr.decided]
+    q = _Q[lang]
+    label = STATUS_LABEL[lang][step.status]
+    extra = {}
+    if step.reason:
+        label += f" ({REASON_LABEL[lang].get(step.reason, step.reason)})"
+    lets = {n: v for n, _, v in tr.lets}
+    if step.kind == "norm":
+        if tr.rule.norm_type == "deadline" and lets.get("due") is not None:
+            extra[q["due"]] = lets["due"]
+            if step.status == "violation":
+                extra[q["overdue"]] = (tr.env["D"] - to_daynum(lets["due"]))
+        elif tr.rule.norm_type == "hours":
+            req, act = lets.get("required"), lets.get("actual")
+            extra[q["required"]] = round(req, 2)
+            extra[q["actual"]] = round(act, 2)
+            if act < req:
+                extra[q["short"]] = round(req - act, 2)
+    return label, extra
+
+
+def render_text(traces: list[Trace], lang: str = "nl") -> str:
+    """The traces as an indented tree, one block per rule."""
+    q = _Q[lang]
+    lines = []
+    for tr in traces:
+        r = tr.rule
+        m = r.rule.model
+        lines.append(f"{m.title.get(lang)} — {m.article.reference} [{m.status} {m.version}]")
+        lines.append(f"│ {q['employee']} {tr.employee_id}, {q['date']} {r.date.isoformat()}")
+        if r.params:
+            ps = []
+            for name, v in r.params.items():
+                p = m.parameters[name]
+                unit = f" {p.unit}" if p.unit else ""
+                ps.append(f"{name} = {_fmt(v if not isinstance(v, float) else float(v), lang)}{unit}")
+            lines.append(f"│ {q['params']} {r.date.isoformat()}: " + "; ".join(ps))
+        shown_calc = False
+        for s in tr.steps:
+            step = r.steps[s.index]
+            if s.kind == "norm" and not shown_calc:
+                lines.append(f"├─ {q['calc']} ({m.norm.article}):")
+                for name, expr, v in tr.lets:
+                    if name == "warn_from" and r.norm_type != "deadline":
+                        continue
+                    lines.append(f"│    {name} = {expr} = {_fmt(v, lang)}")
+                shown_calc = True
+            if s.kind == "exemption":
+                ex = next(e for e in m.exemptions if e.reason == s.reason)
+                what = ex.description.get(lang) if ex.description else s.reason
+                question = q["exemption"].format(what=what)
+            elif s.kind == "norm":
+                what = STATUS_LABEL[lang][s.status] + (f", {REASON_LABEL[lang].get(s.reason, s.reason)}" if s.reason else "")
+                question = q["norm"].format(what=what)
+            else:
+                question = q[s.kind]
+            vals = ", ".join(f"{k}={_fmt(v, lang)}" for k, v in s.values.items())
+            art = f" ({s.article})" if s.article and s.kind != "in_force" else ""
+            lines.append(f"├─ {s.index + 1}. {question}{art} {q['yes'] if s.result else q['no']}")
+            lines.append(f"│    {step.source}" + (f"   [{vals}]" if vals else ""))
+        label, extra = _outcome(tr, lang)
+        detail = "; ".join(f"{k} {_fmt(v, lang)}" for k, v in extra.items())
+        step = r.steps[tr.decided]
+        lines.append(f"└─ {q['outcome']}: {label}" + (f" — {detail}" if detail else "") +
+                     (f" ({step.article})" if step.article else ""))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_dict(traces: list[Trace]) -> dict:
+    """The traces as plain data (``hpr explain --format json``)."""
+    def j(v):
+        return v.isoformat() if isinstance(v, dt.date) else v
+    out = []
+    for tr in traces:
+        r = tr.rule
+        step = r.steps[tr.decided]
+        label, extra = _outcome(tr, "en")
+        out.append({
+            "rule_id": r.id, "article": r.rule.model.article.reference, "reference_date": r.date.isoformat(),
+            "parameters": {k: j(v) for k, v in r.params.items()},
+            "computed": {n: j(v) for n, _, v in tr.lets},
+            "steps": [{"step": s.index + 1, "kind": s.kind, "status": s.status, "reason": s.reason,
+                       "article": s.article, "condition": s.condition, "bound": s.bound,
+                       "values": {k: j(v) for k, v in s.values.items()}, "holds": s.result} for s in tr.steps],
+            "outcome": {"status": step.status, "reason": step.reason, "article": step.article,
+                        **{k.replace(" ", "_"): j(v) for k, v in extra.items()}},
+        })
+    return {"employee_id": traces[0].employee_id if traces else None, "rules": out}

@@ -1,0 +1,78 @@
+"""Writing result tables safely: a temporary file next to the target, then a rename.
+
+An interrupted run never leaves a half-written output file behind.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+
+FORMATS = ("csv", "xlsx", "parquet", "json")
+
+
+def format_for(path: str | Path | None, fmt: str | None = None) -> str:
+    if fmt:
+        return fmt
+    if path is None:
+        return "csv"
+    ext = Path(path).suffix.lower().lstrip(".")
+    if ext in FORMATS:
+        return ext
+    raise InputError(f"cannot tell the output format from the extension {Path(path).suffix or '(none)'!r}; "
+                     f"use one of .{', .'.join(FORMATS)} or --format", file=str(path))
+
+
+def atomic_write(path: str | Path, write) -> None:
+    """Call ``write(tmp_path)`` and move the result onto ``path`` only when it succeeded."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.exists():
+        raise InputError("output directory does not exist", file=str(directory))
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
+    """A findings-like table in ``fmt`` (csv/json text or xlsx/parquet binary)."""
+    if fmt == "csv":
+        return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    if fmt == "json":
+        return df.to_json(orient="records", date_format="iso", force_ascii=False, indent=1).encode("utf-8")
+    buf = io.BytesIO()
+    if fmt == "parquet":
+        df.to_parquet(buf, index=False)
+    elif fmt == "xlsx":
+        with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+            df.to_excel(xw, index=False, sheet_name="findings")
+            ws = xw.sheets["findings"]
+            ws.freeze_panes = "A2"
+            for cell in ws[1]:
+                cell.font = cell.font.copy(bold=True)
+    else:
+        raise InputError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    return buf.getvalue()
+
+
+def write_table(df: pd.DataFrame, path: str | Path, fmt: str | None = None) -> None:
+    fmt = format_for(path, fmt)
+    if fmt == "parquet":
+        atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
+    elif fmt == "csv":
+        atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, lineterminator="\n"))
+    else:
+        data = table_bytes(df, fmt)
+        atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
