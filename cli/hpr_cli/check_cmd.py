@@ -41,8 +41,9 @@ def progress_for(total: int, label: str):
 @click.option("--out", type=click.Path(dir_okay=False), help="Write findings here (default: CSV to stdout).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from --out's extension).")
 @click.option("--rule", "rule_ids", multiple=True, help="Only this rule (repeatable).")
-@click.option("--engine", type=click.Choice(ENGINES), default="vector", show_default=True,
-              help="vector is fast; durable runs durable_rules; reference is the traced interpreter.")
+@click.option("--engine", type=click.Choice(ENGINES + ("dask",)), default="vector", show_default=True,
+              help="vector is fast; durable runs durable_rules; reference is the traced interpreter; "
+                   "dask runs the vector engine per Parquet file (optional extra [dask]).")
 @click.option("--fail-on", type=click.Choice(["violation", "due_soon"]),
               help="Exit 1 when a finding has this status (due_soon also fails on violations).")
 @click.option("--strict", is_flag=True, help="Exit 2 when any input row is rejected.")
@@ -58,6 +59,10 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
       hpr check staff.csv --date 2027-03-01 --out findings.csv
       hpr check export.txt --mapping youforce_mapping.yaml --date 2027-03-01 --fail-on violation
       hpr check staff.parquet --engine durable --rule mandatory_pop --out pop.xlsx
+      hpr check 'dataset/*.parquet' --engine dask --date 2027-03-01 --out findings/
+
+    A directory or glob of Parquet files is checked file by file and written as
+    partitioned Parquet findings into the --out directory.
     """
     from hpr_rules.engines import evaluate
     from hpr_rules.findings import summarize
@@ -68,6 +73,9 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     book = load_book(rules_dir)
     for rid in rule_ids:
         book.get(rid)  # unknown id -> clear error with a suggestion
+    from pathlib import Path
+    if engine == "dask" or Path(data).is_dir() or any(c in data for c in "*?["):
+        return _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict)
     fmt = format_for(out, fmt)
     if out is None and fmt in ("xlsx", "parquet"):
         raise InputError(f"--format {fmt} needs --out FILE (binary output is not written to a terminal)")
@@ -97,6 +105,39 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         if hits:
             click.echo(f"{hits} findings with status {' or '.join(sorted(bad))} (--fail-on {fail_on})", err=True)
             sys.exit(1)
+
+
+def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict):
+    from hpr_rules.scale import check_dataset, input_files
+    if not out:
+        raise InputError("a dataset (directory or glob of Parquet files) needs --out DIRECTORY for the findings")
+    if engine not in ("vector", "dask"):
+        raise InputError(f"--engine {engine} runs on single files; use vector or dask for a dataset")
+    files = input_files(data)
+    bar, update = progress_for(len(files) * 10**6 if len(files) > 1 else 0, "files")
+    try:
+        res = check_dataset(data, book, day, out, rules=list(rule_ids) or None, mapping=mapping,
+                            use_dask=engine == "dask", progress=update)
+    finally:
+        if bar:
+            bar.__exit__(None, None, None)
+    counts = "" if res["rows_read"] is None else (
+        f", {res['rows_read']} rows read, {res['rows_rejected']} rejected")
+    click.echo(f"{data}: {res['files']} files{counts}; reference date {day.isoformat()}", err=True)
+    summary = res["summary"]
+    click.echo(summary.to_string(index=False), err=True)
+    click.echo(f"findings written to {out}/part-*.parquet", err=True)
+    if strict and (res["rows_rejected"] or summary.get("invalid", pd_zero()).sum()):
+        sys.exit(2)
+    if fail_on:
+        cols = ["violation"] if fail_on == "violation" else ["violation", "due_soon"]
+        if int(summary[cols].to_numpy().sum()):
+            sys.exit(1)
+
+
+def pd_zero():
+    import pandas as pd
+    return pd.Series([0])
 
 
 @cli.command("explain")

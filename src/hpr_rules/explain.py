@@ -147,7 +147,9 @@ def render_text(traces: list[Trace], lang: str = "nl") -> str:
             lines.append(f"├─ {s.index + 1}. {question}{art} {q['yes'] if s.result else q['no']}")
             lines.append(f"│    {step.source}" + (f"   [{vals}]" if vals else ""))
         label, extra = _outcome(tr, lang)
-        detail = "; ".join(f"{k} {_fmt(v, lang)}" for k, v in extra.items())
+        hours = {q["required"], q["actual"], q["short"]}
+        detail = "; ".join(f"{k} {_fmt(v, lang)}" + (f" {q['hours']}" if k in hours else "")
+                           for k, v in extra.items())
         step = r.steps[tr.decided]
         lines.append(f"└─ {q['outcome']}: {label}" + (f" — {detail}" if detail else "") +
                      (f" ({step.article})" if step.article else ""))
