@@ -61,32 +61,53 @@ def from_daynum(n: int) -> date:
 
 # ---------------------------------------------------------------- vectorized
 
-def _split(days: np.ndarray):
-    """Day numbers -> (month index since 1970-01, day-of-month 1..31)."""
-    dd = days.astype("datetime64[D]")
-    mm = dd.astype("datetime64[M]")
-    dom = (dd - mm.astype("datetime64[D]")).astype(np.int64) + 1
-    return mm.astype(np.int64), dom
+def _civil(z: np.ndarray):
+    """Day numbers -> (year, month, day) with integer arithmetic (H. Hinnant's algorithm)."""
+    z = z + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = np.where(mp < 10, mp + 3, mp - 9)
+    y = yoe + era * 400 + (m <= 2)
+    return y, m, d
+
+
+def _days(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """(year, month, day) -> day numbers; the inverse of :func:`_civil`."""
+    y = y - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _month_length(y: np.ndarray, m: np.ndarray) -> np.ndarray:
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    return _MONTH_DAYS[m - 1] + ((m == 2) & leap)
 
 
 def add_months_v(days: np.ndarray, n) -> np.ndarray:
     """Vectorized :func:`add_months` over int64 day numbers; ``n`` scalar or array."""
-    days = np.asarray(days, dtype=np.int64)
-    months, dom = _split(days)
-    target = months + np.asarray(n, dtype=np.int64)
-    first = target.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    nxt = (target + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    last_dom = nxt - first
-    return first + np.minimum(dom, last_dom) - 1
+    y, m, d = _civil(np.asarray(days, dtype=np.int64))
+    m0 = y * 12 + (m - 1) + np.asarray(n, dtype=np.int64)
+    ty, tm = m0 // 12, m0 % 12 + 1
+    return _days(ty, tm, np.minimum(d, _month_length(ty, tm)))
 
 
 def full_months_v(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Vectorized :func:`full_months` over int64 day numbers."""
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
-    ma, _ = _split(a)
-    mb, _ = _split(b)
-    n = mb - ma
+    ya, ma, _ = _civil(a)
+    yb, mb, _ = _civil(b)
+    n = (yb - ya) * 12 + (mb - ma)
     n = n - (add_months_v(a, n) > b)
     return np.where(b < a, 0, np.maximum(n, 0))
 

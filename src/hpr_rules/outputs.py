@@ -46,10 +46,27 @@ def atomic_write(path: str | Path, write) -> None:
         raise
 
 
+def _arrow_csv(df: pd.DataFrame, sink) -> None:
+    """CSV through pyarrow (an order of magnitude faster than pandas on millions of rows):
+    empty cells for missing values, quotes only where needed, ISO dates."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    cols = []
+    for col in table.columns:
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(pa.string())
+        cols.append(col)
+    table = pa.table(cols, names=table.column_names)
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
+
+
 def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
     """A findings-like table in ``fmt`` (csv/json text or xlsx/parquet binary)."""
     if fmt == "csv":
-        return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        buf = io.BytesIO()
+        _arrow_csv(df, buf)
+        return buf.getvalue()
     if fmt == "json":
         return df.to_json(orient="records", date_format="iso", force_ascii=False, indent=1).encode("utf-8")
     buf = io.BytesIO()
@@ -72,7 +89,7 @@ def write_table(df: pd.DataFrame, path: str | Path, fmt: str | None = None) -> N
     if fmt == "parquet":
         atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
     elif fmt == "csv":
-        atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, lineterminator="\n"))
+        atomic_write(path, lambda tmp: _arrow_csv(df, tmp))
     else:
         data = table_bytes(df, fmt)
         atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..calendar import to_daynum
-from ..findings import assemble, invalid_findings, rule_findings
+from ..findings import build_findings, rule_outcome
 from ..language import RuleBook, compile_book
 from ..language.compile import CompiledBook
 from .columns import frame_columns
@@ -48,7 +48,7 @@ def evaluate(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: st
     parts = []
     own = None
     try:
-        for pos, rule in enumerate(compiled.rules):
+        for rule in compiled.rules:
             if engine == "vector":
                 from .vector import run_rule
                 step, lets = run_rule(rule, cols, n, day_num)
@@ -62,13 +62,11 @@ def evaluate(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: st
                     from .durable import DurableEngine
                     durable = own = DurableEngine()
                 step, lets = durable.run_rule(rule, cols, n, day_num, progress)
-            parts.append(rule_findings(rule, step, lets, ids, rows, day, pos))
+            parts.append(rule_outcome(rule, step, lets, day))
     finally:
         if own is not None:
             own.close()
-    if rejected is not None and len(rejected):
-        parts.append(invalid_findings(rejected, [r.id for r in compiled.rules], day))
-    return assemble(parts)
+    return build_findings(parts, ids, rows, day, rejected)
 
 
 __all__ = ["evaluate", "ENGINES"]
