@@ -77,8 +77,9 @@ def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
             df.to_excel(xw, index=False, sheet_name="findings")
             ws = xw.sheets["findings"]
             ws.freeze_panes = "A2"
+            from openpyxl.styles import Font
             for cell in ws[1]:
-                cell.font = cell.font.copy(bold=True)
+                cell.font = Font(bold=True)
     else:
         raise InputError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     return buf.getvalue()

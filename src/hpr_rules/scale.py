@@ -71,7 +71,9 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
                        compute_kwargs={"scheduler": "threads"})
         parts = [pd.read_parquet(out / f"part-{i:05d}.parquet") for i in range(len(files))]
         findings = pd.concat(parts, ignore_index=True)
-        read = rejected = None
+        n_rules = max(findings["rule_id"].nunique(), 1)
+        read = len(findings) // n_rules
+        rejected = int((findings["status"] == "invalid").sum()) // n_rules
     else:
         frames, read, rejected = [], 0, 0
         for i, f in enumerate(files):
@@ -99,3 +101,165 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     for c, t in _META.items():
         out[c] = out[c].astype(t)
     return out
+
+
+# ------------------------------------------------------------------ streaming CSV
+
+def _plain_arrow(df: pd.DataFrame):
+    """An Arrow table with categoricals as plain strings (stable schema across chunks)."""
+    import pyarrow as pa
+    table = pa.Table.from_pandas(_typed(df), preserve_index=False)
+    schema = pa.schema([(c, pa.int64() if t == "Int64" else pa.float64() if t == "float64" else pa.string())
+                        for c, t in _META.items()])
+    cols = [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns]
+    return pa.table(cols, names=table.column_names).cast(schema)
+
+
+def _dialect(path: Path, encoding, delimiter) -> tuple[str, str, int]:
+    """(encoding, delimiter, number of header fields) of a CSV, detected as the whole-file reader does."""
+    import csv
+
+    from .records.readers import detect_encoding, sniff_delimiter
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    enc = encoding or detect_encoding(head)
+    header = head.decode(enc, errors="ignore").lstrip("\ufeff").splitlines()[0] if head.strip() else ""
+    if not header:
+        raise InputError("file is empty (no header line)", file=str(path))
+    sep = delimiter or ("\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(header))
+    return enc, sep, len(next(csv.reader([header], delimiter=sep)))
+
+
+def _csv_chunks(path: Path, chunk_size: int, enc: str, sep: str, ncols: int):
+    """Text chunks of a CSV; a line with too many fields is marked, never dropped."""
+    import warnings
+
+    from .records.readers import _BAD_LINE, LINE_ERROR
+    opts = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False, encoding=enc, skip_blank_lines=True)
+
+    def bad(fields):
+        return [f"{_BAD_LINE}line has {len(fields)} fields, the header has {ncols}"] + [""] * (ncols - 1)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reader = pd.read_csv(path, engine="python", on_bad_lines=bad, chunksize=chunk_size, **opts)
+        for chunk in reader:
+            chunk.columns = [str(c).strip().lstrip("\ufeff") for c in chunk.columns]
+            chunk = chunk.fillna("")
+            first = chunk.iloc[:, 0].astype(str)
+            marked = first.str.startswith(_BAD_LINE)
+            if marked.any():
+                chunk[LINE_ERROR] = first.where(marked, "").str.replace(_BAD_LINE, "", regex=False)
+                chunk.iloc[marked.to_numpy().nonzero()[0], 0] = ""
+            yield chunk
+
+
+def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=None, rules=None,
+                     fmt: str = "csv", progress=None, sink=None) -> dict:
+    """``hpr check`` on a large CSV in chunks of ``chunk_size`` rows: memory stays bounded.
+
+    A first pass reads only the employee_id column to find duplicate ids (all their rows
+    are rejected, as in the whole-file path); the second pass validates, evaluates and
+    appends the findings of each chunk to ``out`` (CSV or Parquet, written to a temporary
+    file and renamed at the end) or to ``sink`` (a binary stream, CSV).
+    """
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from .engines import evaluate
+    from .outputs import atomic_write
+    from .records import load_mapping, validate_frame
+    from .records.mapping import mapping_doc
+
+    p = Path(path)
+    if p.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        raise InputError("--chunk-size streams CSV files; read other formats whole", file=str(p))
+    if not p.exists():
+        raise InputError("file not found", file=str(p))
+    m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
+    enc, delim = (m.encoding, m.delimiter) if m else (None, None)
+    id_col = next((src for src, dst in (m.rename.items() if m else []) if dst == "employee_id"), "employee_id")
+    enc, sep, ncols = _dialect(p, enc, delim)
+    # first pass: count ids, chunk by chunk, so duplicates anywhere in the file are known
+    seen: dict[str, int] = {}
+    for chunk in _csv_chunks(p, max(chunk_size, 100_000), enc, sep, ncols):
+        if id_col in chunk.columns:
+            for v, c in chunk[id_col].str.strip().value_counts().items():
+                if v:
+                    seen[v] = seen.get(v, 0) + c
+    dups = {v for v, c in seen.items() if c > 1}
+
+    totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0}
+    summary = None
+
+    def run(write_chunk):
+        nonlocal summary
+        offset = 0
+        for chunk in _csv_chunks(p, chunk_size, enc, sep, ncols):
+            raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m)) if m else chunk
+            rs = validate_frame(raw, source=str(p), mapping=m)
+            rs = _offset(rs, offset, dups)
+            offset += len(chunk)
+            f = evaluate(rs, book, day, rules=rules)
+            write_chunk(f)
+            totals["rows_read"] += rs.rows_read
+            totals["rows_rejected"] += len(rs.rejected_rows)
+            totals["findings"] += len(f)
+            counts_ = f.groupby(["rule_id", "status"], observed=True).size()
+            summary = counts_ if summary is None else summary.add(counts_, fill_value=0)
+            if progress:
+                progress(len(chunk))
+
+    if sink is not None:
+        state = {"header": True}
+
+        def to_sink(f):
+            buf = __import__("io").BytesIO()
+            pacsv.write_csv(_plain_arrow(f), buf, pacsv.WriteOptions(quoting_style="needed",
+                                                                     include_header=state["header"]))
+            sink.write(buf.getvalue())
+            state["header"] = False
+        run(to_sink)
+    else:
+        def write(tmp):
+            holder = {}
+
+            def to_file(f):
+                table = _plain_arrow(f)
+                if "w" not in holder:
+                    holder["w"] = (pq.ParquetWriter(tmp, table.schema) if fmt == "parquet"
+                                   else pacsv.CSVWriter(tmp, table.schema,
+                                                        write_options=pacsv.WriteOptions(quoting_style="needed")))
+                holder["w"].write_table(table)
+            run(to_file)
+            if "w" in holder:
+                holder["w"].close()
+        atomic_write(out, write)
+    from .findings import summarize
+    if summary is not None:
+        flat = summary.reset_index(name="n")
+        rep = flat.loc[flat.index.repeat(flat["n"].astype(int))][["rule_id", "status"]]
+        totals["summary"] = summarize(rep)
+    else:
+        totals["summary"] = summarize(pd.DataFrame())
+    return totals
+
+
+def _offset(rs, offset: int, dups: set):
+    """Shift row numbers by the chunk's offset; reject ids duplicated elsewhere in the file."""
+    from .records import RecordSet
+    frame = rs.frame.copy()
+    rejects = rs.rejects.copy()
+    frame["row"] = frame["row"] + offset
+    rejects["row"] = rejects["row"] + offset
+    if dups:
+        hit = frame["employee_id"].astype(str).isin(dups).to_numpy()
+        if hit.any():
+            extra = pd.DataFrame({
+                "row": frame.loc[hit, "row"].to_numpy(), "employee_id": frame.loc[hit, "employee_id"].to_numpy(dtype=object),
+                "column": "employee_id", "value": frame.loc[hit, "employee_id"].to_numpy(dtype=object),
+                "message": [f"employee_id {v} occurs more than once in the file" for v in frame.loc[hit, "employee_id"]],
+            })
+            rejects = pd.concat([rejects, extra[rejects.columns]], ignore_index=True).sort_values("row", kind="stable")
+            frame = frame.loc[~hit].reset_index(drop=True)
+    return RecordSet(frame=frame, rejects=rejects.reset_index(drop=True), rows_read=rs.rows_read, source=rs.source)

@@ -16,3 +16,21 @@ REQUIRED = {
     "employee_id", "birth_date", "hire_date", "function_code", "function_start_date", "salary_scale",
     "physically_demanding", "unit", "fte", "development_hours_12m",
 }
+
+OPTIONAL = [c for c in COLUMNS if c not in REQUIRED]
+DATE_COLUMNS = [c for c in COLUMNS if FIELD_TYPES[c] == "date"]
+DECIMAL_COLUMNS = [c for c in COLUMNS if FIELD_TYPES[c] == "decimal"]
+STRING_COLUMNS = [c for c in COLUMNS if FIELD_TYPES[c] == "string"]
+
+#: dates outside this window are typing errors, not history
+DATE_MIN = "1900-01-01"
+DATE_MAX = "2100-12-31"
+SCALE_MIN, SCALE_MAX = 1, 18
+HOURS_MAX = 2000
+MIN_AGE_AT_HIRE = 15
+
+#: words read as true / false when no mapping says otherwise (compared case-insensitively)
+TRUE_WORDS = ("true", "ja", "j", "1", "y", "yes")
+FALSE_WORDS = ("false", "nee", "n", "0", "no")
+
+REJECT_COLUMNS = ["row", "employee_id", "column", "value", "message"]

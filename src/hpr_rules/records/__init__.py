@@ -1,0 +1,36 @@
+"""Personnel records: read, map, validate, generate (shared/spec/data.md).
+
+>>> from hpr_rules.records import generate_population, validate_frame
+>>> rs = validate_frame(generate_population(20, seed=1))
+>>> (rs.rows_read, len(rs.frame), len(rs.rejected_rows))
+(20, 20, 0)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .catalogue import load_function_catalogue
+from .mapping import ColumnMapping, load_mapping, mapping_doc
+from .readers import read_table, write_records
+from .schema import COLUMNS, FIELD_TYPES, REQUIRED
+from .synthetic import generate_population
+from .validate import RecordSet, validate_frame
+
+__all__ = [
+    "COLUMNS", "FIELD_TYPES", "REQUIRED", "RecordSet", "ColumnMapping", "load_records", "validate_frame",
+    "read_table", "load_mapping", "generate_population", "write_records", "load_function_catalogue",
+]
+
+
+def load_records(path, mapping: str | Path | ColumnMapping | None = None) -> RecordSet:
+    """Read a data file, apply the column mapping (if any) and validate every row.
+
+    Errors that concern the whole file (missing, unreadable, a mapped column absent)
+    raise :class:`hpr_rules.errors.InputError`; row problems end up in ``rejects``.
+    """
+    m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
+    raw = read_table(path, encoding=m.encoding if m else None, delimiter=m.delimiter if m else None)
+    if m is not None:
+        raw = m.apply(raw, data_file=str(path), doc=mapping_doc(m))
+    return validate_frame(raw, source=str(path), mapping=m)

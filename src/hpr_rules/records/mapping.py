@@ -1,0 +1,178 @@
+"""Column mapping: how an HR export (e.g. Youforce) becomes canonical records.
+
+A mapping YAML renames file headers to canonical names and says how to read dates,
+booleans, decimals and units. Example (``examples/youforce_mapping.yaml``)::
+
+    delimiter: "|"
+    decimal: ","
+    date_format: "%d-%m-%Y"
+    rename:
+      001 Personeelsnummer: employee_id
+      Deeltijdfactor (%): fte
+    units:
+      fte: percent
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from ..errors import HprError, InputError
+from ..yamlsource import YamlDoc, load_yaml, pydantic_error
+from .schema import COLUMNS, DATE_COLUMNS, DECIMAL_COLUMNS, FALSE_WORDS, TRUE_WORDS
+
+Unit = Literal["fraction", "percent", "hours", "minutes"]
+
+
+class Booleans(BaseModel):
+    """Words read as true and false (case-insensitive)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    true: list[str] = Field(default_factory=lambda: list(TRUE_WORDS))
+    false: list[str] = Field(default_factory=lambda: list(FALSE_WORDS))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_bool_keys(cls, data):
+        # YAML reads a bare `true:` key as the boolean True
+        if isinstance(data, dict):
+            data = {("true" if k is True else "false" if k is False else k): v for k, v in data.items()}
+        return data
+
+    @field_validator("true", "false", mode="before")
+    @classmethod
+    def _words(cls, v):
+        if isinstance(v, list):
+            return [("true" if w is True else "false" if w is False else str(w)) for w in v]
+        return v
+
+    @model_validator(mode="after")
+    def _disjoint(self):
+        both = {w.lower() for w in self.true} & {w.lower() for w in self.false}
+        if both:
+            raise ValueError(f"words both true and false: {', '.join(sorted(both))}")
+        return self
+
+
+class ColumnMapping(BaseModel):
+    """How to read one export format into the canonical record."""
+
+    model_config = ConfigDict(extra="forbid")
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: Literal[",", "."] = "."
+    date_format: str = "%Y-%m-%d"
+    date_formats: dict[str, str] = Field(default_factory=dict)
+    booleans: Booleans = Field(default_factory=Booleans)
+    rename: dict[str, str] = Field(default_factory=dict)
+    units: dict[str, Unit] = Field(default_factory=dict)
+    defaults: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    constants: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    # where the mapping came from, for messages (not part of the YAML)
+    file: str | None = Field(default=None, exclude=True)
+    _doc: YamlDoc | None = PrivateAttr(default=None)
+
+    @field_validator("rename")
+    @classmethod
+    def _targets_known(cls, v: dict[str, str]):
+        for src, dst in v.items():
+            if dst not in COLUMNS:
+                raise ValueError(f"{src!r} maps to unknown column {dst!r}{_did_you_mean(dst, COLUMNS)}")
+        seen: dict[str, str] = {}
+        for src, dst in v.items():
+            if dst in seen:
+                raise ValueError(f"both {seen[dst]!r} and {src!r} map to {dst!r}")
+            seen[dst] = src
+        return v
+
+    @field_validator("date_formats")
+    @classmethod
+    def _date_cols(cls, v: dict[str, str]):
+        for col in v:
+            if col not in DATE_COLUMNS:
+                raise ValueError(f"{col!r} is not a date column{_did_you_mean(col, DATE_COLUMNS)}")
+        return v
+
+    @field_validator("units")
+    @classmethod
+    def _unit_cols(cls, v: dict[str, str]):
+        allowed = {"fte": ("fraction", "percent"), "development_hours_12m": ("hours", "minutes")}
+        for col, unit in v.items():
+            if col not in DECIMAL_COLUMNS:
+                raise ValueError(f"{col!r} has no unit to convert{_did_you_mean(col, DECIMAL_COLUMNS)}")
+            if unit not in allowed[col]:
+                raise ValueError(f"unit of {col} must be one of {', '.join(allowed[col])}, not {unit!r}")
+        return v
+
+    @field_validator("defaults", "constants")
+    @classmethod
+    def _value_cols(cls, v: dict):
+        for col in v:
+            if col not in COLUMNS:
+                raise ValueError(f"{col!r} is not a canonical column{_did_you_mean(col, COLUMNS)}")
+        return v
+
+    def date_format_for(self, column: str) -> str:
+        return self.date_formats.get(column, self.date_format)
+
+    def apply(self, raw: pd.DataFrame, data_file: str = "<frame>", doc: YamlDoc | None = None) -> pd.DataFrame:
+        """Rename the columns of ``raw`` and fill defaults/constants; values stay text."""
+        headers = list(raw.columns)
+        for src in self.rename:
+            if src not in raw.columns:
+                line = col = None
+                if doc is not None:
+                    line, col = doc.where(("rename", src, "__key__"))
+                raise InputError(f"column {src!r} named in the mapping is not in {data_file}"
+                                 f"{_did_you_mean(src, headers)}",
+                                 file=self.file, line=line, col=col, key=f"rename.{src}")
+        out = raw.rename(columns=self.rename)
+        for c, v in self.defaults.items():
+            text = _text(v)
+            if c in out.columns:
+                s = out[c]
+                out[c] = s.where(s.notna() & (s.astype(str).str.strip() != ""), text)
+            else:
+                out[c] = text
+        for c, v in self.constants.items():
+            out[c] = _text(v)
+        return out
+
+
+def _text(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _did_you_mean(name: str, choices) -> str:
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def load_mapping(path) -> ColumnMapping:
+    """Read and check a column-mapping YAML; errors point at ``file:line:col``."""
+    p = Path(path)
+    try:
+        doc = load_yaml(p)
+    except HprError as exc:
+        raise InputError(exc.message, file=exc.file or str(p), line=exc.line, col=exc.col) from None
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise InputError("a column mapping must be a YAML mapping (key: value lines)", file=str(p), line=1)
+    try:
+        m = ColumnMapping.model_validate(data)
+    except ValidationError as exc:
+        raise pydantic_error(doc, exc, InputError) from None
+    m.file = str(p)
+    m._doc = doc  # positions, for "column not in the file" messages
+    return m
+
+
+def mapping_doc(m: ColumnMapping) -> YamlDoc | None:
+    return getattr(m, "_doc", None)

@@ -1,0 +1,324 @@
+"""Row-level validation of personnel records (shared/spec/data.md, "Validation").
+
+Like pandera's lazy mode: every check runs over the whole column at once and every
+failure becomes one row of the rejects table (row, employee_id, column, value, message).
+Nothing is lost: accepted + rejected rows == rows read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .mapping import ColumnMapping, _did_you_mean
+from .readers import LINE_ERROR
+from .schema import (COLUMNS, DATE_MAX, DATE_MIN, FIELD_TYPES, HOURS_MAX, MIN_AGE_AT_HIRE,
+                     REJECT_COLUMNS, REQUIRED, SCALE_MAX, SCALE_MIN)
+
+_LO = pd.Timestamp(DATE_MIN)
+_HI = pd.Timestamp(DATE_MAX)
+
+
+@dataclass
+class RecordSet:
+    """Validated records of one file.
+
+    ``frame``: accepted rows, canonical typed columns plus ``row`` (1-based data row).
+    ``rejects``: one row per failure (row, employee_id, column, value, message).
+    """
+
+    frame: pd.DataFrame
+    rejects: pd.DataFrame
+    rows_read: int
+    source: str = "<frame>"
+
+    @cached_property
+    def rejected_rows(self) -> pd.DataFrame:
+        """One row per rejected input row: row, employee_id, message (joined by '; ')."""
+        r = self.rejects
+        if not len(r):
+            return pd.DataFrame({"row": pd.Series([], dtype="int64"),
+                                 "employee_id": pd.Series([], dtype=object),
+                                 "message": pd.Series([], dtype=object)})
+        g = r.groupby("row", sort=True)
+        out = pd.DataFrame({"employee_id": g["employee_id"].first(),
+                            "message": g["message"].agg("; ".join)}).reset_index()
+        out["row"] = out["row"].astype("int64")
+        return out[["row", "employee_id", "message"]]
+
+    @property
+    def rows_accepted(self) -> int:
+        return len(self.frame)
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rows_read - len(self.frame)
+
+
+@dataclass
+class _Failures:
+    """Failures collected column by column: (row positions, column, message(s))."""
+
+    parts: list = field(default_factory=list)
+
+    def add(self, mask, column: str, message):
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        pos = np.flatnonzero(mask)
+        if isinstance(message, str):
+            msgs = np.full(len(pos), message, dtype=object)
+        else:
+            msgs = np.asarray(message, dtype=object)[pos]
+        self.parts.append((pos, column, msgs))
+
+
+def _fmt_human(fmt: str) -> str:
+    return fmt.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD").replace("%y", "YY")
+
+
+def _is_text(s: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Trimmed text of a column, missing and empty cells as NA."""
+    t = s.astype("string").str.strip()
+    return t.mask(t == "")
+
+
+def _cell(v) -> str:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat() if v == v.normalize() else v.isoformat(sep=" ")
+    return str(v)
+
+
+def _pick(s: pd.Series, pos: np.ndarray) -> np.ndarray:
+    """Original cells at positions ``pos`` as display text."""
+    return np.array([_cell(v) for v in s.iloc[pos].astype(object).to_numpy()], dtype=object)
+
+
+def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: ColumnMapping | None = None) -> RecordSet:
+    """Parse and check a frame with canonical column names (text or typed cells).
+
+    Unknown extra columns are dropped. A required column absent from the frame is an
+    :class:`InputError` (a header problem, not a row problem).
+    """
+    m = mapping or ColumnMapping()
+    n = len(raw)
+    raw = raw.reset_index(drop=True)
+    if "row" in raw.columns and pd.api.types.is_integer_dtype(raw["row"].dtype):
+        rows = raw["row"].to_numpy(dtype=np.int64)
+    else:
+        rows = np.arange(1, n + 1, dtype=np.int64)
+    missing_cols = sorted(REQUIRED - set(raw.columns), key=COLUMNS.index)
+    if missing_cols:
+        c = missing_cols[0]
+        others = [str(h) for h in raw.columns if h not in COLUMNS]
+        more = f" (also missing: {', '.join(missing_cols[1:])})" if len(missing_cols) > 1 else ""
+        raise InputError(f"required column {c!r} is not in the file{_did_you_mean(c, others)}{more}; "
+                         "use --mapping to rename export headers", file=source, key=c)
+
+    fail = _Failures()
+    texts: dict[str, pd.Series] = {}
+    typed: dict[str, pd.Series] = {}
+
+    if LINE_ERROR in raw.columns:
+        le = raw[LINE_ERROR].astype(str)
+        fail.add((le != "").to_numpy(), "(line)", le.to_numpy(dtype=object))
+
+    trues = {w.lower() for w in m.booleans.true}
+    falses = {w.lower() for w in m.booleans.false}
+
+    for col in COLUMNS:
+        kind = FIELD_TYPES[col]
+        if col not in raw.columns:
+            texts[col] = pd.Series(pd.NA, index=range(n), dtype="string")
+            typed[col] = _empty_typed(kind, n)
+            continue
+        s = raw[col]
+        if _is_text(s):
+            t = _text(s)
+            missing = t.isna().to_numpy()
+        else:  # already typed (e.g. a generated population): no text round trip
+            t = s
+            missing = s.isna().to_numpy()
+        texts[col] = t
+        if col in REQUIRED:
+            fail.add(missing, col, f"{col} is missing (required)")
+        if kind == "string":
+            typed[col] = t if _is_text(s) else _text(s)
+        elif kind == "date":
+            if pd.api.types.is_datetime64_any_dtype(s.dtype):
+                d = s.astype("datetime64[ns]")
+            else:
+                fmt = m.date_format_for(col)
+                tt = t
+                if fmt == "%Y-%m-%d" and (tt.str.len() > 10).any():
+                    tt = tt.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "", regex=True)
+                d = pd.to_datetime(tt, format=fmt, errors="coerce")
+                if not pd.api.types.is_datetime64_any_dtype(d.dtype):
+                    d = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
+                d = d.astype("datetime64[ns]")
+                bad = ~missing & d.isna().to_numpy()
+                fail.add(bad, col, _msgs(bad, t, lambda v, fmt=fmt: f"date {v} is not a valid date (expected {_fmt_human(fmt)})"))
+            out = (d < _LO) | (d > _HI)
+            out = out.to_numpy()
+            fail.add(out, col, f"{col} must be between {DATE_MIN} and {DATE_MAX}")
+            typed[col] = d.mask(out)
+        elif kind in ("int", "decimal"):
+            if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+                x = s.astype("float64")
+            else:
+                tt = t.str.replace(",", ".", regex=False) if m.decimal == "," else t
+                x = pd.to_numeric(tt, errors="coerce").astype("float64")
+            xv = x.to_numpy(dtype="float64")
+            bad = ~missing & np.isnan(xv)
+            if kind == "int":
+                frac = ~np.isnan(xv) & (np.floor(xv) != xv)
+                fail.add(bad | frac, col, _msgs(bad | frac, t, lambda v, c=col: f"{c} {v} is not a whole number"))
+                ok = ~np.isnan(xv) & ~frac
+                fail.add(ok & ((xv < SCALE_MIN) | (xv > SCALE_MAX)), col,
+                         f"{col} must be between {SCALE_MIN} and {SCALE_MAX}")
+            else:
+                hint = " (expected a decimal comma, e.g. 0,9)" if m.decimal == "," else " (expected a decimal point, e.g. 0.9)"
+                fail.add(bad, col, _msgs(bad, t, lambda v, c=col: f"{c} {v} is not a number{hint}"))
+                unit = m.units.get(col)
+                if unit == "percent":
+                    xv = xv / 100.0
+                elif unit == "minutes":
+                    xv = xv / 60.0
+                ok = ~np.isnan(xv)
+                if col == "fte":
+                    fail.add(ok & ~((xv > 0) & (xv <= 1)), col, "fte must be greater than 0 and at most 1")
+                else:
+                    fail.add(ok & ~((xv >= 0) & (xv <= HOURS_MAX)), col,
+                             f"{col} must be between 0 and {HOURS_MAX} hours")
+            typed[col] = xv
+        elif kind == "bool":
+            if pd.api.types.is_bool_dtype(s.dtype):
+                b = s.to_numpy(dtype=bool)
+                bad = np.zeros(n, dtype=bool)
+            else:
+                low = t.str.lower()
+                is_t = low.isin(trues).to_numpy(dtype=bool)
+                is_f = low.isin(falses).to_numpy(dtype=bool)
+                b = is_t
+                bad = ~missing & ~is_t & ~is_f
+            words = f"{', '.join(m.booleans.true[:3])} for yes or {', '.join(m.booleans.false[:3])} for no"
+            fail.add(bad, col, _msgs(bad, t, lambda v, c=col: f"{c} {v} is not a yes/no value (expected {words})"))
+            typed[col] = b
+
+    # relations between fields (only where both sides parsed)
+    birth, hire, fstart = typed["birth_date"], typed["hire_date"], typed["function_start_date"]
+    both = (birth.notna() & hire.notna()).to_numpy()
+    fail.add(both & (birth >= hire).to_numpy(), "birth_date", "birth_date must be before hire_date")
+    fail.add((hire.notna() & fstart.notna() & (hire > fstart)).to_numpy(), "function_start_date",
+             "function_start_date must not be before hire_date")
+    age = (hire.dt.year - birth.dt.year
+           - ((hire.dt.month * 100 + hire.dt.day) < (birth.dt.month * 100 + birth.dt.day)).astype(int))
+    agev = age.to_numpy(dtype="float64", na_value=np.nan)
+    young = both & (birth < hire).to_numpy() & (agev < MIN_AGE_AT_HIRE)
+    if young.any():
+        fail.add(young, "hire_date",
+                 np.array([f"employee is younger than {MIN_AGE_AT_HIRE} at hire_date (age {int(a)})"
+                           if y else "" for a, y in zip(np.nan_to_num(agev), young)], dtype=object))
+
+    ids = texts["employee_id"]
+    dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
+    if dup.any():
+        sub = pd.DataFrame({"id": _pick(ids, np.flatnonzero(dup)), "row": rows[dup]})
+        info = sub.groupby("id", sort=False)["row"].agg(
+            lambda r: f"occurs {len(r)} times (rows {', '.join(map(str, list(r)[:10]))}{', ...' if len(r) > 10 else ''})")
+        msgs = np.full(n, "", dtype=object)
+        msgs[dup] = [f"employee_id {i} {info[i]}" for i in sub["id"]]
+        fail.add(dup, "employee_id", msgs)
+
+    rejects = _rejects_table(fail, rows, texts, raw)
+    bad_pos = np.zeros(n, dtype=bool)
+    for pos, _, _ in fail.parts:
+        bad_pos[pos] = True
+    keep = ~bad_pos
+    frame = _typed_frame(typed, keep, rows)
+    return RecordSet(frame=frame, rejects=rejects, rows_read=n, source=source)
+
+
+def _msgs(mask: np.ndarray, t: pd.Series, make) -> np.ndarray:
+    out = np.full(len(t), "", dtype=object)
+    if mask.any():
+        out[mask] = [make(v) for v in _pick(t, np.flatnonzero(mask))]
+    return out
+
+
+def _empty_typed(kind: str, n: int):
+    if kind == "date":
+        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    if kind in ("int", "decimal"):
+        return np.full(n, np.nan)
+    if kind == "bool":
+        return np.zeros(n, dtype=bool)
+    return pd.Series(pd.NA, index=range(n), dtype="string")
+
+
+def _rejects_table(fail: _Failures, rows, texts, raw) -> pd.DataFrame:
+    if not fail.parts:
+        return pd.DataFrame({"row": pd.Series([], dtype="int64"), "employee_id": pd.Series([], dtype=object),
+                             "column": pd.Series([], dtype=object), "value": pd.Series([], dtype=object),
+                             "message": pd.Series([], dtype=object)})[REJECT_COLUMNS]
+    pos_l, col_l, val_l, msg_l, order_l = [], [], [], [], []
+    for k, (pos, col, msgs) in enumerate(fail.parts):
+        if col in texts:
+            v = _pick(texts[col], pos)
+        elif col == "(line)":
+            v = np.full(len(pos), "", dtype=object)
+        else:
+            v = np.full(len(pos), None, dtype=object)
+        pos_l.append(pos)
+        col_l.append(np.full(len(pos), col, dtype=object))
+        val_l.append(v)
+        msg_l.append(msgs)
+        order_l.append(np.full(len(pos), k))
+    pos = np.concatenate(pos_l)
+    order = np.lexsort((np.concatenate(order_l), pos))
+    pos = pos[order]
+    val = np.concatenate(val_l)[order]
+    eid = np.array([v or None for v in _pick(texts["employee_id"], pos)], dtype=object)
+    return pd.DataFrame({
+        "row": rows[pos].astype(np.int64),
+        "employee_id": eid,
+        "column": np.concatenate(col_l)[order],
+        "value": val,
+        "message": np.concatenate(msg_l)[order],
+    })[REJECT_COLUMNS]
+
+
+def _typed_frame(typed: dict, keep: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
+    out = {}
+    for col in COLUMNS:
+        kind = FIELD_TYPES[col]
+        v = typed[col]
+        if kind == "date":
+            out[col] = pd.Series(v.to_numpy(dtype="datetime64[ns]")[keep], dtype="datetime64[ns]")
+        elif kind == "int":
+            out[col] = pd.Series(np.asarray(v)[keep].astype(np.int64), dtype="int64")
+        elif kind == "decimal":
+            out[col] = pd.Series(np.asarray(v, dtype="float64")[keep], dtype="float64")
+        elif kind == "bool":
+            out[col] = pd.Series(np.asarray(v, dtype=bool)[keep], dtype=bool)
+        else:
+            arr = v.astype(object).to_numpy()[keep]
+            if len(arr):
+                na = pd.isna(arr)
+                if na.any():
+                    arr = arr.copy()
+                    arr[na] = None
+            out[col] = pd.Series(arr, dtype=object)
+    frame = pd.DataFrame(out)
+    frame["row"] = rows[keep].astype(np.int64)
+    return frame

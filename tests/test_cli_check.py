@@ -1,0 +1,177 @@
+"""hpr check and hpr explain through Click's CliRunner."""
+
+import io
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from hpr_cli.main import cli
+from hpr_rules.findings import FINDINGS_COLUMNS
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+HEADER = ("employee_id,birth_date,hire_date,employment_end_date,function_code,function_title,function_start_date,"
+          "salary_scale,physically_demanding,unit,department,fte,pop_date,development_hours_12m,sick_leave_start,"
+          "exemption_until,contract_type\n")
+
+
+@pytest.fixture
+def staff(tmp_path):
+    p = tmp_path / "staff.csv"
+    p.write_text(HEADER +
+                 "E1,1980-05-05,2010-01-01,,AFV01,Belader,2015-03-01,5,true,DSB-HHO,,1.0,2026-02-01,30,,,vast\n"
+                 "E2,1975-01-31,2000-01-01,,GRN01,Hovenier,2024-02-29,4,true,DSB-Groenbedrijf,,0.8,,3.5,,,vast\n"
+                 "E3,1990-01-01,2012-01-01,,ADM01,Planner,2020-01-01,8,false,DSB-HSO,,1.0,,0,,,vast\n"
+                 "E4,1985-01-01,2011-01-01,,AFV01,Belader,2011-01-01,0,true,DSB-HHO,,1.0,,0,,,vast\n",
+                 encoding="utf-8")
+    return p
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_check_to_stdout(staff):
+    r = run("check", staff, "--date", "2027-03-01", "--rules", ROOT / "rules")
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(io.StringIO(r.stdout), keep_default_na=False)
+    assert list(df.columns) == FINDINGS_COLUMNS
+    assert len(df) == 4 * 3  # accepted + rejected rows, each under three rules
+    assert set(df.loc[df.employee_id == "E4", "status"]) == {"invalid"}
+    assert "salary_scale" in df.loc[df.employee_id == "E4", "reason"].iloc[0]
+    assert "4 rows read, 3 accepted, 1 rejected" in r.stderr
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet", "json"])
+def test_check_out_formats(staff, tmp_path, ext):
+    out = tmp_path / f"findings.{ext}"
+    r = run("check", staff, "--date", "2027-03-01", "--out", out)
+    assert r.exit_code == 0, r.output
+    df = {"csv": pd.read_csv, "xlsx": pd.read_excel, "parquet": pd.read_parquet,
+          "json": pd.read_json}[ext](out)
+    assert len(df) == 12 and list(df.columns) == FINDINGS_COLUMNS
+    assert not list(tmp_path.glob(".findings*"))  # no temporary file left behind
+
+
+def test_check_engines_agree(staff):
+    outs = [run("check", staff, "--date", "2028-02-01", "--engine", e).stdout for e in ("vector", "durable", "reference")]
+    assert outs[0] == outs[1] == outs[2]
+
+
+def test_check_fail_on_and_strict(staff):
+    assert run("check", staff, "--date", "2027-03-01", "--fail-on", "violation").exit_code == 1
+    assert run("check", staff, "--date", "2026-02-01", "--rule", "max_function_tenure",
+               "--fail-on", "violation").exit_code == 0
+    r = run("check", staff, "--date", "2027-03-01", "--strict")
+    assert r.exit_code == 2 and "rejected" in r.stderr
+
+
+def test_check_rule_filter_and_unknown_rule(staff):
+    r = run("check", staff, "--date", "2027-03-01", "--rule", "mandatory_pop")
+    assert r.exit_code == 0
+    assert set(pd.read_csv(io.StringIO(r.stdout))["rule_id"]) == {"mandatory_pop"}
+    r = run("check", staff, "--date", "2027-03-01", "--rule", "mandatory_pope")
+    assert r.exit_code == 2 and "did you mean 'mandatory_pop'" in r.stderr
+
+
+def test_check_bad_input(tmp_path, staff):
+    r = run("check", tmp_path / "nope.csv", "--date", "2027-03-01")
+    assert r.exit_code == 2 and "nope.csv" in r.stderr and "Traceback" not in r.output
+    r = run("check", staff, "--date", "2027-02-30")
+    assert r.exit_code == 2 and "YYYY-MM-DD" in r.stderr
+    r = run("check", staff, "--out", tmp_path / "x.txt")
+    assert r.exit_code == 2 and "extension" in r.stderr
+
+
+def test_check_rule_typo_gives_file_line_col(staff, tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for p in (ROOT / "rules").glob("*.yaml"):
+        text = p.read_text(encoding="utf-8")
+        if p.name == "mandatory_pop.yaml":
+            text = text.replace("condition: salary_scale <= max_salary_scale", "condition: salary_scal <= max_salary_scale")
+        (rules / p.name).write_text(text, encoding="utf-8")
+    r = run("check", staff, "--date", "2027-03-01", "--rules", rules)
+    assert r.exit_code == 2
+    line = next(i for i, t in enumerate((rules / "mandatory_pop.yaml").read_text().splitlines(), 1) if "salary_scal " in t)
+    assert f"mandatory_pop.yaml:{line}:14:" in r.stderr
+    assert "did you mean 'salary_scale'" in r.stderr
+
+
+def test_changing_a_parameter_changes_findings_without_code(staff, tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for p in (ROOT / "rules").glob("*.yaml"):
+        text = p.read_text(encoding="utf-8")
+        if p.name == "development_obligation.yaml":
+            text = text.replace("- {from: 2026-01-01, value: 24}", "- {from: 2026-01-01, value: 24}\n      - {from: 2027-01-01, value: 32}")
+        (rules / p.name).write_text(text, encoding="utf-8")
+    before = pd.read_csv(io.StringIO(run("check", staff, "--date", "2027-03-01", "--rule", "development_obligation").stdout))
+    after = pd.read_csv(io.StringIO(run("check", staff, "--date", "2027-03-01", "--rule", "development_obligation",
+                                        "--rules", rules).stdout))
+    e1b, e1a = before[before.employee_id == "E1"].iloc[0], after[after.employee_id == "E1"].iloc[0]
+    assert (e1b.status, e1b.required_hours) == ("compliant", 24)
+    assert (e1a.status, e1a.required_hours, e1a.shortfall_hours) == ("violation", 32, 2)
+
+
+def test_explain_text_and_json(staff):
+    r = run("explain", staff, "--employee", "E2", "--date", "2027-03-01")
+    assert r.exit_code == 0, r.output
+    assert "Doorontwikkelverplichting" in r.stdout and "art. 9:3b" in r.stdout and "Uitkomst" in r.stdout
+    r = run("explain", staff, "--employee", "E2", "--date", "2027-03-01", "--lang", "en", "--rule", "mandatory_pop")
+    assert "Outcome: violation (no POP yet)" in r.stdout
+    r = run("explain", staff, "--employee", "E2", "--date", "2027-03-01", "--format", "json")
+    data = json.loads(r.stdout)
+    assert [x["rule_id"] for x in data["rules"]] == ["development_obligation", "mandatory_pop", "max_function_tenure"]
+    pop = data["rules"][1]
+    assert pop["outcome"]["status"] == "violation" and pop["computed"]["due"] == "2026-07-01"
+
+
+def test_explain_unknown_or_rejected_employee(staff):
+    r = run("explain", staff, "--employee", "E9", "--date", "2027-03-01")
+    assert r.exit_code == 2 and "not found" in r.stderr
+    r = run("explain", staff, "--employee", "E4", "--date", "2027-03-01")
+    assert r.exit_code == 2 and "rejected" in r.stderr
+
+
+def test_dataset_mode_equals_single_file(tmp_path, staff):
+    pytest.importorskip("dask")
+    from hpr_rules.records import load_records, write_records
+    rs = load_records(staff)
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    write_records(rs.frame.iloc[:2].drop(columns=["row"]), ds / "a.parquet")
+    write_records(rs.frame.iloc[2:].drop(columns=["row"]), ds / "b.parquet")
+    single = pd.read_csv(io.StringIO(run("check", staff, "--date", "2027-03-01").stdout), keep_default_na=False)
+    single = single[single.status != "invalid"].reset_index(drop=True)
+    for engine in ("vector", "dask"):
+        out = tmp_path / f"out-{engine}"
+        r = run("check", ds, "--date", "2027-03-01", "--engine", engine, "--out", out)
+        assert r.exit_code == 0, r.output
+        parts = sorted(out.glob("part-*.parquet"))
+        assert len(parts) == 2
+        got = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+        assert got["employee_id"].astype(str).tolist() == single["employee_id"].tolist()
+        assert got["status"].astype(str).tolist() == single["status"].tolist()
+
+
+def test_chunked_stream_equals_whole_file(tmp_path, staff):
+    text = staff.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    # more rows, a duplicate id in a later chunk, and a line with too many fields
+    extra = [lines[1].replace("E1,", f"X{i},", 1) for i in range(7)] + [lines[2]] + [lines[1].replace("E1,", "Z1,", 1) + ",oops"]
+    big = tmp_path / "big.csv"
+    big.write_text("\n".join(lines + extra) + "\n", encoding="utf-8")
+    whole = run("check", big, "--date", "2027-03-01")
+    assert whole.exit_code == 0, whole.output
+    for out in (None, tmp_path / "f.csv", tmp_path / "f.parquet"):
+        args = ["check", big, "--date", "2027-03-01", "--chunk-size", 3] + (["--out", out] if out else [])
+        r = run(*args)
+        assert r.exit_code == 0, r.output
+        got = (pd.read_csv(io.StringIO(r.stdout), keep_default_na=False) if out is None else
+               pd.read_parquet(out) if out.suffix == ".parquet" else pd.read_csv(out, keep_default_na=False))
+        want = pd.read_csv(io.StringIO(whole.stdout), keep_default_na=False)
+        assert got["employee_id"].fillna("").astype(str).tolist() == want["employee_id"].tolist()
+        assert got["status"].astype(str).tolist() == want["status"].tolist()
+        assert "13 rows read, 9 accepted, 4 rejected" in r.stderr  # E2 twice, E4 bad scale, Z1 bad line
