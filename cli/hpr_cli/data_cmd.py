@@ -2,9 +2,110 @@
 
 import click
 
+from .common import DATE
 from .main import cli
+
+MAX_SHOWN = 50
 
 
 @cli.group("data")
 def data():
-    """Personnel records: generate a synthetic population, validate an export."""
+    """Personnel records: generate a synthetic population, validate an export.
+
+    \b
+    Examples:
+      hpr data generate --n 1000 --seed 1 --out staff.csv
+      hpr data validate staff.csv
+      hpr data validate export.csv --mapping examples/youforce_mapping.yaml --strict
+    """
+
+
+@data.command("generate")
+@click.option("--n", "n", type=click.IntRange(min=0), required=True, help="Number of employees.")
+@click.option("--seed", type=int, required=True, help="Random seed; the same seed gives the same file.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
+              help="Output file: .csv, .xlsx or .parquet.")
+@click.option("--date", "date", type=DATE, default="2026-01-01", show_default=True,
+              help="Reference date the population is drawn for.")
+def generate(n, seed, out, date):
+    """Write a synthetic population shaped like the programme's target group.
+
+    \b
+    Example:
+      hpr data generate --n 10000 --seed 42 --out staff.parquet --date 2026-01-01
+    """
+    from hpr_rules.records import generate_population, write_records
+
+    frame = generate_population(n, seed, reference_date=date)
+    write_records(frame, out)
+    click.echo(f"wrote {n:,} records (seed {seed}, reference date {date.isoformat()}) to {out}", err=True)
+
+
+@data.command("validate")
+@click.argument("data_file", metavar="DATA", type=click.Path(dir_okay=False))
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Column-mapping YAML for an HR export.")
+@click.option("--strict", is_flag=True, help="Exit 2 when any row is rejected.")
+@click.option("--rejects", "rejects_out", type=click.Path(dir_okay=False),
+              help="Write the full reject table (one line per failure) to this CSV.")
+def validate(data_file, mapping, strict, rejects_out):
+    """Check a personnel file against the record contract; list every rejected value.
+
+    \b
+    Examples:
+      hpr data validate staff.csv
+      hpr data validate export.csv --mapping examples/youforce_mapping.yaml
+      hpr data validate staff.csv --strict --rejects rejects.csv
+    """
+    from hpr_rules.records import load_records
+
+    rs = load_records(data_file, mapping)
+    n_rej = len(rs.rejected_rows)
+    click.echo(f"{data_file}: {rs.rows_read:,} rows read, {rs.rows_read - n_rej:,} accepted, {n_rej:,} rejected")
+    rej = rs.rejects
+    if len(rej):
+        shown = rej.head(MAX_SHOWN).fillna("")
+        click.echo("")
+        click.echo(_table(shown))
+        if len(rej) > MAX_SHOWN:
+            more = len(rej) - MAX_SHOWN
+            hint = "" if rejects_out else " (use --rejects FILE for the full table)"
+            click.echo(f"... and {more:,} more failures{hint}")
+    if rejects_out:
+        _write_rejects(rej, rejects_out)
+        click.echo(f"wrote {len(rej):,} failures to {rejects_out}", err=True)
+    if strict and n_rej:
+        click.echo(f"hpr: error: {n_rej:,} rows rejected (--strict)", err=True)
+        raise SystemExit(2)
+
+
+def _table(df) -> str:
+    cols = list(df.columns)
+    cells = [[str(v) for v in df[c].tolist()] for c in cols]
+    widths = [min(max([len(c)] + [len(v) for v in vals]), 60) for c, vals in zip(cols, cells)]
+
+    def cut(v, w):
+        return v if len(v) <= w else v[: w - 1] + "…"
+
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()]
+    for i in range(len(df)):
+        lines.append("  ".join(cut(cells[j][i], widths[j]).ljust(widths[j]) for j in range(len(cols))).rstrip())
+    return "\n".join(lines)
+
+
+def _write_rejects(rej, path):
+    import os
+    from pathlib import Path
+
+    from hpr_rules.errors import InputError
+
+    p = Path(path)
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+    try:
+        rej.to_csv(tmp, index=False, lineterminator="\n")
+        os.replace(tmp, p)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=str(p)) from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+

@@ -37,13 +37,13 @@ _Q = {
            "yes": "ja", "no": "nee", "date": "peildatum", "params": "Parameters in werking op",
            "calc": "Berekening", "outcome": "Uitkomst", "values": "waarden", "due": "uiterste datum",
            "overdue": "dagen te laat", "required": "vereist", "actual": "gerealiseerd", "short": "tekort",
-           "hours": "uur", "employee": "Medewerker"},
+           "hours": "uur", "employee": "Medewerker", "otherwise": "anders (geen van de vorige stappen)"},
     "en": {"in_force": "Not in force on the reference date?", "employment": "Not employed on the reference date?",
            "scope": "Out of scope?", "exemption": "Exemption: {what}?", "norm": "Norm: {what}?",
            "yes": "yes", "no": "no", "date": "reference date", "params": "Parameters in force on",
            "calc": "Computation", "outcome": "Outcome", "values": "values", "due": "due date",
            "overdue": "days overdue", "required": "required", "actual": "actual", "short": "shortfall",
-           "hours": "h", "employee": "Employee"},
+           "hours": "h", "employee": "Employee", "otherwise": "otherwise (none of the steps before)"},
 }
 
 
@@ -145,7 +145,8 @@ def render_text(traces: list[Trace], lang: str = "nl") -> str:
             vals = ", ".join(f"{k}={_fmt(v, lang)}" for k, v in s.values.items())
             art = f" ({s.article})" if s.article and s.kind != "in_force" else ""
             lines.append(f"├─ {s.index + 1}. {question}{art} {q['yes'] if s.result else q['no']}")
-            lines.append(f"│    {step.source}" + (f"   [{vals}]" if vals else ""))
+            source = step.source if step.source != "true" else q["otherwise"]
+            lines.append(f"│    {source}" + (f"   [{vals}]" if vals else ""))
         label, extra = _outcome(tr, lang)
         hours = {q["required"], q["actual"], q["short"]}
         detail = "; ".join(f"{k} {_fmt(v, lang)}" + (f" {q['hours']}" if k in hours else "")

@@ -26,6 +26,7 @@ DELIMITERS = (",", ";", "|", "\t")
 #: read_table turns it into the hidden column ``_line_error`` that validation rejects
 _BAD_LINE = "\x00bad-line\x00"
 LINE_ERROR = "_line_error"
+LINE_TEXT = "_line_text"
 
 
 def _format(path: Path) -> str:
@@ -122,7 +123,8 @@ def _read_csv(p: Path, encoding: str | None, delimiter: str | None) -> pd.DataFr
             msg = msg.where(~pd.Series(wrong, index=df.index),
                             f"line is not separated by {_show(sep)} like the header (another delimiter?)")
             df[LINE_ERROR] = msg.astype(object)
-            df.iloc[np.flatnonzero(marked), 0] = ""
+            df[LINE_TEXT] = first.where(pd.Series(wrong, index=df.index), "").astype(object)
+            df.iloc[np.flatnonzero(marked | wrong), 0] = ""
     return df
 
 
