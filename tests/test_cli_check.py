@@ -84,14 +84,22 @@ def test_check_bad_input(tmp_path, staff):
     assert r.exit_code == 2 and "extension" in r.stderr
 
 
-def test_check_rule_typo_gives_file_line_col(staff, tmp_path):
+def draft(tmp_path, name, old, new):
+    """A copy of the shipped rules with one text replacement in one file."""
     rules = tmp_path / "rules"
     rules.mkdir()
     for p in (ROOT / "rules").glob("*.yaml"):
         text = p.read_text(encoding="utf-8")
-        if p.name == "mandatory_pop.yaml":
-            text = text.replace("condition: salary_scale <= max_salary_scale", "condition: salary_scal <= max_salary_scale")
+        if p.name == name:
+            assert old in text
+            text = text.replace(old, new)
         (rules / p.name).write_text(text, encoding="utf-8")
+    return rules
+
+
+def test_check_rule_typo_gives_file_line_col(staff, tmp_path):
+    rules = draft(tmp_path, "mandatory_pop.yaml", "condition: salary_scale <= max_salary_scale",
+                  "condition: salary_scal <= max_salary_scale")
     r = run("check", staff, "--date", "2027-03-01", "--rules", rules)
     assert r.exit_code == 2
     line = next(i for i, t in enumerate((rules / "mandatory_pop.yaml").read_text().splitlines(), 1) if "salary_scal " in t)
@@ -100,13 +108,8 @@ def test_check_rule_typo_gives_file_line_col(staff, tmp_path):
 
 
 def test_changing_a_parameter_changes_findings_without_code(staff, tmp_path):
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    for p in (ROOT / "rules").glob("*.yaml"):
-        text = p.read_text(encoding="utf-8")
-        if p.name == "development_obligation.yaml":
-            text = text.replace("- {from: 2026-01-01, value: 24}", "- {from: 2026-01-01, value: 24}\n      - {from: 2027-01-01, value: 32}")
-        (rules / p.name).write_text(text, encoding="utf-8")
+    rules = draft(tmp_path, "development_obligation.yaml", "- {from: 2026-01-01, value: 24}",
+                  "- {from: 2026-01-01, value: 24}\n      - {from: 2027-01-01, value: 32}")
     before = pd.read_csv(io.StringIO(run("check", staff, "--date", "2027-03-01", "--rule", "development_obligation").stdout))
     after = pd.read_csv(io.StringIO(run("check", staff, "--date", "2027-03-01", "--rule", "development_obligation",
                                         "--rules", rules).stdout))

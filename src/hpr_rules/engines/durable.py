@@ -38,7 +38,6 @@ import numpy as np
 
 from ..language.compile import CompiledRule
 from ..language.expr import BOOL, NULL, Binary, InList, Lit, Name, Node, Unary, names_in
-from .columns import row_env
 from .scalar import eval_scalar, is_null_lit
 
 _OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
@@ -259,17 +258,8 @@ class DurableEngine:
         host.delete_state(name, msg["sid"])
 
     def run_rule(self, rule: CompiledRule, cols, n: int, day_num: int, progress=None):
-        from .reference import _as_columns
-        step = np.empty(n, dtype=np.int64)
-        let_vals = {name: [None] * n for name, _, _ in rule.lets}
-        for i in range(n):
-            k, lets = self.decide(rule, row_env(cols, i), day_num)
-            step[i] = k
-            for lname, v in lets.items():
-                let_vals[lname][i] = v
-            if progress and i % 1000 == 999:
-                progress(1000)
-        return step, _as_columns(let_vals, rule)
+        from .reference import per_record
+        return per_record(rule, cols, n, lambda env: self.decide(rule, env, day_num), progress)
 
 
 __all__ = ["DurableEngine", "DurableEngineError", "to_json", "names_in", "NULL"]

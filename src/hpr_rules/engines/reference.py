@@ -76,11 +76,16 @@ def decide(rule: CompiledRule, env: dict, day_num: int, trace: bool = False):
 
 def run_rule(rule: CompiledRule, cols, n: int, day_num: int, progress=None):
     """The reference interpreter over a population (slow; for tests and small files)."""
+    return per_record(rule, cols, n, lambda env: decide(rule, env, day_num)[:2], progress)
+
+
+def per_record(rule: CompiledRule, cols, n: int, decide_one, progress=None):
+    """Run ``decide_one(env) -> (step, lets)`` record by record; gather steps and let columns."""
     from .columns import row_env
     step = np.empty(n, dtype=np.int64)
     let_vals = {name: [None] * n for name, _, _ in rule.lets}
     for i in range(n):
-        k, lets, _ = decide(rule, row_env(cols, i), day_num)
+        k, lets = decide_one(row_env(cols, i))
         step[i] = k
         for name, v in lets.items():
             let_vals[name][i] = v
