@@ -1,0 +1,1 @@
+"""Lawyer workflow: rule test cases, static checks and the behavioural diff of drafts."""
