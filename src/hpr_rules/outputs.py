@@ -39,6 +39,9 @@ def atomic_write(path: str | Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is for reading by others too
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):

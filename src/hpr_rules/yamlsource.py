@@ -48,7 +48,7 @@ def _construct(node: yaml.Node, loader: yaml.SafeLoader, path: Path_, pos: dict)
     if isinstance(node, yaml.MappingNode):
         out = {}
         for k_node, v_node in node.value:
-            key = loader.construct_object(k_node, deep=True)
+            key = _construct(k_node, loader, path + ("__keynode__",), {})
             if isinstance(key, (_dt.date,)):
                 key = key.isoformat()
             if key in out:
@@ -60,7 +60,11 @@ def _construct(node: yaml.Node, loader: yaml.SafeLoader, path: Path_, pos: dict)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(v, loader, path + (i,), pos) for i, v in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError as exc:  # e.g. 2026-13-01 looks like a date to YAML but is none
+        raise HprError(f"{node.value!r} is not a valid value: {exc}", line=node.start_mark.line + 1,
+                       col=node.start_mark.column + 1) from None
 
 
 def load_yaml_text(text: str, file: str = "<string>") -> YamlDoc:

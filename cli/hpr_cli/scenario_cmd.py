@@ -1,0 +1,163 @@
+"""``hpr scenario``: run, compare and sweep what-if scenarios."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+import click
+
+from hpr_rules.errors import InputError, ScenarioError
+
+from .main import cli
+
+OUT_KINDS = (".json", ".xlsx", ".html", ".md")
+
+
+def _progress(total, label):
+    if not sys.stderr.isatty():
+        return None, None
+    bar = click.progressbar(length=total, label=label, file=sys.stderr)
+    bar.__enter__()
+    return bar, bar.update
+
+
+def _write(result_or_results, out, lang, timestamp):
+    from hpr_rules.reports import write_report
+    from hpr_rules.scenarios import write_result_json
+    ext = Path(out).suffix.lower()
+    if ext not in OUT_KINDS:
+        raise InputError(f"cannot tell what to write from {ext or '(no extension)'!r}; use one of {', '.join(OUT_KINDS)}",
+                         file=str(out))
+    if ext == ".json":
+        write_result_json(result_or_results, out)
+    else:
+        write_report(result_or_results, out, lang=lang, timestamp=timestamp)
+
+
+def _verdict_lines(result, lang="nl"):
+    from hpr_rules.reports.text import verdict_sentences
+    return verdict_sentences(result, lang)
+
+
+def _run(path, data, mapping, seed, runs, timestamp, label=None, overrides=None):
+    from hpr_rules.scenarios import load_scenario, run_scenario
+    sc = load_scenario(path)
+    if overrides:
+        sc = overrides(sc)
+    horizon = sc.model.horizon_years * max(1, runs)
+    bar, update = _progress(horizon, label or f"{sc.model.name[:30]}")
+    try:
+        return run_scenario(sc, data=data, mapping=mapping, seed=seed, runs=runs, progress=update, timestamp=timestamp)
+    finally:
+        if bar:
+            bar.__exit__(None, None, None)
+
+
+COMMON = [
+    click.option("--data", type=click.Path(dir_okay=False), help="Personnel file instead of the embedded population."),
+    click.option("--mapping", type=click.Path(dir_okay=False), help="Column mapping for --data."),
+    click.option("--seed", type=int, default=None, help="Seed of the simulation (default: the scenario's)."),
+    click.option("--runs", type=click.IntRange(1, 100), default=1, show_default=True,
+                 help="Runs with consecutive seeds; the report shows min/median/max bands."),
+    click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True),
+    click.option("--timestamp", default=None, help="Fix the 'generated at' stamp (byte-identical reports)."),
+]
+
+
+def common(f):
+    for opt in reversed(COMMON):
+        f = opt(f)
+    return f
+
+
+@cli.group("scenario")
+def scenario():
+    """What-if scenarios: multi-year projection and feasibility verdict."""
+
+
+@scenario.command("run")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="report.html, report.md, result.xlsx or result.json.")
+@common
+def run_cmd(file, out, data, mapping, seed, runs, lang, timestamp):
+    """Project a scenario year by year and judge its feasibility.
+
+    Without --data it runs on the embedded synthetic population.
+
+    \b
+    Examples:
+      hpr scenario run scenarios/baseline.yaml --out report.html
+      hpr scenario run scenarios/baseline.yaml --runs 5 --out result.json
+      hpr scenario run scenarios/tenure_10_years.yaml --data staff.csv --lang en --out report.md
+    """
+    result = _run(file, data, mapping, seed, runs, timestamp)
+    for line in _verdict_lines(result, lang):
+        click.echo(line)
+    if out:
+        _write(result, out, lang, timestamp)
+        click.echo(f"written: {out}", err=True)
+
+
+@scenario.command("compare")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with all scenarios.")
+@common
+def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp):
+    """Run several scenarios on the same population and put them side by side.
+
+    \b
+    Examples:
+      hpr scenario compare scenarios/baseline.yaml scenarios/tenure_10_years.yaml scenarios/no_tenure_limit.yaml
+      hpr scenario compare scenarios/*.yaml --out compare.html
+    """
+    from hpr_rules.reports.text import comparison_table
+    if len(files) < 2:
+        raise ScenarioError("compare needs at least two scenario files")
+    results = [_run(f, data, mapping, seed, runs, timestamp) for f in files]
+    click.echo(comparison_table(results, lang))
+    if out:
+        _write(results, out, lang, timestamp)
+        click.echo(f"written: {out}", err=True)
+
+
+@scenario.command("sweep")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--set", "setting", required=True, metavar="RULE.PARAM=V1,V2,...",
+              help="A rule parameter and the values to try.")
+@click.option("--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with every value.")
+@common
+def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp):
+    """Run one scenario for a range of values of one rule parameter.
+
+    \b
+    Examples:
+      hpr scenario sweep scenarios/baseline.yaml --set max_function_tenure.max_years=5,7,10
+      hpr scenario sweep scenarios/baseline.yaml --set development_obligation.hours_per_year=16,24,32,40 --out sweep.html
+    """
+    from hpr_rules.reports.text import comparison_table
+    from hpr_rules.scenarios.model import RuleOverride
+    try:
+        target, values = setting.split("=", 1)
+        rule_id, param = target.split(".", 1)
+        vals = [float(v) for v in values.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter("expected RULE.PARAM=V1,V2,... e.g. max_function_tenure.max_years=5,7,10",
+                                 param_hint="--set") from None
+    results = []
+    for v in vals:
+        def apply(sc, v=v):
+            sc2 = copy.copy(sc)
+            model = sc.model.model_copy(deep=True)
+            ov = model.rules.overrides.get(rule_id) or RuleOverride()
+            ov = ov.model_copy(update={"parameters": {**ov.parameters, param: v}})
+            model.rules.overrides = {**model.rules.overrides, rule_id: ov}
+            model.name = f"{model.name} [{rule_id}.{param} = {v:g}]"
+            sc2.model = model
+            return sc2
+        results.append(_run(file, data, mapping, seed, runs, timestamp, label=f"{param}={v:g}", overrides=apply))
+    click.echo(comparison_table(results, lang))
+    if out:
+        _write(results, out, lang, timestamp)
+        click.echo(f"written: {out}", err=True)

@@ -1,0 +1,156 @@
+"""Render scenario results (one, or several side by side) as HTML, Markdown or XLSX."""
+
+from __future__ import annotations
+
+import copy
+import io
+from pathlib import Path
+
+import jinja2
+
+from ..errors import InputError
+from ..outputs import atomic_write
+from . import charts
+from .privacy import suppress
+from .text import LABELS, criterion_sentence, short_title, summary_row
+
+COUNT_COLS = ["employees", "in_scope", "exempt", "due_soon", "violation"]
+GROUP_KEYS = ("unit", "salary_scale", "age_band")
+AGE_ORDER = ["<25", "25-34", "35-44", "45-54", "55-59", "60+"]
+
+
+def _env():
+    return jinja2.Environment(loader=jinja2.PackageLoader("hpr_rules.reports", "templates"),
+                              autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
+
+
+def _nl(x, digits=0):
+    s = f"{x:,.{digits}f}"
+    return s.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def _fmt(lang):
+    def num(x, digits=0):
+        if isinstance(x, str):
+            return x
+        return _nl(x, digits) if lang == "nl" else f"{x:,.{digits}f}"
+
+    def pct(x):
+        if isinstance(x, str):
+            return x
+        return num(100 * x, 1) + "%"
+    return num, pct
+
+
+def _year_shown(result) -> int:
+    start = result["feasibility"].get("criteria_from", result["years"][0]["date"])[:4]
+    ys = [y["year"] for y in result["years"] if str(y["year"]) >= start]
+    return ys[0] if ys else result["years"][-1]["year"]
+
+
+def prepare(result: dict, lang: str = "nl") -> dict:
+    """Everything a template needs, with small groups already suppressed."""
+    t = LABELS[lang]
+    rules = [r for r in result["rules"] if r.get("enabled", True)]
+    rule_ids = [r["id"] for r in rules]
+    titles = {r["id"]: r["title"][lang] for r in rules}
+    shorts = {rid: short_title(rid, lang) for rid in rule_ids}
+    year = _year_shown(result)
+    tables = {}
+    for key in GROUP_KEYS:
+        rows = [r for r in result["breakdowns"][key] if r["year"] == year]
+        per_rule = {}
+        for rid in rule_ids:
+            sub = [r for r in rows if r["rule_id"] == rid]
+            if key == "age_band":
+                sub.sort(key=lambda r: AGE_ORDER.index(r["group"]) if r["group"] in AGE_ORDER else 99)
+            per_rule[rid] = suppress(sub, COUNT_COLS)
+        tables[key] = per_rule
+    years = result["years"]
+    crit = result["feasibility"]["criteria"]
+    budget = result["assumptions"]["criteria"].get("budget_per_year")
+    age_rows = [r for rid in rule_ids for r in tables["age_band"][rid]]
+    return {
+        "t": t, "lang": lang, "r": result, "rules": rules, "rule_ids": rule_ids, "titles": titles, "shorts": shorts,
+        "disabled": [r["id"] for r in result["rules"] if not r.get("enabled", True)],
+        "years": years, "year_shown": year, "tables": tables,
+        "verdicts": [(c["passed"], criterion_sentence(result, c, lang)) for c in crit],
+        "charts": {
+            "status": charts.status_bars(years, rule_ids, t, titles),
+            "moves": charts.moves_chart(years, t) if "max_function_tenure" in rule_ids else None,
+            "cost": charts.cost_chart(years, t, budget),
+            "age": charts.age_chart(age_rows, rule_ids, AGE_ORDER, titles),
+        },
+    }
+
+
+def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = None) -> bytes:
+    """The report of one result (dict) or of several side by side (list of dicts)."""
+    results = result if isinstance(result, list) else [result]
+    results = [copy.deepcopy(r) for r in results]
+    if timestamp:
+        for r in results:
+            r["provenance"]["generated_at"] = timestamp
+    if fmt == "xlsx":
+        return _xlsx(results, lang)
+    num, pct = _fmt(lang)
+    ctx = {"reports": [prepare(r, lang) for r in results], "num": num, "pct": pct, "t": LABELS[lang], "lang": lang,
+           "compare": [summary_row(r, lang) for r in results] if len(results) > 1 else None}
+    name = {"html": "report.html.j2", "md": "report.md.j2"}.get(fmt)
+    if name is None:
+        raise InputError(f"unknown report format {fmt!r}; use html, md or xlsx")
+    return _env().get_template(name).render(**ctx).encode("utf-8")
+
+
+def write_report(result, path, lang: str = "nl", timestamp: str | None = None) -> None:
+    ext = Path(path).suffix.lower().lstrip(".")
+    fmt = {"htm": "html"}.get(ext, ext)
+    data = render(result, fmt, lang, timestamp)
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
+def _xlsx(results, lang) -> bytes:
+    import pandas as pd
+    from openpyxl.styles import Font
+    t = LABELS[lang]
+    sheets = {}
+    if len(results) > 1:
+        sheets["compare"] = pd.DataFrame([summary_row(r, lang) for r in results])
+    for i, r in enumerate(results):
+        pre = f"{i + 1}-" if len(results) > 1 else ""
+        rows = []
+        for y in r["years"]:
+            base = {"year": y["year"], "population_start": y["population_start"], "hires": y["hires"],
+                    "leavers": y["leavers"], "population_end": y["population_end"]}
+            for rid, c in y["rules"].items():
+                base.update({f"{rid}.in_scope": c["in_scope"], f"{rid}.exempt": sum(c["exempt"].values()),
+                             f"{rid}.compliant": c["compliant"], f"{rid}.due_soon": c["due_soon"],
+                             f"{rid}.violation": c["violation"]})
+            base.update({f"moves.{k}": v for k, v in y["moves"].items()})
+            base.update({f"cost.{k}": v for k, v in y["cost"].items()})
+            rows.append(base)
+        sheets[f"{pre}years"] = pd.DataFrame(rows)
+        for key in GROUP_KEYS:
+            out = []
+            rule_ids = {x["rule_id"] for x in r["breakdowns"][key]}
+            for year in sorted({x["year"] for x in r["breakdowns"][key]}):
+                for rid in sorted(rule_ids):
+                    sub = [x for x in r["breakdowns"][key] if x["year"] == year and x["rule_id"] == rid]
+                    out.extend({k: v for k, v in x.items() if k != "_suppressed"} for x in suppress(sub, COUNT_COLS))
+            sheets[f"{pre}{key}"] = pd.DataFrame(out)
+        sheets[f"{pre}criteria"] = pd.DataFrame(r["feasibility"]["criteria"])
+        sheets[f"{pre}provenance"] = pd.DataFrame([{"key": k, "value": str(v)} for k, v in
+                                                   {**r["scenario"], **r["provenance"]}.items()])
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        for name, df in sheets.items():
+            df.to_excel(xw, index=False, sheet_name=name[:31])
+            ws = xw.sheets[name[:31]]
+            ws.freeze_panes = "B2"
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+            for col in ws.columns:
+                width = max(len(str(c.value or "")) for c in col[:50])
+                ws.column_dimensions[col[0].column_letter].width = min(60, max(10, width + 2))
+    return buf.getvalue()

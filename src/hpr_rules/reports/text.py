@@ -1,0 +1,144 @@
+"""Words of the reports: labels in Dutch and English, verdict sentences, comparison tables."""
+
+from __future__ import annotations
+
+LABELS = {
+    "nl": {
+        "title": "Impactanalyse HPR-interventies", "feasible": "Uitvoerbaar", "not_feasible": "Niet uitvoerbaar",
+        "verdict": "Oordeel", "per_year": "Per jaar", "rules": "De regels zoals opgesteld", "unit": "Per organisatieonderdeel",
+        "salary_scale": "Per salarisschaal", "age_band": "Per leeftijdsgroep (WGBL-toets)",
+        "assumptions": "Aannames", "provenance": "Herkomst", "year": "Jaar", "population": "Bezetting",
+        "in_scope": "Binnen reikwijdte", "exempt": "Uitgezonderd", "compliant": "Voldoet", "due_soon": "Termijn loopt af",
+        "violation": "Overtreding", "moves_required": "Verschuivingen nodig", "vacancies": "Aanpalende vacatures",
+        "moves_made": "Verschuivingen gerealiseerd", "moves_unmet": "Niet verschoven", "cost": "Kosten (euro)",
+        "cost_pop": "POP-gesprekken", "cost_development": "Ontwikkeluren", "cost_moves": "Verschuivingen",
+        "group": "Groep", "employees": "Medewerkers", "share_violation": "Aandeel overtreding",
+        "share_affected": "Aandeel geraakt", "parameters": "Parameters", "article": "Artikeltekst",
+        "suppressed": "Groepen kleiner dan 5 medewerkers zijn onderdrukt (<5), ook waar een totaal ze zou verraden.",
+        "generated": "Gemaakt op", "scenario": "Scenario", "compare": "Scenario's naast elkaar",
+        "status_chart": "Status per regel per jaar", "moves_chart": "Verschuivingen en aanpalende vacatures",
+        "cost_chart": "Kosten per jaar", "age_chart": "Aandeel geraakt per leeftijdsgroep",
+        "hires": "Instroom", "leavers": "Uitstroom", "retirements": "Pensioen", "budget": "Budget",
+        "worst": "slechtste waarde", "threshold": "norm", "year_shown": "Peiljaar in deze tabellen",
+        "bands": "Bandbreedte over runs (min / mediaan / max)", "disabled": "uitgeschakeld in dit scenario",
+        "findings_title": "Controle personeelsbestand", "rule": "Regel", "total": "Totaal",
+        "not_applicable": "Niet van toepassing", "not_in_force": "Niet in werking", "invalid": "Ongeldig record",
+    },
+    "en": {
+        "title": "Impact analysis of the HPR interventions", "feasible": "Feasible", "not_feasible": "Not feasible",
+        "verdict": "Verdict", "per_year": "Per year", "rules": "The rules as drafted", "unit": "Per organisational unit",
+        "salary_scale": "Per salary scale", "age_band": "Per age band (WGBL check)",
+        "assumptions": "Assumptions", "provenance": "Provenance", "year": "Year", "population": "Workforce",
+        "in_scope": "In scope", "exempt": "Exempt", "compliant": "Compliant", "due_soon": "Due soon",
+        "violation": "Violation", "moves_required": "Moves required", "vacancies": "Adjacent vacancies",
+        "moves_made": "Moves made", "moves_unmet": "Not moved", "cost": "Cost (euro)",
+        "cost_pop": "POP talks", "cost_development": "Development hours", "cost_moves": "Moves",
+        "group": "Group", "employees": "Employees", "share_violation": "Share in violation",
+        "share_affected": "Share affected", "parameters": "Parameters", "article": "Article text",
+        "suppressed": "Groups of fewer than 5 employees are suppressed (<5), also where a total would reveal them.",
+        "generated": "Generated", "scenario": "Scenario", "compare": "Scenarios side by side",
+        "status_chart": "Status per rule per year", "moves_chart": "Moves and adjacent vacancies",
+        "cost_chart": "Cost per year", "age_chart": "Share affected per age band",
+        "hires": "Hires", "leavers": "Leavers", "retirements": "Retirements", "budget": "Budget",
+        "worst": "worst value", "threshold": "threshold", "year_shown": "Year shown in these tables",
+        "bands": "Band over runs (min / median / max)", "disabled": "switched off in this scenario",
+        "findings_title": "Personnel file check", "rule": "Rule", "total": "Total",
+        "not_applicable": "Not applicable", "not_in_force": "Not in force", "invalid": "Invalid record",
+    },
+}
+
+
+SHORT = {"development_obligation": {"nl": "Ontwikkeling", "en": "Development"},
+         "mandatory_pop": {"nl": "POP", "en": "POP"},
+         "max_function_tenure": {"nl": "Verblijftijd", "en": "Tenure"}}
+
+
+def short_title(rid, lang):
+    return SHORT.get(rid, {}).get(lang, rid)
+
+
+def rule_title(result, rid, lang):
+    for r in result["rules"]:
+        if r["id"] == rid and r.get("title"):
+            return r["title"][lang]
+    return rid
+
+
+def _pct(x, lang="nl"):
+    s = f"{100 * x:.1f}%"
+    return s.replace(".", ",") if lang == "nl" else s
+
+
+def criterion_sentence(result, c, lang="nl") -> str:
+    ok = c["passed"]
+    year = c["first_failing_year"]
+    if c["kind"] == "violation_share":
+        name = rule_title(result, c["rule_id"], lang)
+        if lang == "nl":
+            return (f"{name}: het aandeel overtredingen blijft vanaf {c['from'][:4]} onder {_pct(c['threshold'], lang)} "
+                    f"(hoogste {_pct(c['worst_value'], lang)})." if ok else
+                    f"{name}: vanaf {year} is tot {_pct(c['worst_value'], lang)} van de medewerkers binnen de reikwijdte in "
+                    f"overtreding, boven de norm van {_pct(c['threshold'], lang)}.")
+        return (f"{name}: the share of violations stays below {_pct(c['threshold'], lang)} from {c['from'][:4]} "
+                f"(highest {_pct(c['worst_value'], lang)})." if ok else
+                f"{name}: from {year} up to {_pct(c['worst_value'], lang)} of employees in scope are in violation, above "
+                f"the threshold of {_pct(c['threshold'], lang)}.")
+    if c["kind"] == "moves_within_vacancies":
+        name = rule_title(result, c["rule_id"], lang)
+        if lang == "nl":
+            return (f"{name}: er zijn elk jaar genoeg aanpalende vacatures voor de nodige verschuivingen." if ok else
+                    f"{name}: vanaf {year} zijn er niet genoeg aanpalende vacatures voor de nodige verschuivingen; "
+                    f"in het slechtste jaar ontbreken er {c['worst_value']}.")
+        return (f"{name}: every year there are enough adjacent vacancies for the moves required." if ok else
+                f"{name}: from {year} there are not enough adjacent vacancies for the moves required; "
+                f"{c['worst_value']} short in the worst year.")
+    if c["kind"] == "budget":
+        if lang == "nl":
+            return (f"Kosten: elk jaar binnen het budget van € {c['threshold']:,.0f}.".replace(",", ".") if ok else
+                    f"Kosten: in {year} boven het budget van € {c['threshold']:,.0f} (hoogste € {c['worst_value']:,.0f})."
+                    .replace(",", "."))
+        return (f"Cost: within the budget of € {c['threshold']:,.0f} every year." if ok else
+                f"Cost: above the budget of € {c['threshold']:,.0f} from {year} (highest € {c['worst_value']:,.0f}).")
+    return str(c)
+
+
+def verdict_sentences(result, lang="nl") -> list[str]:
+    t = LABELS[lang]
+    f = result["feasibility"]
+    head = f"{result['scenario']['name']}: {t['feasible'] if f['feasible'] else t['not_feasible']}"
+    if not f["criteria"]:
+        head += " (geen criteria opgegeven)" if lang == "nl" else " (no criteria given)"
+    return [head] + [("  ✓ " if c["passed"] else "  ✗ ") + criterion_sentence(result, c, lang) for c in f["criteria"]]
+
+
+ALL_RULES = ("development_obligation", "mandatory_pop", "max_function_tenure")
+
+
+def summary_row(result, lang="nl") -> dict:
+    """Key numbers of one scenario for side-by-side tables (a switched-off rule shows '-')."""
+    t = LABELS[lang]
+    years = result["years"]
+    last = years[-1]
+    row = {"scenario": result["scenario"]["name"], t["verdict"]: result["feasibility"]["feasible"]}
+    for rid in ALL_RULES:
+        c = last["rules"].get(rid)
+        row[f"{short_title(rid, lang)}: {t['violation'].lower()} {last['year']}"] = c["violation"] if c else "-"
+    row[t["moves_required"]] = sum(y["moves"]["required"] for y in years)
+    row[t["vacancies"]] = sum(y["moves"]["vacancies"] for y in years)
+    row[t["moves_made"]] = sum(y["moves"]["made"] for y in years)
+    row[t["cost"]] = round(sum(y["cost"]["total"] for y in years))
+    failed = [c for c in result["feasibility"]["criteria"] if not c["passed"]]
+    row["✗"] = len(failed)
+    return row
+
+
+def comparison_table(results, lang="nl") -> str:
+    """Scenarios as columns (numbered), key numbers as rows; names listed below."""
+    import pandas as pd
+    t = LABELS[lang]
+    rows = [summary_row(r, lang) for r in results]
+    df = pd.DataFrame(rows).drop(columns=["scenario"])
+    df[t["verdict"]] = df[t["verdict"]].map({True: t["feasible"], False: t["not_feasible"]})
+    df.index = [f"[{i + 1}]" for i in range(len(rows))]
+    names = "\n".join(f"[{i + 1}] {r['scenario']}" for i, r in enumerate(rows))
+    return df.T.to_string() + "\n\n" + names

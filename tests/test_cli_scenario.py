@@ -1,0 +1,79 @@
+"""hpr scenario run/compare/sweep and hpr report through CliRunner."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hpr_cli.main import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def scen(tmp_path):
+    for name in ("baseline.yaml", "no_tenure_limit.yaml"):
+        (tmp_path / name).write_text((ROOT / "scenarios" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    small = tmp_path / "small.yaml"
+    small.write_text("extends: baseline.yaml\nname: Klein\nhorizon_years: 2\npopulation:\n  synthetic: {n: 300, seed: 2}\n",
+                     encoding="utf-8")
+    nolimit = tmp_path / "small_nolimit.yaml"
+    nolimit.write_text("extends: no_tenure_limit.yaml\nname: Klein zonder limiet\nhorizon_years: 2\n"
+                       "population:\n  synthetic: {n: 300, seed: 2}\n", encoding="utf-8")
+    return small, nolimit
+
+
+def test_run_writes_every_format(scen, tmp_path):
+    small, _ = scen
+    for ext in ("json", "html", "md", "xlsx"):
+        out = tmp_path / f"r.{ext}"
+        r = run("scenario", "run", small, "--out", out, "--timestamp", "2026-01-01T00:00:00")
+        assert r.exit_code == 0, r.output
+        assert ("uitvoerbaar" in r.stdout) and out.exists()
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["scenario"]["name"] == "Klein" and len(data["years"]) == 2
+    r = run("report", tmp_path / "r.json", "--out", tmp_path / "again.html", "--timestamp", "2026-01-01T00:00:00")
+    assert r.exit_code == 0
+    assert (tmp_path / "again.html").read_bytes() == (tmp_path / "r.html").read_bytes()
+
+
+def test_compare_and_sweep(scen, tmp_path):
+    small, nolimit = scen
+    r = run("scenario", "compare", small, nolimit, "--out", tmp_path / "c.html")
+    assert r.exit_code == 0, r.output
+    assert "[1] Klein" in r.stdout and "[2] Klein zonder limiet" in r.stdout
+    assert "Scenario's naast elkaar" in (tmp_path / "c.html").read_text()
+    r = run("scenario", "sweep", small, "--set", "max_function_tenure.max_years=5,10")
+    assert r.exit_code == 0, r.output
+    assert "max_years = 5" in r.stdout and "max_years = 10" in r.stdout
+
+
+def test_scenario_errors(scen, tmp_path):
+    small, _ = scen
+    r = run("scenario", "sweep", small, "--set", "max_years=5")
+    assert r.exit_code == 2 and "RULE.PARAM" in r.output
+    r = run("scenario", "run", tmp_path / "missing.yaml")
+    assert r.exit_code == 2 and "missing.yaml" in r.stderr
+    r = run("scenario", "run", small, "--out", tmp_path / "r.pdf")
+    assert r.exit_code == 2 and ".pdf" in r.stderr
+    r = run("scenario", "compare", small)
+    assert r.exit_code == 2
+
+
+def test_report_from_findings(tmp_path):
+    staff = tmp_path / "staff.csv"
+    assert run("data", "generate", "--n", "200", "--seed", "3", "--out", staff).exit_code == 0
+    findings = tmp_path / "f.csv"
+    assert run("check", staff, "--date", "2027-03-01", "--out", findings).exit_code == 0
+    r = run("report", findings, "--data", staff, "--out", tmp_path / "c.html")
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "c.html").read_text()
+    assert "Controle personeelsbestand" in html and "Per organisatieonderdeel" in html
+    assert "E000001" not in html
+    r = run("report", staff, "--out", tmp_path / "x.html")
+    assert r.exit_code == 2 and "not a findings file" in r.stderr

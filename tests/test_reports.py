@@ -1,0 +1,100 @@
+"""Reports: structure, numbers, privacy, determinism, and a real browser render."""
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hpr_rules.reports import render
+from hpr_rules.reports.privacy import suppress
+from hpr_rules.scenarios import load_scenario, run_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+TS = "2026-01-01T00:00:00"
+
+
+@pytest.fixture(scope="module")
+def result():
+    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    sc.model.population.synthetic = sc.model.population.synthetic.model_copy(update={"n": 600})
+    sc.model.horizon_years = 3
+    return run_scenario(sc, timestamp=TS)
+
+
+def test_html_structure_and_numbers(result):
+    html = render(result, "html", "nl").decode()
+    for section in ("Oordeel", "Per jaar", "De regels zoals opgesteld", "Per organisatieonderdeel",
+                    "Per salarisschaal", "Per leeftijdsgroep (WGBL-toets)", "Aannames", "Herkomst"):
+        assert section in html, section
+    assert html.count("<svg") >= 4  # status, moves, cost, age charts inline
+    assert "<script" not in html  # readable without JavaScript
+    assert not re.search(r'(src|href)="https?:', html) and "@import" not in html  # nothing loaded from a network
+    y = result["years"][1]
+    row = re.search(rf"<tr><td>{y['year']}</td>(.*?)</tr>", html, re.S).group(1)
+    assert f"{y['population_start']:,}".replace(",", ".") in row
+    assert result["provenance"]["rules_hash"] in html and result["provenance"]["data_hash"] in html
+    assert "Artikel 9:3c" in html  # the article text as drafted
+    en = render(result, "html", "en").decode()
+    assert "Verdict" in en and "Per age band (WGBL check)" in en
+
+
+def test_no_employee_ids_in_any_report(result):
+    for fmt in ("html", "md"):
+        text = render(result, fmt).decode()
+        assert not re.search(r"\bE\d{6}\b", text) and not re.search(r"\bN\d{11}\b", text)
+
+
+def test_deterministic_bytes(result):
+    a = render(result, "html", timestamp="2030-01-01T00:00:00")
+    b = render(result, "html", timestamp="2030-01-01T00:00:00")
+    assert a == b
+    assert render(result, "md") == render(result, "md")
+
+
+def test_markdown_and_xlsx(result, tmp_path):
+    md = render(result, "md").decode()
+    assert md.startswith("# Impactanalyse") and "| Jaar |" in md
+    from hpr_rules.reports import write_report
+    out = tmp_path / "r.xlsx"
+    write_report(result, out)
+    import openpyxl
+    wb = openpyxl.load_workbook(out)
+    assert {"years", "unit", "salary_scale", "age_band", "criteria", "provenance"} <= set(wb.sheetnames)
+    assert wb["years"].freeze_panes == "B2" and wb["years"]["A1"].font.bold
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=8), st.lists(st.integers(0, 40), min_size=1, max_size=8))
+def test_suppression_never_shows_a_small_group(viol, exempt):
+    n = min(len(viol), len(exempt))
+    rows = [{"group": str(i), "employees": viol[i] + exempt[i] + 3, "in_scope": viol[i] + exempt[i],
+             "exempt": exempt[i], "due_soon": 0, "violation": viol[i], "share_violation": 0.1} for i in range(n)]
+    out = suppress(rows, ["employees", "in_scope", "exempt", "due_soon", "violation"])
+    for r in out:
+        for c in ("employees", "in_scope", "exempt", "due_soon", "violation"):
+            assert r[c] == "<5" or r[c] == 0 or r[c] >= 5
+    for c in ("exempt", "violation"):  # a single hidden cell in a column could be recovered from the total
+        assert sum(1 for r in out if r[c] == "<5") != 1 or all(r[c] in ("<5", 0) for r in out)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="headless Chromium not installed (apt-get install chromium)")
+def test_renders_in_headless_chromium(result, tmp_path):
+    page = tmp_path / "report.html"
+    page.write_bytes(render(result, "html"))
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tempfile.mkdtemp()}", "--dump-dom", page.as_uri()]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
+    assert "Oordeel" in dom and dom.count("<svg") >= 4
+    shot = tmp_path / "shot.png"
+    subprocess.run(cmd[:-2] + [f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 20_000
