@@ -1,0 +1,35 @@
+"""Read a rule draft from a git revision without a checkout: ``git:REV`` or ``git:REV:path``."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from ..errors import RuleError
+from ..language import RuleBook, load_rulebook, load_rulebook_from_texts
+
+
+def _git(args, cwd) -> str:
+    try:
+        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise RuleError("git is not installed") from None
+    if out.returncode != 0:
+        raise RuleError(f"git {' '.join(args)}: {out.stderr.strip() or 'failed'}")
+    return out.stdout
+
+
+def load_draft(spec: str, cwd: str | Path = ".") -> RuleBook:
+    """A rule directory, or ``git:REV[:path]`` (default path ``rules``) read with git show."""
+    if not str(spec).startswith("git:"):
+        return load_rulebook(spec)
+    parts = str(spec)[4:].split(":", 1)
+    rev, path = parts[0], (parts[1] if len(parts) > 1 else "rules").strip("/")
+    root = _git(["rev-parse", "--show-toplevel"], cwd).strip()
+    prefix = str(Path(cwd).resolve().relative_to(Path(root).resolve())) if Path(cwd).resolve() != Path(root).resolve() else ""
+    full = f"{prefix}/{path}".strip("/") if prefix and prefix != "." else path
+    names = [n for n in _git(["ls-tree", "--name-only", f"{rev}:{full}"], root).splitlines() if n.endswith(".yaml")]
+    if not names:
+        raise RuleError(f"no rule files at {rev}:{full}")
+    texts = {f"{spec}/{n}": _git(["show", f"{rev}:{full}/{n}"], root) for n in names}
+    return load_rulebook_from_texts(texts, spec)
