@@ -106,3 +106,75 @@ def test_write_is_atomic_and_canonical(tmp_path):
     assert text.splitlines()[0].startswith("employee_id,birth_date,hire_date")
     assert "true" in text or "false" in text
     assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_typed_parquet_equals_text_path(tmp_path):
+    """Parquet keeps its types on the fast path; the result equals the text round trip, rejects included."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from hpr_rules.records import validate_frame
+    df = generate_population(40, seed=5)
+    t = pa.Table.from_pandas(df.drop(columns=["row"]), preserve_index=False)
+    cols = {n: t.column(n).to_pylist() for n in t.column_names}
+    cols["employee_id"][1] = None                       # missing required
+    cols["employee_id"][3] = cols["employee_id"][2]     # duplicate (both rows rejected)
+    cols["unit"][4] = "  DSB-HSO  "                      # trimmed
+    cols["department"][5] = ""                           # empty = missing (optional)
+    cols["salary_scale"][6] = 19                         # out of range
+    cols["fte"][7] = 0.0                                 # out of range
+    cols["pop_date"][8] = None                           # optional, missing
+    h = cols["hire_date"][9]
+    cols["hire_date"][9] = dt.datetime(h.year, h.month, h.day, 15, 30)  # a time of day is dropped
+    cols["sick_leave_start"][10] = dt.datetime(2020, 1, 1)
+    cols["birth_date"][11] = cols["hire_date"][11]       # born on the hire date
+    cols["salary_scale"][12] = None                      # required, missing
+    schema = pa.schema([
+        pa.field("employee_id", pa.dictionary(pa.int32(), pa.string())),
+        *[pa.field(n, pa.timestamp("us") if isinstance(next((v for v in cols[n] if v is not None), ""),
+                                                     (dt.date, dt.datetime)) else t.schema.field(n).type)
+          for n in t.column_names if n != "employee_id"]])
+    arrays = [pa.array(cols["employee_id"]).dictionary_encode()] + \
+        [pa.array(cols[f.name], type=f.type) for f in schema if f.name != "employee_id"]
+    p = tmp_path / "typed.parquet"
+    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), p)
+    fast = load_records(p)
+    slow = validate_frame(read_table(p), source=str(p))
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)
+    pd.testing.assert_frame_equal(fast.rejects.reset_index(drop=True), slow.rejects.reset_index(drop=True))
+    assert fast.rows_read == 40 and len(fast.frame) + len(fast.rejected_rows) == 40
+    assert set(fast.rejects["row"]) == {2, 3, 4, 7, 8, 12, 13}
+    assert fast.frame.set_index("row").loc[5, "unit"] == "DSB-HSO"
+    assert fast.frame.set_index("row").loc[10, "hire_date"] == pd.Timestamp(h.date())
+
+
+def test_typed_parquet_dates_out_of_datetime_range(tmp_path):
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    df = generate_population(3, seed=5)
+    t = pa.Table.from_pandas(df.drop(columns=["row"]), preserve_index=False)
+    births = [dt.date(1500, 1, 1), dt.date(1980, 1, 1), dt.date(2300, 1, 1)]
+    i = t.column_names.index("birth_date")
+    t = t.set_column(i, pa.field("birth_date", pa.date32()), pa.array(births, type=pa.date32()))
+    p = tmp_path / "old.parquet"
+    pq.write_table(t, p)
+    rs = load_records(p)
+    assert set(rs.rejects["row"]) == {1, 3}
+    assert rs.rejects["value"].tolist() == ["1500-01-01", "2300-01-01"]
+
+
+def test_csv_dates_beyond_what_datetime64_holds_are_rejected_not_crashing(tmp_path):
+    p = tmp_path / "old.csv"
+    p.write_text("employee_id,birth_date,hire_date,function_code,function_start_date,salary_scale,"
+                 "physically_demanding,unit,fte,development_hours_12m\n"
+                 "E1,1500-01-01,2010-01-01,HHO-BEL,2020-01-01,5,ja,DSB-HHO,1,0\n"
+                 "E2,1980-01-01,2010-01-01,HHO-BEL,9999-01-01,5,ja,DSB-HHO,1,0\n", encoding="utf-8")
+    rs = load_records(p)
+    assert rs.rows_read == 2 and len(rs.frame) == 0
+    assert rs.rejects[["row", "column", "value"]].values.tolist() == [
+        [1, "birth_date", "1500-01-01"], [2, "function_start_date", "9999-01-01"]]
+    assert rs.rejects["message"].str.contains("must be between 1900-01-01 and 2100-12-31").all()

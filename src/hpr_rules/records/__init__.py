@@ -30,7 +30,8 @@ def load_records(path, mapping: str | Path | ColumnMapping | None = None) -> Rec
     raise :class:`hpr_rules.errors.InputError`; row problems end up in ``rejects``.
     """
     m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
-    raw = read_table(path, encoding=m.encoding if m else None, delimiter=m.delimiter if m else None)
+    raw = read_table(path, encoding=m.encoding if m else None, delimiter=m.delimiter if m else None,
+                     typed=m is None)
     if m is not None:
         raw = m.apply(raw, data_file=str(path), doc=mapping_doc(m))
     return validate_frame(raw, source=str(path), mapping=m)

@@ -94,6 +94,8 @@ def _text(s: pd.Series) -> pd.Series:
 def _cell(v) -> str:
     if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
         return ""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))  # a typed 19.0 shows as the 19 it was written as
     if isinstance(v, pd.Timestamp):
         return v.date().isoformat() if v == v.normalize() else v.isoformat(sep=" ")
     return str(v)
@@ -180,7 +182,7 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
                     r = pd.to_datetime(u, format=fmt, errors="coerce")
                     if not pd.api.types.is_datetime64_any_dtype(r.dtype):
                         r = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
-                    return r.astype("datetime64[ns]").to_numpy()
+                    return _clip_ns(r).to_numpy()
                 d = pd.Series(_by_uniques(tt, parse, np.datetime64("NaT", "ns")), dtype="datetime64[ns]")
                 bad = ~missing & d.isna().to_numpy()
                 fail.add(bad, col, _msgs(bad, t, lambda v, fmt=fmt: f"date {v} is not a valid date (expected {_fmt_human(fmt)})"))
@@ -271,6 +273,17 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
     return RecordSet(frame=frame, rejects=rejects, rows_read=n, source=source)
 
 
+_NS_LO, _NS_HI = pd.Timestamp("1678-01-01"), pd.Timestamp("2262-01-01")
+
+
+def _clip_ns(r: pd.Series) -> pd.Series:
+    """Parsed dates as datetime64[ns]. A date ns cannot hold (year 1500, 2300) becomes the
+    nearest bound, which lies outside DATE_MIN..DATE_MAX: the range check names it."""
+    if str(r.dtype) != "datetime64[ns]":
+        r = r.mask(r < _NS_LO, _NS_LO).mask(r >= _NS_HI, _NS_HI)
+    return r.astype("datetime64[ns]")
+
+
 def _msgs(mask: np.ndarray, t: pd.Series, make) -> np.ndarray:
     out = np.full(len(t), "", dtype=object)
     if mask.any():
@@ -318,6 +331,20 @@ def _rejects_table(fail: _Failures, rows, texts, raw) -> pd.DataFrame:
     })[REJECT_COLUMNS]
 
 
+def _arrow_objects(chunked, share: bool) -> np.ndarray:
+    """Arrow text as a numpy object array (None for missing). With ``share``, equal
+    strings are one Python object (a unit name repeated a million times costs one)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    if not share:
+        return np.asarray(chunked.to_numpy(zero_copy_only=False), dtype=object)
+    enc = pc.dictionary_encode(chunked).combine_chunks() if isinstance(chunked, pa.ChunkedArray) \
+        else pc.dictionary_encode(chunked)
+    table = np.array(enc.dictionary.to_pylist() + [None], dtype=object)
+    codes = enc.indices.fill_null(len(table) - 1).to_numpy(zero_copy_only=False)
+    return table[codes]
+
+
 def _typed_frame(typed: dict, keep: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
     out = {}
     for col in COLUMNS:
@@ -331,6 +358,11 @@ def _typed_frame(typed: dict, keep: np.ndarray, rows: np.ndarray) -> pd.DataFram
             out[col] = pd.Series(np.asarray(v, dtype="float64")[keep], dtype="float64")
         elif kind == "bool":
             out[col] = pd.Series(np.asarray(v, dtype=bool)[keep], dtype=bool)
+        elif getattr(v.dtype, "storage", None) == "pyarrow":
+            # Arrow text -> Python strings, equal strings shared (to_pandas deduplicates), NA -> None
+            arr = v[keep] if len(v) == len(keep) else v
+            out[col] = pd.Series(_arrow_objects(arr.array.__arrow_array__(), share=col != "employee_id"),
+                                 dtype=object)
         else:
             codes, uniq = pd.factorize(v[keep] if len(v) == len(keep) else v, use_na_sentinel=True)
             table = np.concatenate([np.asarray(uniq, dtype=object), np.array([None], dtype=object)])
