@@ -75,12 +75,12 @@ def test_show():
 
 def test_rules_test_passes_and_fails_readably(tmp_path):
     r = run("rules", "test", ROOT / "rules" / "tests", "--rules", ROOT / "rules")
-    assert r.exit_code == 0 and " 0 failed" in r.stdout
+    assert r.exit_code == 0 and " 0 failed" in r.stdout, r.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("cases:\n  - name: deliberately wrong\n    date: 2026-07-02\n"
                    "    expect: {mandatory_pop: {status: compliant, due_date: 2026-07-01}}\n", encoding="utf-8")
     r = run("rules", "test", bad, "--rules", ROOT / "rules", "--engine", "vector")
-    assert r.exit_code == 1
+    assert r.exit_code == 1, r.output
     assert "FAIL" in r.stdout and "deliberately wrong" in r.stdout
     assert "status" in r.stdout and "compliant" in r.stdout and "violation" in r.stdout and "<-" in r.stdout
     assert "Uitkomst: overtreding" in r.stdout  # the explain trace of the case

@@ -73,3 +73,35 @@ def test_action_errors_are_not_swallowed(book):
             eng.decide(cb.rules[0], row_env(cols, 0), to_daynum(D("2027-03-01")))
     finally:
         eng.close()
+
+
+def test_host_runs_no_background_threads(book):
+    """durable_rules' Host dispatch threads could take a record's action mid-post; none may run."""
+    import threading
+    import time
+    before = {t.ident for t in threading.enumerate()}
+    records = frame(*[record(employee_id=f"E{i}", development_hours_12m=float(i % 30)) for i in range(300)])
+    with DurableEngine():
+        pass
+    out = evaluate(records, book, D("2027-03-01"), engine="durable")
+    time.sleep(0.3)  # longer than the Host's 0.2 s dispatch period
+    assert {t.ident for t in threading.enumerate()} <= before
+    assert len(out) == 900 and out["status"].notna().all()
+
+
+def test_one_engine_many_compilations_never_mixes_rulesets(book):
+    """Compiled rules come and go (one per case); a freed rule's id() is soon reused by the
+    next one. The engine must still run each record against its own rule's ruleset."""
+    import gc
+    records = frame(record(), record(employee_id="E2", pop_date="2026-01-15", development_hours_12m=30.0),
+                    record(employee_id="E3", birth_date="1961-01-01", hire_date="1990-01-01"))
+    days = [D(d) for d in ("2026-03-01", "2026-05-15", "2027-01-01", "2027-03-01", "2028-01-02", "2029-06-30")]
+    rule_sets = [["mandatory_pop"], ["development_obligation"], ["max_function_tenure"],
+                 ["mandatory_pop", "max_function_tenure"]]
+    with DurableEngine() as eng:
+        for i in range(60):
+            day, rules = days[i % len(days)], rule_sets[i % len(rule_sets)]
+            got = evaluate(records, book, day, engine="durable", rules=rules, durable=eng)
+            want = evaluate(records, book, day, engine="vector", rules=rules)
+            pd.testing.assert_frame_equal(got, want)
+            gc.collect()

@@ -24,8 +24,9 @@ Traps of durable_rules 2.0 handled here (each seen on this version):
   state is deleted after use;
 * exceptions raised inside actions are swallowed by the host: the action catches
   and stores them, and the engine re-raises after the post;
-* each Host starts a dispatch timer thread: one Host per engine object, cancelled
-  by :meth:`DurableEngine.close`.
+* each Host starts two dispatch threads that take pending actions of any ruleset
+  every 0.2 s and so can steal the decision of a record being posted: the host
+  here starts none; actions run synchronously in :meth:`DurableEngine._post`.
 """
 
 from __future__ import annotations
@@ -155,12 +156,21 @@ class DurableEngine:
             def get_action(self, name):
                 return engine._actions[name]
 
+            def _run(self):
+                # Host starts two self-rescheduling threads that call start_action and
+                # assert_timers on every ruleset every 0.2 s. One of them can take the
+                # action of a record between our assert_event and do_actions (a rare,
+                # timing-dependent lost decision). Actions are run synchronously here,
+                # and no timers are used, so the host runs no threads at all.
+                self._d_timer = self._t_timer = None
+
         self._actions: dict[str, object] = {}
         self._decided: dict[str, int] = {}
         self._errors: list[BaseException] = []
         self._Host = _Host
         self._host = None
-        self._rulesets: dict[int, tuple[str, _Lowering]] = {}
+        self._rulesets: dict[str, tuple[str, _Lowering]] = {}  # lowered signature -> ruleset
+        self._by_id: dict[int, tuple[CompiledRule, str, _Lowering]] = {}
         self._seq = itertools.count()
         self._tag = next(DurableEngine._ids)
 
@@ -170,11 +180,7 @@ class DurableEngine:
         return self._host
 
     def close(self):
-        if self._host is not None:
-            timer = getattr(self._host, "_d_timer", None)
-            if timer is not None:
-                timer.cancel()
-            self._host = None
+        self._host = None
 
     def __enter__(self):
         return self
@@ -183,21 +189,34 @@ class DurableEngine:
         self.close()
 
     def ruleset_for(self, rule: CompiledRule) -> tuple[str, _Lowering]:
-        key = id(rule)
-        if key in self._rulesets:
-            return self._rulesets[key]
+        """The durable ruleset of ``rule`` (created once per distinct lowered rule).
+
+        Not keyed by ``id(rule)`` alone: a compiled rule that has been garbage collected
+        leaves its id free for the next one (another rule, or other parameters), which
+        would then run the wrong ruleset. The cache holds the rule, and rulesets are
+        shared only between rules whose lowered conditions and facts are identical.
+        """
+        hit = self._by_id.get(id(rule))
+        if hit is not None and hit[0] is rule:
+            return hit[1], hit[2]
         low = _Lowering()
-        name = f"hpr_{rule.id}_{self._tag}_{len(self._rulesets)}"
-        definition = {}
-        for k, s in enumerate(rule.steps):
-            action = f"{name}.step{k}"
-            self._actions[action] = self._record(k)
-            definition[f"step{k}"] = {"all": [{"m": low.cond(s.condition)}], "pri": k + 1, "run": action}
-        catch = f"{name}.unmatched"
-        self._actions[catch] = self._record(-1)
-        definition["unmatched"] = {"all": [{"m": _TRUE}], "pri": 1000, "run": catch}
-        self._host_().set_rulesets({name: definition})
-        self._rulesets[key] = (name, low)
+        conds = [low.cond(s.condition) for s in rule.steps]
+        sig = json.dumps([rule.id, conds, sorted((k, repr(v)) for k, v in low.derived.items())], sort_keys=True,
+                         default=repr)
+        if sig not in self._rulesets:
+            name = f"hpr_{rule.id}_{self._tag}_{len(self._rulesets)}"
+            definition = {}
+            for k, cond in enumerate(conds):
+                action = f"{name}.step{k}"
+                self._actions[action] = self._record(k)
+                definition[f"step{k}"] = {"all": [{"m": cond}], "pri": k + 1, "run": action}
+            catch = f"{name}.unmatched"
+            self._actions[catch] = self._record(-1)
+            definition["unmatched"] = {"all": [{"m": _TRUE}], "pri": 1000, "run": catch}
+            self._host_().set_rulesets({name: definition})
+            self._rulesets[sig] = (name, low)
+        name, low = self._rulesets[sig]
+        self._by_id[id(rule)] = (rule, name, low)
         return name, low
 
     def _record(self, k):

@@ -112,29 +112,28 @@ class NormReason(_Strict):
     when: str
 
 
-class DeadlineNorm(_Strict):
+class _Norm(_Strict):
+    article: str = ""
+    description: Text | None = None
+    let: dict[str, str] = {}
+    reasons: list[NormReason] = []
+
+
+class DeadlineNorm(_Norm):
     """A deadline: violation when D > due, due_soon from ``warn_months`` before."""
 
     type: Literal["deadline"]
-    article: str = ""
-    description: Text | None = None
-    let: dict[str, str] = {}
     due: str
     warn_months: str
-    reasons: list[NormReason] = []
 
 
-class HoursNorm(_Strict):
+class HoursNorm(_Norm):
     """Hours over a window: compliant when actual >= required, due_soon while pending."""
 
     type: Literal["hours"]
-    article: str = ""
-    description: Text | None = None
-    let: dict[str, str] = {}
     required: str
     actual: str
     pending: str
-    reasons: list[NormReason] = []
 
 
 class RuleFile(_Strict):
