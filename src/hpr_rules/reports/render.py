@@ -36,11 +36,30 @@ def _fmt(lang):
             return x
         return _nl(x, digits) if lang == "nl" else f"{x:,.{digits}f}"
 
+    def val(x):
+        """A parameter, assumption or provenance value as a reader writes it: 7 not 7.0,
+        ja/nee, 0,08, a dash for nothing, key = value for a mapping."""
+        if x is None or x == [] or x == {}:
+            return "—"
+        if isinstance(x, bool):
+            return ({"nl": "ja", "en": "yes"} if x else {"nl": "nee", "en": "no"})[lang]
+        if isinstance(x, (int, float)):
+            f = float(x)
+            if f.is_integer():
+                return num(f) if abs(f) >= 10000 else str(int(f))
+            digits = min(6, max(1, len(f"{f:.6g}".split(".")[-1]) if "." in f"{f:.6g}" else 1))
+            return num(f, digits)
+        if isinstance(x, dict):
+            return "; ".join(f"{k} = {val(v)}" for k, v in x.items())
+        if isinstance(x, (list, tuple)):
+            return ", ".join(val(v) for v in x)
+        return str(x)
+
     def pct(x):
         if isinstance(x, str):
             return x
         return num(100 * x, 1) + "%"
-    return num, pct
+    return num, pct, val
 
 
 def _year_shown(result) -> int:
@@ -94,8 +113,8 @@ def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = 
             r["provenance"]["generated_at"] = timestamp
     if fmt == "xlsx":
         return _xlsx(results, lang)
-    num, pct = _fmt(lang)
-    ctx = {"reports": [prepare(r, lang) for r in results], "num": num, "pct": pct, "t": LABELS[lang], "lang": lang,
+    num, pct, val = _fmt(lang)
+    ctx = {"reports": [prepare(r, lang) for r in results], "num": num, "pct": pct, "val": val, "t": LABELS[lang], "lang": lang,
            "compare": [summary_row(r, lang) for r in results] if len(results) > 1 else None}
     name = {"html": "report.html.j2", "md": "report.md.j2"}.get(fmt)
     if name is None:
