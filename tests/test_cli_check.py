@@ -178,3 +178,26 @@ def test_chunked_stream_equals_whole_file(tmp_path, staff):
         assert got["employee_id"].fillna("").astype(str).tolist() == want["employee_id"].tolist()
         assert got["status"].astype(str).tolist() == want["status"].tolist()
         assert "13 rows read, 9 accepted, 4 rejected" in r.stderr  # E2 twice, E4 bad scale, Z1 bad line
+
+
+def test_dataset_rejects_an_id_found_in_two_files(tmp_path, staff):
+    from hpr_rules.records import load_records, write_records
+    rs = load_records(staff)
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    write_records(rs.frame.iloc[:2].drop(columns=["row"]), ds / "a.parquet")
+    b = rs.frame.iloc[1:].drop(columns=["row"]).copy()  # E2 again, in the second file
+    write_records(b, ds / "b.parquet")
+    import importlib.util
+    for engine in ("vector", "dask") if importlib.util.find_spec("dask") else ("vector",):
+        out = tmp_path / f"out-{engine}"
+        r = run("check", ds, "--date", "2027-03-01", "--out", out, "--engine", engine)
+        assert r.exit_code == 0, r.output
+        got = pd.concat([pd.read_parquet(p) for p in sorted(out.glob("part-*.parquet"))], ignore_index=True)
+        assert len(got) == (2 + 2) * 3  # nothing lost: every row of both files, under three rules
+        e2 = got[got["employee_id"].astype(str) == "E2"]
+        assert len(e2) == 6 and (e2["status"] == "invalid").all()
+        assert e2["reason"].str.contains("occurs in more than one file of the dataset (a.parquet, b.parquet)",
+                                         regex=False).all()
+        assert (got[got["employee_id"].astype(str) != "E2"]["status"] != "invalid").all()
+        assert "4 rows read, 2 accepted, 2 rejected" in r.stderr

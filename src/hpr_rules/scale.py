@@ -5,8 +5,9 @@ or with Dask.
 The output is a directory of Parquet findings, ``part-00000.parquet`` ... in the
 order of the input files, each written atomically.
 
-Limits: duplicate ``employee_id`` values are detected within a file, not across
-files of a dataset.
+An ``employee_id`` must be unique in the whole dataset: a first pass reads only the
+id column of every file, and the rows of an id found in more than one file are
+rejected in each (as duplicates within one file are).
 """
 
 from __future__ import annotations
@@ -40,11 +41,11 @@ def input_files(spec: str | Path) -> list[Path]:
     return [p]
 
 
-def check_file(path, book, day: dt.date, rules=None, mapping=None) -> tuple[pd.DataFrame, int, int]:
-    """Findings of one file, with (rows read, rows rejected)."""
+def check_file(path, book, day: dt.date, rules=None, mapping=None, dups=None) -> tuple[pd.DataFrame, int, int]:
+    """Findings of one file, with (rows read, rows rejected); ``dups``: ids to reject (id -> message)."""
     from .engines import evaluate
     from .records import load_records
-    rs = load_records(path, mapping)
+    rs = reject_ids(load_records(path, mapping), dups or {})
     return evaluate(rs, book, day, rules=rules), rs.rows_read, len(rs.rejected_rows)
 
 
@@ -58,13 +59,14 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
     files = input_files(spec)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    dups = cross_file_duplicates(files, mapping) if len(files) > 1 else {}
     if use_dask:
         try:
             import dask.dataframe as dd
         except ImportError:
             raise InputError("--engine dask needs the optional extra: pip install 'hpr-rules[dask]'") from None
         meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in _META.items()})
-        ddf = dd.from_map(lambda f: _typed(check_file(f, book, day, rules, mapping)[0]), files,
+        ddf = dd.from_map(lambda f: _typed(check_file(f, book, day, rules, mapping, dups)[0]), files,
                           meta=meta, enforce_metadata=False)
         # one output part per input file, like the single-process path
         ddf.to_parquet(out, write_index=False, name_function=lambda i: f"part-{i:05d}.parquet",
@@ -77,7 +79,7 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
     else:
         frames, read, rejected = [], 0, 0
         for i, f in enumerate(files):
-            fd, r, j = check_file(f, book, day, rules, mapping)
+            fd, r, j = check_file(f, book, day, rules, mapping, dups)
             write_table(_typed(fd), out / f"part-{i:05d}.parquet")
             frames.append(fd[["rule_id", "status"]])
             read += r
@@ -252,14 +254,59 @@ def _offset(rs, offset: int, dups: set):
     rejects = rs.rejects.copy()
     frame["row"] = frame["row"] + offset
     rejects["row"] = rejects["row"] + offset
-    if dups:
-        hit = frame["employee_id"].astype(str).isin(dups).to_numpy()
-        if hit.any():
-            extra = pd.DataFrame({
-                "row": frame.loc[hit, "row"].to_numpy(), "employee_id": frame.loc[hit, "employee_id"].to_numpy(dtype=object),
-                "column": "employee_id", "value": frame.loc[hit, "employee_id"].to_numpy(dtype=object),
-                "message": [f"employee_id {v} occurs more than once in the file" for v in frame.loc[hit, "employee_id"]],
-            })
-            rejects = pd.concat([rejects, extra[rejects.columns]], ignore_index=True).sort_values("row", kind="stable")
-            frame = frame.loc[~hit].reset_index(drop=True)
-    return RecordSet(frame=frame, rejects=rejects.reset_index(drop=True), rows_read=rs.rows_read, source=rs.source)
+    rs = RecordSet(frame=frame, rejects=rejects, rows_read=rs.rows_read, source=rs.source)
+    return reject_ids(rs, {v: f"employee_id {v} occurs more than once in the file" for v in dups})
+
+
+def reject_ids(rs, messages: dict):
+    """``rs`` with the accepted rows whose employee_id is a key of ``messages`` moved to the rejects."""
+    from .records import RecordSet
+    if not messages or rs.frame.empty:
+        return rs
+    frame = rs.frame
+    ids = frame["employee_id"].astype(str)
+    hit = ids.isin(list(messages)).to_numpy()
+    if not hit.any():
+        return rs
+    extra = pd.DataFrame({
+        "row": frame.loc[hit, "row"].to_numpy(), "employee_id": frame.loc[hit, "employee_id"].to_numpy(dtype=object),
+        "column": "employee_id", "value": frame.loc[hit, "employee_id"].to_numpy(dtype=object),
+        "message": [messages[v] for v in ids[hit]],
+    })
+    rejects = pd.concat([rs.rejects, extra[rs.rejects.columns]], ignore_index=True).sort_values("row", kind="stable")
+    return RecordSet(frame=frame.loc[~hit].reset_index(drop=True), rejects=rejects.reset_index(drop=True),
+                     rows_read=rs.rows_read, source=rs.source)
+
+
+def cross_file_duplicates(files, mapping=None) -> dict:
+    """employee_id -> message, for ids that occur in more than one file of a dataset.
+
+    Reads only the id column of each Parquet file. A file that lacks the column or
+    cannot be read is passed over here: checking it reports that properly.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from .records import load_mapping
+    column = "employee_id"
+    if mapping is not None:
+        m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
+        column = next((src for src, dst in m.rename.items() if dst == "employee_id"), column)
+    ids, where = [], []
+    for i, f in enumerate(files):
+        try:
+            col = pq.read_table(f, columns=[column]).column(0)
+        except Exception:  # noqa: BLE001 - reported when the file itself is checked
+            continue
+        u = pc.unique(pc.utf8_trim_whitespace(pc.cast(col, "string"))).drop_null().to_pylist()
+        ids.extend(v for v in u if v)
+        where.extend(i for v in u if v)
+    if not ids:
+        return {}
+    s = pd.Series(where, index=pd.Index(ids, dtype=object))
+    multi = s[s.index.duplicated(keep=False)]
+    out = {}
+    for v, idx in multi.groupby(level=0):
+        names = ", ".join(Path(files[i]).name for i in sorted(set(idx.tolist())))
+        out[v] = f"employee_id {v} occurs in more than one file of the dataset ({names})"
+    return out
