@@ -50,6 +50,16 @@ def _ts(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day)
 
 
+def _shown_path(p) -> str:
+    """A path as the reader knows it: relative to the working directory when inside it."""
+    import os
+    try:
+        rel = os.path.relpath(p)
+    except ValueError:
+        return str(p)
+    return str(p) if rel.startswith("..") else rel
+
+
 def load_population(sc: LoadedScenario, data=None, mapping=None) -> tuple[pd.DataFrame, str]:
     from ..records import generate_population, load_records
     m = sc.model
@@ -294,7 +304,7 @@ def run_scenario(sc: LoadedScenario, *, data=None, mapping=None, seed: int | Non
                      "horizon_years": m.horizon_years, "seed": seed, "runs": max(1, runs),
                      "file": str(sc.path) if sc.path else None},
         "provenance": {"tool_version": __version__, "rules_version": book.version(), "rules_hash": rules_hash,
-                       "rules_source": str(rules_dir), "data_hash": data_hash(frame), "data_source": label,
+                       "rules_source": _shown_path(rules_dir), "data_hash": data_hash(frame), "data_source": label,
                        "seed": seed, "engine": m.engine,
                        "generated_at": timestamp or dt.datetime.now().replace(microsecond=0).isoformat()},
         "rules": [_rule_info(r, m.reference_date, m.rules.overrides.get(r.id)) for r in book.rules] +
