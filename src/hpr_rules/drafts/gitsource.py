@@ -15,7 +15,8 @@ def _git(args, cwd) -> str:
     except FileNotFoundError:
         raise RuleError("git is not installed") from None
     if out.returncode != 0:
-        raise RuleError(f"git {' '.join(args)}: {out.stderr.strip() or 'failed'}")
+        detail = (out.stderr.strip().splitlines() or ["failed"])[-1].removeprefix("fatal: ")
+        raise RuleError(f"git {args[0]}: {detail}")
     return out.stdout
 
 
@@ -25,6 +26,15 @@ def load_draft(spec: str, cwd: str | Path = ".") -> RuleBook:
         return load_rulebook(spec)
     parts = str(spec)[4:].split(":", 1)
     rev, path = parts[0], (parts[1] if len(parts) > 1 else "rules").strip("/")
+    try:
+        return _load(spec, rev, path, cwd)
+    except RuleError as exc:
+        if exc.file:
+            raise
+        raise RuleError(f"cannot read the draft {spec!r} from git: {exc.message}") from None
+
+
+def _load(spec, rev, path, cwd) -> RuleBook:
     root = _git(["rev-parse", "--show-toplevel"], cwd).strip()
     prefix = str(Path(cwd).resolve().relative_to(Path(root).resolve())) if Path(cwd).resolve() != Path(root).resolve() else ""
     full = f"{prefix}/{path}".strip("/") if prefix and prefix != "." else path
