@@ -168,8 +168,8 @@ def test_chunked_stream_equals_whole_file(tmp_path, staff):
     big.write_text("\n".join(lines + extra) + "\n", encoding="utf-8")
     whole = run("check", big, "--date", "2027-03-01")
     assert whole.exit_code == 0, whole.output
-    for out in (None, tmp_path / "f.csv", tmp_path / "f.parquet"):
-        args = ["check", big, "--date", "2027-03-01", "--chunk-size", 3] + (["--out", out] if out else [])
+    for out, size in ((None, 3), (tmp_path / "f.csv", 1), (tmp_path / "f.parquet", 5), (None, 100)):
+        args = ["check", big, "--date", "2027-03-01", "--chunk-size", size] + (["--out", out] if out else [])
         r = run(*args)
         assert r.exit_code == 0, r.output
         got = (pd.read_csv(io.StringIO(r.stdout), keep_default_na=False) if out is None else
@@ -177,6 +177,9 @@ def test_chunked_stream_equals_whole_file(tmp_path, staff):
         want = pd.read_csv(io.StringIO(whole.stdout), keep_default_na=False)
         assert got["employee_id"].fillna("").astype(str).tolist() == want["employee_id"].tolist()
         assert got["status"].astype(str).tolist() == want["status"].tolist()
+        # the same messages, with row numbers of the file, whatever the chunk size
+        assert got["reason"].fillna("").astype(str).tolist() == want["reason"].tolist()
+        assert "employee_id E2 occurs 2 times (rows 2, 12)" in want["reason"].tolist()
         assert "13 rows read, 9 accepted, 4 rejected" in r.stderr  # E2 twice, E4 bad scale, Z1 bad line
 
 

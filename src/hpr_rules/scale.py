@@ -16,6 +16,7 @@ import datetime as dt
 import glob
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError
@@ -172,6 +173,7 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     from .outputs import atomic_write
     from .records import load_mapping, validate_frame
     from .records.mapping import mapping_doc
+    from .records.validate import duplicate_message
 
     p = Path(path)
     if p.suffix.lower() not in (".csv", ".txt", ".tsv"):
@@ -182,14 +184,22 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     enc, delim = (m.encoding, m.delimiter) if m else (None, None)
     id_col = next((src for src, dst in (m.rename.items() if m else []) if dst == "employee_id"), "employee_id")
     enc, sep, ncols = _dialect(p, enc, delim)
-    # first pass: count ids, chunk by chunk, so duplicates anywhere in the file are known
-    seen: dict[str, int] = {}
+    # first pass: the id column only, so duplicates anywhere in the file (and their rows) are known
+    first: dict[str, int] = {}
+    rows_of: dict[str, list[int]] = {}
+    start = 0
     for chunk in _csv_chunks(p, max(chunk_size, 100_000), enc, sep, ncols):
         if id_col in chunk.columns:
-            for v, c in chunk[id_col].str.strip().value_counts().items():
-                if v:
-                    seen[v] = seen.get(v, 0) + c
-    dups = {v for v, c in seen.items() if c > 1}
+            ids = chunk[id_col].astype(str).str.strip().to_numpy(dtype=object)
+            for row, v in zip(range(start + 1, start + len(chunk) + 1), ids):
+                if not v:
+                    continue
+                r0 = first.setdefault(v, row)
+                if r0 != row:
+                    rows_of.setdefault(v, [r0]).append(row)
+        start += len(chunk)
+    dups = {v: duplicate_message(v, r) for v, r in rows_of.items()}
+    del first, rows_of
 
     totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0}
     summary = None
@@ -199,8 +209,8 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
         offset = 0
         for chunk in _csv_chunks(p, chunk_size, enc, sep, ncols):
             raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m)) if m else chunk
-            rs = validate_frame(raw, source=str(p), mapping=m)
-            rs = _offset(rs, offset, dups)
+            raw = raw.assign(row=np.arange(offset + 1, offset + len(raw) + 1, dtype=np.int64))  # rows of the file
+            rs = validate_frame(raw, source=str(p), mapping=m, duplicates=dups)
             offset += len(chunk)
             f = evaluate(rs, book, day, rules=rules)
             write_chunk(f)
@@ -245,17 +255,6 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     else:
         totals["summary"] = summarize(pd.DataFrame())
     return totals
-
-
-def _offset(rs, offset: int, dups: set):
-    """Shift row numbers by the chunk's offset; reject ids duplicated elsewhere in the file."""
-    from .records import RecordSet
-    frame = rs.frame.copy()
-    rejects = rs.rejects.copy()
-    frame["row"] = frame["row"] + offset
-    rejects["row"] = rejects["row"] + offset
-    rs = RecordSet(frame=frame, rejects=rejects, rows_read=rs.rows_read, source=rs.source)
-    return reject_ids(rs, {v: f"employee_id {v} occurs more than once in the file" for v in dups})
 
 
 def reject_ids(rs, messages: dict):

@@ -118,8 +118,18 @@ def _pick(s: pd.Series, pos: np.ndarray) -> np.ndarray:
     return np.array([_cell(v) for v in s.iloc[pos].astype(object).to_numpy()], dtype=object)
 
 
-def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: ColumnMapping | None = None) -> RecordSet:
+def duplicate_message(employee_id: str, rows) -> str:
+    rows = list(rows)
+    more = ", ..." if len(rows) > 10 else ""
+    return f"employee_id {employee_id} occurs {len(rows)} times (rows {', '.join(map(str, rows[:10]))}{more})"
+
+
+def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: ColumnMapping | None = None,
+                   duplicates: dict | None = None) -> RecordSet:
     """Parse and check a frame with canonical column names (text or typed cells).
+
+    ``duplicates`` (employee_id -> message) replaces the search for duplicate ids within
+    the frame, for a frame that is one chunk of a file whose duplicates are known.
 
     Unknown extra columns are dropped. A required column absent from the frame is an
     :class:`InputError` (a header problem, not a row problem).
@@ -250,14 +260,20 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
                            if y else "" for a, y in zip(np.nan_to_num(agev), young)], dtype=object))
 
     ids = texts["employee_id"]
-    dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
-    if dup.any():
-        sub = pd.DataFrame({"id": _pick(ids, np.flatnonzero(dup)), "row": rows[dup]})
-        info = sub.groupby("id", sort=False)["row"].agg(
-            lambda r: f"occurs {len(r)} times (rows {', '.join(map(str, list(r)[:10]))}{', ...' if len(r) > 10 else ''})")
-        msgs = np.full(n, "", dtype=object)
-        msgs[dup] = [f"employee_id {i} {info[i]}" for i in sub["id"]]
-        fail.add(dup, "employee_id", msgs)
+    if duplicates is not None:  # known from a pass over the whole file (chunked reading)
+        dup = (ids.notna() & ids.isin(list(duplicates))).to_numpy()
+        if dup.any():
+            msgs = np.full(n, "", dtype=object)
+            msgs[dup] = [duplicates[i] for i in _pick(ids, np.flatnonzero(dup))]
+            fail.add(dup, "employee_id", msgs)
+    else:
+        dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
+        if dup.any():
+            sub = pd.DataFrame({"id": _pick(ids, np.flatnonzero(dup)), "row": rows[dup]})
+            info = sub.groupby("id", sort=False)["row"].agg(list)
+            msgs = np.full(n, "", dtype=object)
+            msgs[dup] = [duplicate_message(i, info[i]) for i in sub["id"]]
+            fail.add(dup, "employee_id", msgs)
 
     if line_bad.any():
         # a line that could not be split: its cells mean nothing, report the line alone
