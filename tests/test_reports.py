@@ -75,11 +75,15 @@ def test_suppression_never_shows_a_small_group(viol, exempt):
     rows = [{"group": str(i), "employees": viol[i] + exempt[i] + 3, "in_scope": viol[i] + exempt[i],
              "exempt": exempt[i], "due_soon": 0, "violation": viol[i], "share_violation": 0.1} for i in range(n)]
     out = suppress(rows, ["employees", "in_scope", "exempt", "due_soon", "violation"])
-    for r in out:
+    for r, orig in zip(out, rows):
         for c in ("employees", "in_scope", "exempt", "due_soon", "violation"):
-            assert r[c] == "<5" or r[c] == 0 or r[c] >= 5
+            assert r[c] in ("<5", "x") or r[c] == 0 or r[c] >= 5
+            if r[c] == "<5":  # true of the hidden number
+                assert orig[c] < 5 or orig["employees"] < 5
+            if r[c] == "x":  # complementary: a group of 5 or more, hidden to protect another cell
+                assert orig[c] >= 5
     for c in ("exempt", "violation"):  # a single hidden cell in a column could be recovered from the total
-        assert sum(1 for r in out if r[c] == "<5") != 1 or all(r[c] in ("<5", 0) for r in out)
+        assert sum(1 for r in out if r[c] in ("<5", "x")) != 1 or all(r[c] in ("<5", "x", 0) for r in out)
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -98,3 +102,11 @@ def test_renders_in_headless_chromium(result, tmp_path):
     subprocess.run(cmd[:-2] + [f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri()],
                    capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_year_shown_is_the_first_year_the_criteria_apply():
+    from hpr_rules.reports.render import _year_shown
+    years = [{"year": y, "date": f"{y}-01-01"} for y in range(2026, 2030)]
+    assert _year_shown({"feasibility": {"criteria_from": "2026-07-01"}, "years": years}) == 2027
+    assert _year_shown({"feasibility": {"criteria_from": "2028-01-01"}, "years": years}) == 2028
+    assert _year_shown({"feasibility": {"criteria_from": "2035-01-01"}, "years": years}) == 2029

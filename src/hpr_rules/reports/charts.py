@@ -80,7 +80,7 @@ def cost_chart(years, labels, budget=None) -> str:
 
 
 def age_chart(rows, rules, bands, titles) -> str:
-    """Share affected (violation or due soon) per age band and rule; a suppressed share is marked "<5"."""
+    """Share affected (violation or due soon) per age band and rule; a suppressed share is marked "<5" or "x"."""
     fig, ax = plt.subplots(figsize=(7, 2.8))
     w = 0.8 / max(1, len(rules))
     palette = ["#1f5fa8", "#e0a100", "#c0392b", "#2e8b57"]
@@ -89,14 +89,15 @@ def age_chart(rows, rules, bands, titles) -> str:
         for b in bands:
             r = next((x for x in rows if x["rule_id"] == rid and x["group"] == b), None)
             share = r["share_affected"] if r else None
-            ok = isinstance(share, (int, float))  # "<5" when the group is too small to show
+            ok = isinstance(share, (int, float))  # "<5" or "x" when it may not be shown
             vals.append(100 * share if ok else 0)
             hidden.append(r is not None and not ok)
         xs = [j + (i - (len(rules) - 1) / 2) * w for j in range(len(bands))]
         ax.bar(xs, vals, width=w, color=palette[i % len(palette)], label=titles[rid])
-        for x, h in zip(xs, hidden):
+        for x, h, b in zip(xs, hidden, bands):
             if h:
-                ax.text(x, 0.5, "<5", ha="center", va="bottom", fontsize=6, color="#6b7280", rotation=90)
+                r = next(x_ for x_ in rows if x_["rule_id"] == rid and x_["group"] == b)
+                ax.text(x, 0.5, r["share_affected"], ha="center", va="bottom", fontsize=6, color="#6b7280")
     ax.set_xticks(range(len(bands)))
     ax.set_xticklabels(bands, fontsize=8)
     ax.set_ylabel("%", fontsize=8)

@@ -63,8 +63,10 @@ def _fmt(lang):
 
 
 def _year_shown(result) -> int:
-    start = result["feasibility"].get("criteria_from", result["years"][0]["date"])[:4]
-    ys = [y["year"] for y in result["years"] if str(y["year"]) >= start]
+    """The first simulated year whose reference date lies on or after the day the criteria
+    apply (the end of the transition periods); the last year when none does."""
+    start = result["feasibility"].get("criteria_from") or result["years"][0]["date"]
+    ys = [y["year"] for y in result["years"] if y["date"] >= start]
     return ys[0] if ys else result["years"][-1]["year"]
 
 
