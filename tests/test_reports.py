@@ -64,7 +64,7 @@ def test_markdown_and_xlsx(result, tmp_path):
     write_report(result, out)
     import openpyxl
     wb = openpyxl.load_workbook(out)
-    assert {"years", "unit", "salary_scale", "age_band", "criteria", "provenance"} <= set(wb.sheetnames)
+    assert {"years", "unit", "salary_scale", "age_band", "criteria", "assumptions", "provenance"} <= set(wb.sheetnames)
     assert wb["years"].freeze_panes == "B2" and wb["years"]["A1"].font.bold
 
 
@@ -110,3 +110,20 @@ def test_year_shown_is_the_first_year_the_criteria_apply():
     assert _year_shown({"feasibility": {"criteria_from": "2026-07-01"}, "years": years}) == 2027
     assert _year_shown({"feasibility": {"criteria_from": "2028-01-01"}, "years": years}) == 2028
     assert _year_shown({"feasibility": {"criteria_from": "2035-01-01"}, "years": years}) == 2029
+
+
+def test_per_year_numbers_equal_the_result(result):
+    from hpr_rules.reports.render import _nl
+    md = render(result, "md").decode()
+    html = render(result, "html").decode()
+    for y in result["years"]:
+        for rid, counts in y["rules"].items():
+            v, s = counts["violation"], counts["in_scope"]
+            cell = f"{'<5' if 0 < v < 5 else _nl(v)} / {_nl(s)}"
+            assert cell in md, (y["year"], rid, cell)
+            assert f"{'&lt;5' if 0 < v < 5 else _nl(v)} <span class=\"note\">/ {_nl(s)}</span>" in html
+    # the status table per rule: the parts of each year add up to the in-scope count
+    for rid in result["years"][0]["rules"]:
+        r = result["years"][-1]["rules"][rid]
+        assert sum(r["exempt"].values()) + r["compliant"] + r["due_soon"] + r["violation"] == r["in_scope"]
+    assert "Status per regel per jaar" in html and "Uren POP-gesprekken" in md and "### Aannames" in md

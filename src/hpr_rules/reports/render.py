@@ -70,6 +70,30 @@ def _year_shown(result) -> int:
     return ys[0] if ys else result["years"][-1]["year"]
 
 
+def _status_table(years: list[dict], rid: str, t: dict) -> list[tuple[str, list]]:
+    """Rows (label, one count per year) of one rule: in scope, exempt by reason, the norm's
+    statuses. Counts 1..4 are suppressed, with a complementary cell per year where the
+    parts would otherwise give them away (the parts add up to the in-scope total)."""
+    reasons = []
+    for y in years:
+        for reason in y["rules"].get(rid, {}).get("exempt", {}):
+            if reason not in reasons:
+                reasons.append(reason)
+    keys = [("in_scope", t["in_scope"])] + [(f"exempt.{x}", t["exempt_by"].format(t.get(x, x))) for x in reasons] + \
+        [(s, t[s]) for s in ("compliant", "due_soon", "violation")]
+    cols = [str(y["year"]) for y in years]
+
+    def count(y, key):
+        rr = y["rules"].get(rid, {})
+        return int(rr.get("exempt", {}).get(key[7:], 0)) if key.startswith("exempt.") else int(rr.get(key, 0))
+    parts = [{"key": k, **{c: count(y, k) for c, y in zip(cols, years)}} for k, _ in keys[1:]]
+    parts = suppress(parts, cols, size_col="_none")
+    total = suppress([{"key": "in_scope", **{c: count(y, "in_scope") for c, y in zip(cols, years)}}], cols,
+                     size_col="_none")
+    by_key = {r["key"]: r for r in total + parts}
+    return [(k, label, [by_key[k][c] for c in cols]) for k, label in keys]
+
+
 def prepare(result: dict, lang: str = "nl") -> dict:
     """Everything a template needs, with small groups already suppressed."""
     t = LABELS[lang]
@@ -89,13 +113,15 @@ def prepare(result: dict, lang: str = "nl") -> dict:
             per_rule[rid] = suppress(sub, COUNT_COLS)
         tables[key] = per_rule
     years = result["years"]
+    status_tables = {rid: _status_table(years, rid, t) for rid in rule_ids}
     crit = result["feasibility"]["criteria"]
     budget = result["assumptions"]["criteria"].get("budget_per_year")
     age_rows = [r for rid in rule_ids for r in tables["age_band"][rid]]
     return {
         "t": t, "lang": lang, "r": result, "rules": rules, "rule_ids": rule_ids, "titles": titles, "shorts": shorts,
         "disabled": [r["id"] for r in result["rules"] if not r.get("enabled", True)],
-        "years": years, "year_shown": year, "tables": tables,
+        "years": years, "year_shown": year, "tables": tables, "status_tables": status_tables,
+        "sv": {rid: {k: v for k, _, v in rows} for rid, rows in status_tables.items()},
         "verdicts": [(c["passed"], criterion_sentence(result, c, lang)) for c in crit],
         "charts": {
             "status": charts.status_bars(years, rule_ids, t, titles),
@@ -141,14 +167,15 @@ def _xlsx(results, lang) -> bytes:
     for i, r in enumerate(results):
         pre = f"{i + 1}-" if len(results) > 1 else ""
         rows = []
-        for y in r["years"]:
+        enabled = [x["id"] for x in r["rules"] if x.get("enabled", True)]
+        tables = {rid: _status_table(r["years"], rid, t) for rid in enabled}  # suppressed, exempt by reason
+        for j, y in enumerate(r["years"]):
             base = {"year": y["year"], "population_start": y["population_start"], "hires": y["hires"],
                     "leavers": y["leavers"], "population_end": y["population_end"]}
-            for rid, c in y["rules"].items():
-                base.update({f"{rid}.in_scope": c["in_scope"], f"{rid}.exempt": sum(c["exempt"].values()),
-                             f"{rid}.compliant": c["compliant"], f"{rid}.due_soon": c["due_soon"],
-                             f"{rid}.violation": c["violation"]})
+            for rid in enabled:
+                base.update({f"{rid}.{key}": values[j] for key, _, values in tables[rid]})
             base.update({f"moves.{k}": v for k, v in y["moves"].items()})
+            base.update({f"hours.{k}": v for k, v in y["hours"].items()})
             base.update({f"cost.{k}": v for k, v in y["cost"].items()})
             rows.append(base)
         sheets[f"{pre}years"] = pd.DataFrame(rows)
@@ -161,6 +188,10 @@ def _xlsx(results, lang) -> bytes:
                     out.extend({k: v for k, v in x.items() if k != "_suppressed"} for x in suppress(sub, COUNT_COLS))
             sheets[f"{pre}{key}"] = pd.DataFrame(out)
         sheets[f"{pre}criteria"] = pd.DataFrame(r["feasibility"]["criteria"])
+        _, _, val = _fmt(lang)
+        sheets[f"{pre}assumptions"] = pd.DataFrame(
+            [{"key": f"{g}.{k}", "value": val(v)} for g, vs in r["assumptions"].items() if isinstance(vs, dict)
+             for k, v in vs.items()])
         sheets[f"{pre}provenance"] = pd.DataFrame([{"key": k, "value": str(v)} for k, v in
                                                    {**r["scenario"], **r["provenance"]}.items()])
     buf = io.BytesIO()

@@ -23,6 +23,9 @@ LABELS = {
         "bands": "Bandbreedte over runs (min / mediaan / max)", "disabled": "uitgeschakeld in dit scenario",
         "findings_title": "Controle personeelsbestand", "rule": "Regel", "total": "Totaal",
         "not_applicable": "Niet van toepassing", "not_in_force": "Niet in werking", "invalid": "Ongeldig record",
+        "exempt_by": "Uitgezonderd: {}", "dispensation": "ontheffing", "long_term_sick": "langdurig ziek",
+        "near_retirement": "dicht bij de AOW-leeftijd", "status_tables": "Status per regel per jaar (aantallen)",
+        "hours": "Uren per jaar", "hours_pop": "Uren POP-gesprekken", "hours_development": "Ontwikkeluren",
     },
     "en": {
         "title": "Impact analysis of the HPR interventions", "feasible": "Feasible", "not_feasible": "Not feasible",
@@ -44,6 +47,9 @@ LABELS = {
         "bands": "Band over runs (min / median / max)", "disabled": "switched off in this scenario",
         "findings_title": "Personnel file check", "rule": "Rule", "total": "Total",
         "not_applicable": "Not applicable", "not_in_force": "Not in force", "invalid": "Invalid record",
+        "exempt_by": "Exempt: {}", "dispensation": "dispensation", "long_term_sick": "long-term sick",
+        "near_retirement": "close to state pension age", "status_tables": "Status per rule per year (counts)",
+        "hours": "Hours per year", "hours_pop": "Hours of POP talks", "hours_development": "Development hours",
     },
 }
 
