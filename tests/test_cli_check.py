@@ -204,3 +204,13 @@ def test_dataset_rejects_an_id_found_in_two_files(tmp_path, staff):
                                          regex=False).all()
         assert (got[got["employee_id"].astype(str) != "E2"]["status"] != "invalid").all()
         assert "4 rows read, 2 accepted, 2 rejected" in r.stderr
+
+
+def test_explain_shows_the_values_a_computation_reads(staff):
+    r = run("explain", staff, "--employee", "E2", "--date", "2027-03-01", "--rule", "development_obligation",
+            "--lang", "en")
+    assert r.exit_code == 0, r.output
+    assert "hours_per_year = 24 h" in r.stdout and "24 uur" not in r.stdout
+    assert "required = 24 * fte * months / 12" in r.stdout and "fte=0.8" in r.stdout
+    r = run("explain", staff, "--employee", "E2", "--date", "2025-06-01", "--rule", "development_obligation")
+    assert "Regel nog niet in werking; parameters vanaf 2026-01-01" in r.stdout

@@ -77,3 +77,12 @@ def test_report_from_findings(tmp_path):
     assert "E000001" not in html
     r = run("report", staff, "--out", tmp_path / "x.html")
     assert r.exit_code == 2 and "not a findings file" in r.stderr
+
+
+def test_bad_set_and_bad_out_fail_before_any_projection(tmp_path):
+    r = run("scenario", "sweep", ROOT / "scenarios" / "baseline.yaml", "--set", "max_function_tenure.max_yeras=5,7")
+    assert r.exit_code == 2 and "--set" in r.output and "did you mean 'max_years'" in r.output
+    r = run("scenario", "sweep", ROOT / "scenarios" / "baseline.yaml", "--set", "max_tenure.max_years=5")
+    assert r.exit_code == 2 and "max_function_tenure" in r.output
+    r = run("scenario", "run", ROOT / "scenarios" / "baseline.yaml", "--out", tmp_path / "x.pdf")
+    assert r.exit_code == 2 and ".pdf" in r.output and "uitvoerbaar" not in r.output

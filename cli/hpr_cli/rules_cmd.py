@@ -14,7 +14,15 @@ from .main import cli
 
 @cli.group("rules")
 def rules():
-    """Rule drafts: validate, show, test and diff them."""
+    """Rule drafts: validate, show, test and diff them.
+
+    \b
+    Examples:
+      hpr rules validate rules/drafts/alt
+      hpr rules show max_function_tenure --date 2028-01-01
+      hpr rules test
+      hpr rules diff rules/ rules/drafts/alt/ --data staff.csv --date 2029-01-01
+    """
 
 
 def _book(directory):

@@ -23,17 +23,47 @@ def _progress(total, label):
     return bar, bar.update
 
 
-def _write(result_or_results, out, lang, timestamp):
-    from hpr_rules.reports import write_report
-    from hpr_rules.scenarios import write_result_json
+def _check_out(out):
+    """Refuse an --out we cannot write before any projection runs."""
+    if out is None:
+        return
     ext = Path(out).suffix.lower()
     if ext not in OUT_KINDS:
         raise InputError(f"cannot tell what to write from {ext or '(no extension)'!r}; use one of {', '.join(OUT_KINDS)}",
                          file=str(out))
+    parent = Path(out).parent
+    if str(parent) and not parent.exists():
+        raise InputError("output directory does not exist", file=str(parent))
+
+
+def _write(result_or_results, out, lang, timestamp):
+    from hpr_rules.reports import write_report
+    from hpr_rules.scenarios import write_result_json
+    _check_out(out)
+    ext = Path(out).suffix.lower()
     if ext == ".json":
         write_result_json(result_or_results, out)
     else:
         write_report(result_or_results, out, lang=lang, timestamp=timestamp)
+
+
+def _check_target(file, rule_id, param):
+    """--set names a rule and a parameter of the scenario's draft (else a usage error naming --set)."""
+    import difflib
+
+    from hpr_rules.language import default_rules_dir, load_rulebook
+    from hpr_rules.scenarios import load_scenario
+    sc = load_scenario(file)
+    book = load_rulebook(sc.resolve(sc.model.rules.directory) or default_rules_dir())
+
+    def hint(name, choices):
+        close = difflib.get_close_matches(name, list(choices), n=1)
+        return f"; did you mean {close[0]!r}?" if close else f"; choose from {', '.join(sorted(choices))}"
+    if rule_id not in book.ids():
+        raise click.BadParameter(f"no rule {rule_id!r}{hint(rule_id, book.ids())}", param_hint="--set")
+    params = book.get(rule_id).model.parameters
+    if param not in params:
+        raise click.BadParameter(f"rule {rule_id} has no parameter {param!r}{hint(param, params)}", param_hint="--set")
 
 
 def _verdict_lines(result, lang="nl"):
@@ -74,7 +104,14 @@ def common(f):
 
 @cli.group("scenario")
 def scenario():
-    """What-if scenarios: multi-year projection and feasibility verdict."""
+    """What-if scenarios: multi-year projection and feasibility verdict.
+
+    \b
+    Examples:
+      hpr scenario run scenarios/baseline.yaml --out report.html
+      hpr scenario compare scenarios/baseline.yaml scenarios/no_tenure_limit.yaml --out compare.html
+      hpr scenario sweep scenarios/baseline.yaml --set max_function_tenure.max_years=5,7,10
+    """
 
 
 @scenario.command("run")
@@ -92,6 +129,7 @@ def run_cmd(file, out, data, mapping, seed, runs, lang, timestamp):
       hpr scenario run scenarios/baseline.yaml --runs 5 --out result.json
       hpr scenario run scenarios/tenure_10_years.yaml --data staff.csv --lang en --out report.md
     """
+    _check_out(out)
     result = _run(file, data, mapping, seed, runs, timestamp)
     for line in _verdict_lines(result, lang):
         click.echo(line)
@@ -115,6 +153,7 @@ def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp):
     from hpr_rules.reports.text import comparison_table
     if len(files) < 2:
         raise ScenarioError("compare needs at least two scenario files")
+    _check_out(out)
     results = [_run(f, data, mapping, seed, runs, timestamp) for f in files]
     click.echo(comparison_table(results, lang))
     if out:
@@ -145,6 +184,8 @@ def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp):
     except ValueError:
         raise click.BadParameter("expected RULE.PARAM=V1,V2,... e.g. max_function_tenure.max_years=5,7,10",
                                  param_hint="--set") from None
+    _check_out(out)
+    _check_target(file, rule_id, param)
     results = []
     for v in vals:
         def apply(sc, v=v):

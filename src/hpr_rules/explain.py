@@ -35,12 +35,14 @@ _Q = {
     "nl": {"in_force": "Buiten werking op de peildatum?", "employment": "Niet in dienst op de peildatum?",
            "scope": "Buiten de reikwijdte?", "exemption": "Uitzondering: {what}?", "norm": "Norm: {what}?",
            "yes": "ja", "no": "nee", "date": "peildatum", "params": "Parameters in werking op",
+           "params_before": "Regel nog niet in werking; parameters vanaf {day}",
            "calc": "Berekening", "outcome": "Uitkomst", "values": "waarden", "due": "uiterste datum",
            "overdue": "dagen te laat", "required": "vereist", "actual": "gerealiseerd", "short": "tekort",
            "hours": "uur", "employee": "Medewerker", "otherwise": "anders (geen van de vorige stappen)"},
     "en": {"in_force": "Not in force on the reference date?", "employment": "Not employed on the reference date?",
            "scope": "Out of scope?", "exemption": "Exemption: {what}?", "norm": "Norm: {what}?",
            "yes": "yes", "no": "no", "date": "reference date", "params": "Parameters in force on",
+           "params_before": "Rule not yet in force; parameters from {day}",
            "calc": "Computation", "outcome": "Outcome", "values": "values", "due": "due date",
            "overdue": "days overdue", "required": "required", "actual": "actual", "short": "shortfall",
            "hours": "h", "employee": "Employee", "otherwise": "otherwise (none of the steps before)"},
@@ -107,6 +109,15 @@ def _outcome(tr: Trace, lang: str) -> tuple[str, dict]:
     return label, extra
 
 
+_UNITS_EN = {"schaal": "scale", "uur": "h", "uren": "h", "maand": "month", "maanden": "months", "jaar": "year",
+             "jaren": "years", "dag": "day", "dagen": "days", "euro": "euro"}
+
+
+def _unit(unit: str, lang: str) -> str:
+    """Parameter units are written in Dutch in the rule files; English for --lang en."""
+    return _UNITS_EN.get(unit.strip().lower(), unit) if lang == "en" else unit
+
+
 def render_text(traces: list[Trace], lang: str = "nl") -> str:
     """The traces as an indented tree, one block per rule."""
     q = _Q[lang]
@@ -120,9 +131,13 @@ def render_text(traces: list[Trace], lang: str = "nl") -> str:
             ps = []
             for name, v in r.params.items():
                 p = m.parameters[name]
-                unit = f" {p.unit}" if p.unit else ""
+                unit = f" {_unit(p.unit, lang)}" if p.unit else ""
                 ps.append(f"{name} = {_fmt(v if not isinstance(v, float) else float(v), lang)}{unit}")
-            lines.append(f"│ {q['params']} {r.date.isoformat()}: " + "; ".join(ps))
+            if r.date < m.effective_from:
+                note = q["params_before"].format(day=m.effective_from.isoformat())
+                lines.append(f"│ {note}: " + "; ".join(ps))
+            else:
+                lines.append(f"│ {q['params']} {r.date.isoformat()}: " + "; ".join(ps))
         shown_calc = False
         for s in tr.steps:
             step = r.steps[s.index]
@@ -131,7 +146,9 @@ def render_text(traces: list[Trace], lang: str = "nl") -> str:
                 for name, expr, v in tr.lets:
                     if name == "warn_from" and r.norm_type != "deadline":
                         continue
-                    lines.append(f"│    {name} = {expr} = {_fmt(v, lang)}")
+                    reads = tr.used.get(name, {})
+                    vals = ", ".join(f"{k}={_fmt(x, lang)}" for k, x in reads.items())
+                    lines.append(f"│    {name} = {expr} = {_fmt(v, lang)}" + (f"   [{vals}]" if vals else ""))
                 shown_calc = True
             if s.kind == "exemption":
                 ex = next(e for e in m.exemptions if e.reason == s.reason)

@@ -34,6 +34,7 @@ class Trace:
     rule: CompiledRule
     env: dict
     lets: list[tuple[str, str, object]] = field(default_factory=list)  # (name, expression, value)
+    used: dict[str, dict] = field(default_factory=dict)  # let name -> the values its expression reads
     steps: list[TraceStep] = field(default_factory=list)
     decided: int = -1
 
@@ -57,6 +58,8 @@ def decide(rule: CompiledRule, env: dict, day_num: int, trace: bool = False):
     lets = {}
     for name, expr, typ in rule.lets:
         v = eval_scalar(expr, env)
+        if tr:
+            tr.used[name] = {u: _show(env.get(u), types.get(u)) for u in sorted(names_in(expr))}
         env[name] = lets[name] = v
         types[name] = typ
         if tr:
