@@ -93,3 +93,14 @@ def test_rules_test_bad_case_file(tmp_path):
                    "    expect: {mandatory_pop: {status: compliant}}\n", encoding="utf-8")
     r = run("rules", "test", bad, "--rules", ROOT / "rules")
     assert r.exit_code == 2 and "bad.yaml:" in r.stderr and "did you mean 'hire_date'" in r.stderr
+
+
+def test_validate_reports_every_broken_file(tmp_path):
+    d = copy_rules(tmp_path)
+    for name in ("mandatory_pop.yaml", "max_function_tenure.yaml"):
+        edit(d / name, "  condition: salary_scale <= max_salary_scale", "  condition: salary_scal <= max_salary_scale")
+    r = run("rules", "validate", d)
+    assert r.exit_code == 2
+    assert "mandatory_pop.yaml:88:14: error: unknown name 'salary_scal'" in r.stderr
+    assert "max_function_tenure.yaml:89:14: error: unknown name 'salary_scal'" in r.stderr
+    assert "2 errors" in r.stderr

@@ -45,10 +45,20 @@ def validate(directory, no_probe):
       hpr rules validate rules/drafts/alt
     """
     from hpr_rules.drafts.checks import check_rulebook_static
+    from hpr_rules.language import default_rules_dir
+    from hpr_rules.language.model import rulebook_errors
     try:
         book = _book(directory)
     except RuleError as exc:
-        click.echo(f"{exc.location()}: error: {exc.message}", err=True)
+        errors = [exc]
+        from pathlib import Path
+        if Path(directory or default_rules_dir()).is_dir():
+            more = rulebook_errors(directory or default_rules_dir())
+            seen = {(exc.location(), exc.message)}
+            errors += [e for e in more if (e.location(), e.message) not in seen]
+        for e in errors:
+            click.echo(f"{e.location()}: error: {e.message}", err=True)
+        click.echo(f"{len(errors)} error{'s' if len(errors) > 1 else ''}", err=True)
         sys.exit(2)
     findings = [] if no_probe else check_rulebook_static(book)
     for f in findings:

@@ -345,6 +345,32 @@ def load_rulebook(directory: str | Path) -> RuleBook:
     return _finish(rules, pension, str(d), ptext)
 
 
+def rulebook_errors(directory: str | Path) -> list[RuleError]:
+    """Every file's first error, file by file (``load_rulebook`` stops at the first file).
+
+    A lawyer who fixes one typo should see the others at once, not one run at a time.
+    """
+    d = Path(directory)
+    errors: list[RuleError] = []
+    pension, ptext = None, ""
+    if (d / PENSION_FILE).exists():
+        try:
+            pension = _validate(_load(d / PENSION_FILE), StatePensionTable)
+            ptext = (d / PENSION_FILE).read_text(encoding="utf-8-sig")
+        except RuleError as exc:
+            errors.append(exc)
+    for p in sorted(d.glob("*.yaml")):
+        if p.name == PENSION_FILE:
+            continue
+        try:
+            rule = load_rule_file(p)
+            if pension is not None:
+                _finish([rule], pension, str(d), ptext)
+        except RuleError as exc:
+            errors.append(exc)
+    return errors
+
+
 def default_rules_dir() -> Path:
     """``./rules`` when it exists, else the rules shipped next to the package sources."""
     here = Path.cwd() / "rules"
