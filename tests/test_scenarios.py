@@ -123,3 +123,18 @@ def test_shipped_scenarios_load():
     assert len(names) >= 4
     for n in names:
         load_scenario(ROOT / "scenarios" / n)
+
+
+def test_extending_scenario_may_switch_to_a_data_file(tmp_path):
+    import shutil
+
+    from hpr_rules.scenarios import load_scenario
+    shutil.copy(ROOT / "scenarios" / "baseline.yaml", tmp_path / "baseline.yaml")
+    (tmp_path / "mine.yaml").write_text("extends: baseline.yaml\nname: Eigen bestand\n"
+                                        "population:\n  file: staff.csv\n", encoding="utf-8")
+    sc = load_scenario(tmp_path / "mine.yaml")
+    assert sc.model.population.file == "staff.csv" and sc.model.population.synthetic is None
+    (tmp_path / "back.yaml").write_text("extends: mine.yaml\nname: Terug\npopulation:\n  synthetic: {n: 100, seed: 3}\n",
+                                        encoding="utf-8")
+    sc = load_scenario(tmp_path / "back.yaml")
+    assert sc.model.population.file is None and sc.model.population.synthetic.n == 100

@@ -146,7 +146,15 @@ def load_scenario(path: str | Path, _seen: tuple = ()) -> LoadedScenario:
             raise doc.error(ScenarioError, f"cannot extend {data['extends']!r}: "
                             + ("file not found" if not base_path.exists() else "circular extends"), ("extends",))
         base = load_scenario(base_path, _seen + (p.resolve(),))
-        data = _merge({k: v for k, v in base.data.items() if k != "extends"}, data)
+        inherited = {k: v for k, v in base.data.items() if k != "extends"}
+        bpop, opop = inherited.get("population"), data.get("population")
+        if isinstance(bpop, dict) and isinstance(opop, dict):
+            # naming the other kind of population replaces the inherited one, it does not add to it
+            if "file" in opop and "synthetic" not in opop:
+                inherited["population"] = {k: v for k, v in bpop.items() if k != "synthetic"}
+            elif "synthetic" in opop and "file" not in opop:
+                inherited["population"] = {k: v for k, v in bpop.items() if k not in ("file", "mapping")}
+        data = _merge(inherited, data)
     try:
         model = Scenario.model_validate(data)
     except ValidationError as exc:
