@@ -21,7 +21,10 @@ def test_calibration(pop):
     assert 0.14 <= (age < 35).mean() <= 0.22
     assert 0.13 <= (age >= 60).mean() <= 0.21
     assert 0.85 <= pop["fte"].mean() <= 0.95
-    assert 9 <= service.mean() <= 13
+    assert 10 <= service.mean() <= 12                         # mean years of service ~11
+    assert 0.14 <= (service < 1).mean() <= 0.18               # yearly inflow ~16%
+    changed = ((ref - pop["function_start_date"]).dt.days < 365) & (pop["function_start_date"] > pop["hire_date"])
+    assert 0.03 <= changed.mean() <= 0.05                     # function changes ~4% a year
     assert 0.55 <= pop["pop_date"].notna().mean() <= 0.75
     assert (pop["development_hours_12m"] < 24).mean() > 0.5
     long_sick = (ref - pop["sick_leave_start"]).dt.days > 42

@@ -74,17 +74,19 @@ def generate_population(n: int, seed: int, reference_date: dt.date = dt.date(202
     age_days = np.floor(age_years * 365.25).astype(np.int64)
     birth = ref - age_days
 
-    # years of service: ~14% recent hires (inflow), the rest long-serving, capped by age (hired at >= 17)
-    recent = rng.random(n) < 0.14
-    service = np.where(recent, rng.random(n) * 1.5, rng.gamma(2.2, 5.8, size=n))
+    # years of service: ~16% hired in the last 12 months (yearly inflow), the rest long-serving
+    # (mean service ~11 years), capped by age (hired at >= 17)
+    recent = rng.random(n) < 0.16
+    service = np.where(recent, rng.random(n) * 0.999, 1.0 + rng.gamma(2.0, 7.0, size=n))
     service = np.minimum(service, np.maximum(age_years - 17.5, 0.05))
     service_days = np.maximum(np.floor(service * 365.25).astype(np.int64), 0)
     hire = ref - service_days
 
-    # time in the current function: about half never changed function
-    never_moved = rng.random(n) < 0.5
-    frac = np.where(never_moved, 1.0, rng.random(n))
-    fun_days = np.floor(service_days * frac).astype(np.int64)
+    # time in the current function: function changes about 4% a year over the whole staff
+    # (5% a year among those hired before the last 12 months), so the time since the last
+    # change is exponential with a mean of 20 years, cut off at the hire date
+    since_change = rng.exponential(20.0, size=n)
+    fun_days = np.minimum(np.floor(since_change * 365.25).astype(np.int64), service_days)
     fstart = ref - fun_days  # >= hire because fun_days <= service_days
 
     # fte
