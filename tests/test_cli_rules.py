@@ -31,6 +31,9 @@ def edit(path, old, new):
 def test_validate_ok():
     r = run("rules", "validate", ROOT / "rules")
     assert r.exit_code == 0 and "4 rule files OK" in r.stdout
+    # overlapping exemptions are noted: there the order decides which reason is given
+    assert "max_function_tenure.yaml:101:16: note: exemption 'near_retirement' overlaps 'long_term_sick'" in r.stderr
+    assert "warning" not in r.stderr
 
 
 def test_validate_typo_points_at_line_and_column(tmp_path):

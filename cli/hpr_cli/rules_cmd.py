@@ -68,7 +68,10 @@ def validate(directory, no_probe):
     if errors:
         click.echo(f"{len(errors)} errors in {book.source}", err=True)
         sys.exit(2)
-    warn = f" ({len(findings)} warnings)" if findings else ""
+    n_warn = sum(f.severity == "warning" for f in findings)
+    n_note = sum(f.severity == "note" for f in findings)
+    parts = [f"{n_warn} warnings"] * bool(n_warn) + [f"{n_note} notes"] * bool(n_note)
+    warn = f" ({', '.join(parts)})" if parts else ""
     click.echo(f"{n} rule files OK in {book.source}{warn}")
 
 

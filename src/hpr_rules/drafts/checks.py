@@ -7,7 +7,9 @@ drafts that load but cannot mean what their author intended:
 * a parameter without a value on a date the rule is in force;
 * an exemption that never decides anything because earlier steps always cover it
   (found by probing: a synthetic population on dates across the rule's life);
-* a scope condition that excludes everyone in the probes.
+* a scope condition that excludes everyone in the probes;
+* exemptions that overlap (both hold for someone in scope): a note, since then the
+  order of the exemptions decides which reason is given.
 """
 
 from __future__ import annotations
@@ -80,10 +82,14 @@ def check_rulebook_static(book) -> list[Finding]:
         decided = {}
         in_scope = 0
         holds = {}
+        both: dict[tuple[int, int], int] = {}  # (earlier, later) exemption steps holding together
         for day in probe_dates(rule):
             cr = compile_rule(rule, day)
             cols = frame_columns(pop, cr.fields | {"birth_date"}, book.pension)
             step, _ = run_rule(cr, cols, len(pop), to_daynum(day))
+            scope_k = next(k for k, s in enumerate(cr.steps) if s.kind == "scope")
+            reach = step > scope_k  # in scope: the exemptions are looked at
+            hits = {}
             for k, s in enumerate(cr.steps):
                 decided[k] = decided.get(k, 0) + int((step == k).sum())
                 if s.kind == "exemption":
@@ -92,7 +98,11 @@ def check_rulebook_static(book) -> list[Finding]:
                     env["D"] = (np.full(len(pop), to_daynum(day)), np.ones(len(pop), dtype=bool))
                     hit, _ = eval_vector(s.condition, env, len(pop))
                     holds[k] = holds.get(k, 0) + int(hit.sum())
-            scope_k = next(k for k, s in enumerate(cr.steps) if s.kind == "scope")
+                    hits[k] = np.asarray(hit, dtype=bool) & reach
+            for a in hits:
+                for b in hits:
+                    if a < b:
+                        both[(a, b)] = both.get((a, b), 0) + int((hits[a] & hits[b]).sum())
             in_scope += int((step > scope_k).sum())
         steps = compile_rule(rule, m.effective_from).steps
         probes = len(pop) * len(probe_dates(rule))
@@ -111,4 +121,13 @@ def check_rulebook_static(book) -> list[Finding]:
                 line, col = doc.where(("exemptions", i, "condition"))
                 out.append(Finding(doc.file, line, col,
                                    f"exemption {ex.reason!r} never holds in {probes:,} probes", "warning"))
+            else:
+                for j, earlier in enumerate(m.exemptions[:i]):
+                    ke = next(x for x, s in enumerate(steps) if s.kind == "exemption" and s.reason == earlier.reason)
+                    n_both = both.get((ke, k), 0)
+                    if n_both:
+                        line, col = doc.where(("exemptions", i, "condition"))
+                        out.append(Finding(doc.file, line, col,
+                                           f"exemption {ex.reason!r} overlaps {earlier.reason!r} in {n_both:,} "
+                                           f"probes; there {earlier.reason!r} decides, as it comes first", "note"))
     return out
