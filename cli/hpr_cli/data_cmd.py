@@ -83,6 +83,8 @@ def _table(df) -> str:
     cells = [[str(v) for v in df[c].tolist()] for c in cols]
     widths = [min(max([len(c)] + [len(v) for v in vals]), 60) for c, vals in zip(cols, cells)]
 
+    widths[-1] = max(len(v) for v in [cols[-1]] + cells[-1])  # the last column (the message) is never cut
+
     def cut(v, w):
         return v if len(v) <= w else v[: w - 1] + "…"
 

@@ -195,11 +195,15 @@ def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang):
     if data:
         from hpr_rules.records import load_records
         rs = load_records(data, mapping)
-        frame, label = rs.frame, f"{data} ({rs.rows_read} rows read, {len(rs.rejected_rows)} rejected and left out)"
+        n_read, n_rej = rs.rows_read, len(rs.rejected_rows)
+        frame = rs.frame
+        label = (f"{data} ({n_read} rijen gelezen, {n_rej} afgekeurd en buiten beschouwing)" if lang == "nl" else
+                 f"{data} ({n_read} rows read, {n_rej} rejected and left out)")
     else:
         from hpr_rules.records import generate_population
         frame = generate_population(5000, 1, reference_date=days[0])
-        label = f"synthetic population (n=5000, seed=1, as of {days[0].isoformat()})"
+        label = (f"synthetische populatie (n=5000, seed 1, per {days[0].isoformat()})" if lang == "nl" else
+                 f"synthetic population (n=5000, seed 1, as of {days[0].isoformat()})")
     result = behavioural_diff(frame, old_book, new_book, days)
     result["population"] = label
     changes = result["changes"]
