@@ -35,6 +35,7 @@ def test_run_writes_every_format(scen, tmp_path):
         r = run("scenario", "run", small, "--out", out, "--timestamp", "2026-01-01T00:00:00")
         assert r.exit_code == 0, r.output
         assert ("uitvoerbaar" in r.stdout) and out.exists()
+        assert "Jaar" in r.stdout and "Verschuivingen nodig" in r.stdout  # the projection year by year
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["scenario"]["name"] == "Klein" and len(data["years"]) == 2
     r = run("report", tmp_path / "r.json", "--out", tmp_path / "again.html", "--timestamp", "2026-01-01T00:00:00")

@@ -130,9 +130,12 @@ def run_cmd(file, out, data, mapping, seed, runs, lang, timestamp):
       hpr scenario run scenarios/tenure_10_years.yaml --data staff.csv --lang en --out report.md
     """
     _check_out(out)
+    from hpr_rules.reports.text import year_table
     result = _run(file, data, mapping, seed, runs, timestamp)
     for line in _verdict_lines(result, lang):
         click.echo(line)
+    click.echo("")
+    click.echo(year_table(result, lang))
     if out:
         _write(result, out, lang, timestamp)
         click.echo(f"written: {out}", err=True)

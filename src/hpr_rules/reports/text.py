@@ -148,3 +148,31 @@ def comparison_table(results, lang="nl") -> str:
     df.index = [f"[{i + 1}]" for i in range(len(rows))]
     names = "\n".join(f"[{i + 1}] {r['scenario']}" for i, r in enumerate(rows))
     return df.T.to_string() + "\n\n" + names
+
+
+def year_table(result, lang="nl") -> str:
+    """The projection year by year, for a terminal: workforce, violations per rule, moves, cost.
+    Counts under 5 are suppressed as in the reports."""
+    import pandas as pd
+
+    from .render import _nl, _status_table
+    t = LABELS[lang]
+    years = result["years"]
+    rule_ids = [r["id"] for r in result["rules"] if r.get("enabled", True)]
+    sv = {rid: {k: v for k, _, v in _status_table(years, rid, t)} for rid in rule_ids}
+
+    def n(x):
+        return x if isinstance(x, str) else (_nl(x) if lang == "nl" else f"{x:,.0f}")
+    rows = []
+    for i, y in enumerate(years):
+        row = {t["year"]: y["year"], t["population"]: n(y["population_start"])}
+        for rid in rule_ids:
+            row[f"{short_title(rid, lang)}: {t['violation'].lower()}"] = \
+                f"{n(sv[rid]['violation'][i])} / {n(sv[rid]['in_scope'][i])}"
+        if "max_function_tenure" in rule_ids:
+            row[t["moves_required"]] = n(y["moves"]["required"])
+            row[t["vacancies"]] = n(y["moves"]["vacancies"])
+            row[t["moves_made"]] = n(y["moves"]["made"])
+        row[t["cost"]] = n(y["cost"]["total"])
+        rows.append(row)
+    return pd.DataFrame(rows).to_string(index=False)
