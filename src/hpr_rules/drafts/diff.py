@@ -3,7 +3,10 @@
 The cause of each change is found by evaluating the OLD draft with one difference of
 the NEW draft applied at a time (a parameter, the scope, one exemption, the norm, the
 dates): a flip is attributed to the single difference that reproduces it, or to
-"combination" when none does alone.
+"combination" when none does alone. When several differences each reproduce it on their
+own, the first in the listed order (rule id, then parameters, scope, exemptions, norm,
+dates) is named. Wording-only differences (article text, descriptions) are listed but
+never a cause.
 """
 
 from __future__ import annotations
