@@ -87,3 +87,18 @@ def test_bad_set_and_bad_out_fail_before_any_projection(tmp_path):
     assert r.exit_code == 2 and "max_function_tenure" in r.output
     r = run("scenario", "run", ROOT / "scenarios" / "baseline.yaml", "--out", tmp_path / "x.pdf")
     assert r.exit_code == 2 and ".pdf" in r.output and "uitvoerbaar" not in r.output
+
+
+def test_source_date_epoch_makes_reports_identical_without_a_flag(scen, tmp_path):
+    from click.testing import CliRunner
+
+    from hpr_cli.main import cli
+    small, _ = scen
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"r{i}.html"
+        r = CliRunner(env={"SOURCE_DATE_EPOCH": "1767225600"}).invoke(cli, ["scenario", "run", str(small),
+                                                                          "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and b"2026-01-01T00:00:00" in outs[0]

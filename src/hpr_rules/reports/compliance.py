@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import run_timestamp
 from ..errors import InputError
 from ..findings import FINDINGS_COLUMNS
 from ..outputs import atomic_write
@@ -66,7 +67,7 @@ def findings_report(findings_file, out, *, data=None, mapping=None, lang="nl", t
     overall = suppress(_table(df, None), ["employees"] + STATUS_COLS)
     ext = Path(out).suffix.lower()
     meta = {"source": str(findings_file), "reference_date": str(df["reference_date"].iloc[0]),
-            "generated_at": timestamp or dt.datetime.now().replace(microsecond=0).isoformat(), "rows": len(df)}
+            "generated_at": run_timestamp(timestamp), "rows": len(df)}
     if ext == ".xlsx":
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as xw:

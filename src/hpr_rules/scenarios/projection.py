@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .. import __version__, run_timestamp
 from ..calendar import add_months, state_pension_date_v, to_daynum
 from ..engines import evaluate
 from ..errors import ScenarioError
@@ -306,7 +306,7 @@ def run_scenario(sc: LoadedScenario, *, data=None, mapping=None, seed: int | Non
         "provenance": {"tool_version": __version__, "rules_version": book.version(), "rules_hash": rules_hash,
                        "rules_source": _shown_path(rules_dir), "data_hash": data_hash(frame), "data_source": label,
                        "seed": seed, "engine": m.engine,
-                       "generated_at": timestamp or dt.datetime.now().replace(microsecond=0).isoformat()},
+                       "generated_at": run_timestamp(timestamp)},
         "rules": [_rule_info(r, m.reference_date, m.rules.overrides.get(r.id)) for r in book.rules] +
                  [{"id": rid, "enabled": False} for rid, ov in sorted(m.rules.overrides.items()) if not ov.enabled],
         "assumptions": {"dynamics": m.dynamics.model_dump(mode="json"), "mobility": m.mobility.model_dump(mode="json"),
