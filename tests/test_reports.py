@@ -127,3 +127,12 @@ def test_per_year_numbers_equal_the_result(result):
         r = result["years"][-1]["rules"][rid]
         assert sum(r["exempt"].values()) + r["compliant"] + r["due_soon"] + r["violation"] == r["in_scope"]
     assert "Status per regel per jaar" in html and "Uren POP-gesprekken" in md and "### Aannames" in md
+
+
+def test_html_escapes_text_from_scenarios_and_rules(result):
+    import copy
+    r = copy.deepcopy(result)
+    r["scenario"]["name"] = "Ploeg <b>Noord</b> & Zuid"
+    html = render(r, "html").decode()
+    assert "Ploeg &lt;b&gt;Noord&lt;/b&gt; &amp; Zuid" in html and "<b>Noord" not in html
+    assert html.count("<svg") >= 4  # the charts stay markup

@@ -149,7 +149,7 @@ def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, str
     finally:
         if bar:
             bar.__exit__(None, None, None)
-    click.echo(f"{data}: {res['files']} files, one findings part each in {out}/", err=True)
+    click.echo(f"{data}: {res['files']} files, one findings part each in {str(out).rstrip('/')}/", err=True)
     _report(data, day, book, res["rows_read"], res["rows_rejected"], res["summary"], None, strict, fail_on)
 
 

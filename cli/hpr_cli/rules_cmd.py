@@ -132,7 +132,8 @@ def test(path, rules_dir, engine, lang):
         click.echo("")
     n_fail = len({(id(r.case), r.rule_id) for r in failed})
     n_all = len({(id(r.case), r.rule_id) for r in results})
-    click.echo(f"{n_all - n_fail} passed, {n_fail} failed ({len(cases)} cases, engines: {', '.join(engines)})")
+    click.echo(f"{n_all - n_fail} passed, {n_fail} failed: expectations (a case and one rule) of {len(cases)} "
+               f"cases, each on the engines {', '.join(engines)}")
     if failed:
         sys.exit(1)
 

@@ -21,7 +21,7 @@ AGE_ORDER = ["<25", "25-34", "35-44", "45-54", "55-59", "60+"]
 
 def _env():
     return jinja2.Environment(loader=jinja2.PackageLoader("hpr_rules.reports", "templates"),
-                              autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+                              autoescape=jinja2.select_autoescape(["html", "html.j2"]), trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True)
 
 
@@ -35,6 +35,12 @@ def _fmt(lang):
         if isinstance(x, str):
             return x
         return _nl(x, digits) if lang == "nl" else f"{x:,.{digits}f}"
+
+    def sup(x):
+        """A count in a table of small groups: 1..4 shown as <5."""
+        if isinstance(x, (int, float)) and 0 < x < 5:
+            return "<5"
+        return num(x)
 
     def val(x):
         """A parameter, assumption or provenance value as a reader writes it: 7 not 7.0,
@@ -59,7 +65,7 @@ def _fmt(lang):
         if isinstance(x, str):
             return x
         return num(100 * x, 1) + "%"
-    return num, pct, val
+    return num, pct, val, sup
 
 
 def _year_shown(result) -> int:
@@ -141,8 +147,8 @@ def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = 
             r["provenance"]["generated_at"] = timestamp
     if fmt == "xlsx":
         return _xlsx(results, lang)
-    num, pct, val = _fmt(lang)
-    ctx = {"reports": [prepare(r, lang) for r in results], "num": num, "pct": pct, "val": val, "t": LABELS[lang], "lang": lang,
+    num, pct, val, sup = _fmt(lang)
+    ctx = {"reports": [prepare(r, lang) for r in results], "num": num, "pct": pct, "val": val, "sup": sup, "t": LABELS[lang], "lang": lang,
            "compare": [summary_row(r, lang) for r in results] if len(results) > 1 else None}
     name = {"html": "report.html.j2", "md": "report.md.j2"}.get(fmt)
     if name is None:
@@ -188,7 +194,7 @@ def _xlsx(results, lang) -> bytes:
                     out.extend({k: v for k, v in x.items() if k != "_suppressed"} for x in suppress(sub, COUNT_COLS))
             sheets[f"{pre}{key}"] = pd.DataFrame(out)
         sheets[f"{pre}criteria"] = pd.DataFrame(r["feasibility"]["criteria"])
-        _, _, val = _fmt(lang)
+        val = _fmt(lang)[2]
         sheets[f"{pre}assumptions"] = pd.DataFrame(
             [{"key": f"{g}.{k}", "value": val(v)} for g, vs in r["assumptions"].items() if isinstance(vs, dict)
              for k, v in vs.items()])
