@@ -177,3 +177,33 @@ def test_cli_diff_bad_input(staff_csv):
     assert res.exit_code == 2 and "either --date or --dates" in res.output
     res = run("rules", "diff", ROOT / "rules", ROOT / "nope", "--data", staff_csv)
     assert res.exit_code == 2 and "nope" in res.output
+
+
+PARAMS = [("development_obligation", "hours_per_year"), ("development_obligation", "near_retirement_months"),
+          ("mandatory_pop", "update_months"), ("mandatory_pop", "transition_months"),
+          ("mandatory_pop", "warn_months"), ("max_function_tenure", "max_years"),
+          ("max_function_tenure", "transition_years"), ("max_function_tenure", "sick_leave_days")]
+
+
+def test_any_single_parameter_change_is_named_as_the_cause_of_every_flip(staff):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    old = load_rulebook(ROOT / "rules")
+    small = staff.head(400)
+    flips = []
+
+    @settings(max_examples=25, deadline=None)
+    @given(st.sampled_from(PARAMS), st.integers(1, 60), st.dates(dt.date(2026, 1, 1), dt.date(2032, 12, 31)))
+    def check(target, value, day):
+        rid, name = target
+        m = old.get(rid).model
+        p = m.parameters[name]
+        newp = p.model_copy(update={"values": [p.values[0].model_copy(update={"value": value})]})
+        from hpr_rules.drafts.diff import _replace
+        new = _replace(old, rid, m.model_copy(update={"parameters": {**m.parameters, name: newp}}))
+        d = behavioural_diff(small, old, new, [day])
+        assert set(d["changes"]["cause"]) <= {f"{rid}: parameter {name}"}
+        assert set(d["changes"]["rule_id"]) <= {rid}
+        flips.append(len(d["changes"]))
+    check()
+    assert sum(flips) > 0  # the property was exercised, not vacuously true
