@@ -46,7 +46,7 @@ def check_file(path, book, day: dt.date, rules=None, mapping=None, dups=None) ->
     """Findings of one file, with (rows read, rows rejected); ``dups``: ids to reject (id -> message)."""
     from .engines import evaluate
     from .records import load_records
-    rs = reject_ids(load_records(path, mapping), dups or {})
+    rs = load_records(path, mapping, duplicates=dups)
     return evaluate(rs, book, day, rules=rules), rs.rows_read, len(rs.rejected_rows)
 
 
@@ -182,7 +182,7 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
         raise InputError("file not found", file=str(p))
     m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
     enc, delim = (m.encoding, m.delimiter) if m else (None, None)
-    id_col = next((src for src, dst in (m.rename.items() if m else []) if dst == "employee_id"), "employee_id")
+    id_col = _id_column(m)
     enc, sep, ncols = _dialect(p, enc, delim)
     # first pass: the id column only, so duplicates anywhere in the file (and their rows) are known
     first: dict[str, int] = {}
@@ -257,24 +257,9 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     return totals
 
 
-def reject_ids(rs, messages: dict):
-    """``rs`` with the accepted rows whose employee_id is a key of ``messages`` moved to the rejects."""
-    from .records import RecordSet
-    if not messages or rs.frame.empty:
-        return rs
-    frame = rs.frame
-    ids = frame["employee_id"].astype(str)
-    hit = ids.isin(list(messages)).to_numpy()
-    if not hit.any():
-        return rs
-    extra = pd.DataFrame({
-        "row": frame.loc[hit, "row"].to_numpy(), "employee_id": frame.loc[hit, "employee_id"].to_numpy(dtype=object),
-        "column": "employee_id", "value": frame.loc[hit, "employee_id"].to_numpy(dtype=object),
-        "message": [messages[v] for v in ids[hit]],
-    })
-    rejects = pd.concat([rs.rejects, extra[rs.rejects.columns]], ignore_index=True).sort_values("row", kind="stable")
-    return RecordSet(frame=frame.loc[~hit].reset_index(drop=True), rejects=rejects.reset_index(drop=True),
-                     rows_read=rs.rows_read, source=rs.source)
+def _id_column(m) -> str:
+    """The header of the employee_id column in the file: renamed by the mapping, if any."""
+    return next((src for src, dst in (m.rename.items() if m else []) if dst == "employee_id"), "employee_id")
 
 
 def cross_file_duplicates(files, mapping=None) -> dict:
@@ -287,10 +272,7 @@ def cross_file_duplicates(files, mapping=None) -> dict:
     import pyarrow.parquet as pq
 
     from .records import load_mapping
-    column = "employee_id"
-    if mapping is not None:
-        m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
-        column = next((src for src, dst in m.rename.items() if dst == "employee_id"), column)
+    column = _id_column(load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping)
     ids, where = [], []
     for i, f in enumerate(files):
         try:

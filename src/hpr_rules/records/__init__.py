@@ -23,15 +23,17 @@ __all__ = [
 ]
 
 
-def load_records(path, mapping: str | Path | ColumnMapping | None = None) -> RecordSet:
+def load_records(path, mapping: str | Path | ColumnMapping | None = None, *,
+                 duplicates: dict | None = None) -> RecordSet:
     """Read a data file, apply the column mapping (if any) and validate every row.
 
     Errors that concern the whole file (missing, unreadable, a mapped column absent)
     raise :class:`hpr_rules.errors.InputError`; row problems end up in ``rejects``.
+    ``duplicates``: ids duplicated beyond this file (see :func:`validate_frame`).
     """
     m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
     raw = read_table(path, encoding=m.encoding if m else None, delimiter=m.delimiter if m else None,
                      typed=m is None)
     if m is not None:
         raw = m.apply(raw, data_file=str(path), doc=mapping_doc(m))
-    return validate_frame(raw, source=str(path), mapping=m)
+    return validate_frame(raw, source=str(path), mapping=m, duplicates=duplicates)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .schema import COLUMNS, FIELD_TYPES
+from .schema import COLUMNS, FIELD_TYPES, NS_DATE_MAX, NS_DATE_MIN
 
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 DELIMITERS = (",", ";", "|", "\t")
@@ -251,7 +251,7 @@ def _text_parquet_column(col) -> pd.Series:
     return pc.fill_null(col, "").to_pandas()
 
 
-_TS_LO, _TS_HI = dt.date(1678, 1, 1), dt.date(2262, 1, 1)
+_TS_LO, _TS_HI = dt.date.fromisoformat(NS_DATE_MIN), dt.date.fromisoformat(NS_DATE_MAX)
 
 
 def _typed_parquet_column(col) -> pd.Series | None:

@@ -25,6 +25,9 @@ STRING_COLUMNS = [c for c in COLUMNS if FIELD_TYPES[c] == "string"]
 #: dates outside this window are typing errors, not history
 DATE_MIN = "1900-01-01"
 DATE_MAX = "2100-12-31"
+#: what a datetime64[ns] column can hold, rounded inward: a date outside it is kept out of
+#: the typed path and clipped to it before the range check above rejects it
+NS_DATE_MIN, NS_DATE_MAX = "1678-01-01", "2262-01-01"
 SCALE_MIN, SCALE_MAX = 1, 18
 HOURS_MAX = 2000
 MIN_AGE_AT_HIRE = 15

@@ -16,8 +16,8 @@ import pandas as pd
 from ..errors import InputError
 from .mapping import ColumnMapping, _did_you_mean
 from .readers import LINE_ERROR, LINE_TEXT
-from .schema import (COLUMNS, DATE_MAX, DATE_MIN, FIELD_TYPES, HOURS_MAX, MIN_AGE_AT_HIRE,
-                     REJECT_COLUMNS, REQUIRED, SCALE_MAX, SCALE_MIN)
+from .schema import (COLUMNS, DATE_MAX, DATE_MIN, FIELD_TYPES, HOURS_MAX, MIN_AGE_AT_HIRE, NS_DATE_MAX,
+                     NS_DATE_MIN, REJECT_COLUMNS, REQUIRED, SCALE_MAX, SCALE_MIN)
 
 _LO = pd.Timestamp(DATE_MIN)
 _HI = pd.Timestamp(DATE_MAX)
@@ -128,8 +128,9 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
                    duplicates: dict | None = None) -> RecordSet:
     """Parse and check a frame with canonical column names (text or typed cells).
 
-    ``duplicates`` (employee_id -> message) replaces the search for duplicate ids within
-    the frame, for a frame that is one chunk of a file whose duplicates are known.
+    ``duplicates`` (employee_id -> message): ids known to be duplicated beyond this frame
+    (a chunk of a file, one file of a dataset); their rows are rejected with that message,
+    the other ids are still checked for duplicates within the frame.
 
     Unknown extra columns are dropped. A required column absent from the frame is an
     :class:`InputError` (a header problem, not a row problem).
@@ -260,20 +261,20 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
                            if y else "" for a, y in zip(np.nan_to_num(agev), young)], dtype=object))
 
     ids = texts["employee_id"]
-    if duplicates is not None:  # known from a pass over the whole file (chunked reading)
-        dup = (ids.notna() & ids.isin(list(duplicates))).to_numpy()
-        if dup.any():
+    known = np.zeros(n, dtype=bool)
+    if duplicates:  # found beyond this frame: the whole file (chunks) or other files (a dataset)
+        known = (ids.notna() & ids.isin(list(duplicates))).to_numpy()
+        if known.any():
             msgs = np.full(n, "", dtype=object)
-            msgs[dup] = [duplicates[i] for i in _pick(ids, np.flatnonzero(dup))]
-            fail.add(dup, "employee_id", msgs)
-    else:
-        dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
-        if dup.any():
-            sub = pd.DataFrame({"id": _pick(ids, np.flatnonzero(dup)), "row": rows[dup]})
-            info = sub.groupby("id", sort=False)["row"].agg(list)
-            msgs = np.full(n, "", dtype=object)
-            msgs[dup] = [duplicate_message(i, info[i]) for i in sub["id"]]
-            fail.add(dup, "employee_id", msgs)
+            msgs[known] = [duplicates[i] for i in _pick(ids, np.flatnonzero(known))]
+            fail.add(known, "employee_id", msgs)
+    dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy() & ~known
+    if dup.any():
+        sub = pd.DataFrame({"id": _pick(ids, np.flatnonzero(dup)), "row": rows[dup]})
+        info = sub.groupby("id", sort=False)["row"].agg(list)
+        msgs = np.full(n, "", dtype=object)
+        msgs[dup] = [duplicate_message(i, info[i]) for i in sub["id"]]
+        fail.add(dup, "employee_id", msgs)
 
     if line_bad.any():
         # a line that could not be split: its cells mean nothing, report the line alone
@@ -289,7 +290,7 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
     return RecordSet(frame=frame, rejects=rejects, rows_read=n, source=source)
 
 
-_NS_LO, _NS_HI = pd.Timestamp("1678-01-01"), pd.Timestamp("2262-01-01")
+_NS_LO, _NS_HI = pd.Timestamp(NS_DATE_MIN), pd.Timestamp(NS_DATE_MAX)
 
 
 def _clip_ns(r: pd.Series) -> pd.Series:
