@@ -93,31 +93,38 @@ def _month_length(y: np.ndarray, m: np.ndarray) -> np.ndarray:
     return _MONTH_DAYS[m - 1] + ((m == 2) & leap)
 
 
-def _narrow(days: np.ndarray, n: np.ndarray):
+_DAYS_LIMIT, _MONTHS_LIMIT = 1 << 26, 1 << 20  # far beyond any date or month count a rule uses
+
+
+def _narrow(*arrays_and_limits):
     """int32 copies when every value fits with room to spare (half the memory traffic,
     twice the speed on a million records); the int64 arrays otherwise."""
-    small = (days.size == 0 or int(np.abs(days).max()) < 1 << 26) and (n.size == 0 or int(np.abs(n).max()) < 1 << 20)
-    return (days.astype(np.int32), n.astype(np.int32)) if small else (days, n)
+    small = all(a.size == 0 or int(np.abs(a).max()) < limit for a, limit in arrays_and_limits)
+    return tuple(a.astype(np.int32) if small else a for a, _ in arrays_and_limits)
+
+
+def _shift(y, m, d, n):
+    """Day numbers of (y, m, d) plus ``n`` months, clipped to the month end."""
+    m0 = y * 12 + (m - 1) + n
+    ty, tm = m0 // 12, m0 % 12 + 1
+    return _days(ty, tm, np.minimum(d, _month_length(ty, tm).astype(d.dtype, copy=False))).astype(np.int64, copy=False)
 
 
 def add_months_v(days: np.ndarray, n) -> np.ndarray:
     """Vectorized :func:`add_months` over int64 day numbers; ``n`` scalar or array."""
-    days, n = _narrow(np.asarray(days, dtype=np.int64), np.asarray(n, dtype=np.int64))
-    y, m, d = _civil(days)
-    m0 = y * 12 + (m - 1) + n
-    ty, tm = m0 // 12, m0 % 12 + 1
-    return _days(ty, tm, np.minimum(d, _month_length(ty, tm).astype(d.dtype, copy=False))).astype(np.int64, copy=False)
+    days, n = _narrow((np.asarray(days, dtype=np.int64), _DAYS_LIMIT), (np.asarray(n, dtype=np.int64), _MONTHS_LIMIT))
+    return _shift(*_civil(days), n)
 
 
 def full_months_v(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Vectorized :func:`full_months` over int64 day numbers."""
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
-    a32, b32 = _narrow(a, b)
-    ya, ma, _ = _civil(a32)
+    a32, b32 = _narrow((a, _DAYS_LIMIT), (b, _DAYS_LIMIT))
+    ya, ma, da = _civil(a32)
     yb, mb, _ = _civil(b32)
     n = (yb - ya) * 12 + (mb - ma)
-    n = n - (add_months_v(a, n) > b)
+    n = n - (_shift(ya, ma, da, n) > b)
     return np.where(b < a, 0, np.maximum(n, 0))
 
 
