@@ -76,7 +76,7 @@ def findings_report(findings_file, out, *, data=None, mapping=None, lang="nl", t
                 pd.DataFrame(rows).drop(columns=["_suppressed"]).to_excel(xw, index=False, sheet_name=f"per {key}")
         data_bytes = buf.getvalue()
     elif ext in (".html", ".md"):
-        num = _fmt(lang)[0]
+        num = _fmt(lang).num
         data_bytes = _env().get_template("compliance" + ext + ".j2").render(
             t=t, lang=lang, overall=overall, groups=groups, cols=STATUS_COLS, meta=meta, num=num).encode("utf-8")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import jinja2
 
@@ -21,8 +22,8 @@ AGE_ORDER = ["<25", "25-34", "35-44", "45-54", "55-59", "60+"]
 
 def _env():
     return jinja2.Environment(loader=jinja2.PackageLoader("hpr_rules.reports", "templates"),
-                              autoescape=jinja2.select_autoescape(["html", "html.j2"]), trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
+                              autoescape=jinja2.select_autoescape(["html", "html.j2"]), trim_blocks=True,
+                              lstrip_blocks=True, keep_trailing_newline=True)
 
 
 def _nl(x, digits=0):
@@ -30,7 +31,14 @@ def _nl(x, digits=0):
     return s.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def _fmt(lang):
+class Formatters(NamedTuple):
+    num: Callable  # a number in the report's language: 1.234,5 or 1,234.5; a string as it is
+    pct: Callable  # a share as a percentage
+    val: Callable  # a parameter, assumption or provenance value
+    sup: Callable  # a count of a small group: 1..4 as <5
+
+
+def _fmt(lang) -> Formatters:
     def num(x, digits=0):
         if isinstance(x, str):
             return x
@@ -65,7 +73,7 @@ def _fmt(lang):
         if isinstance(x, str):
             return x
         return num(100 * x, 1) + "%"
-    return num, pct, val, sup
+    return Formatters(num, pct, val, sup)
 
 
 def _year_shown(result) -> int:
@@ -91,7 +99,9 @@ def _status_table(years: list[dict], rid: str, t: dict) -> list[tuple[str, list]
 
     def count(y, key):
         rr = y["rules"].get(rid, {})
-        return int(rr.get("exempt", {}).get(key[7:], 0)) if key.startswith("exempt.") else int(rr.get(key, 0))
+        if key.startswith("exempt."):
+            return int(rr.get("exempt", {}).get(key.removeprefix("exempt."), 0))
+        return int(rr.get(key, 0))
     parts = [{"key": k, **{c: count(y, k) for c, y in zip(cols, years)}} for k, _ in keys[1:]]
     parts = suppress(parts, cols, size_col="_none")
     total = suppress([{"key": "in_scope", **{c: count(y, "in_scope") for c, y in zip(cols, years)}}], cols,
@@ -147,8 +157,7 @@ def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = 
             r["provenance"]["generated_at"] = timestamp
     if fmt == "xlsx":
         return _xlsx(results, lang)
-    num, pct, val, sup = _fmt(lang)
-    ctx = {"reports": [prepare(r, lang) for r in results], "num": num, "pct": pct, "val": val, "sup": sup, "t": LABELS[lang], "lang": lang,
+    ctx = {"reports": [prepare(r, lang) for r in results], **_fmt(lang)._asdict(), "t": LABELS[lang], "lang": lang,
            "compare": [summary_row(r, lang) for r in results] if len(results) > 1 else None}
     name = {"html": "report.html.j2", "md": "report.md.j2"}.get(fmt)
     if name is None:
@@ -167,6 +176,7 @@ def _xlsx(results, lang) -> bytes:
     import pandas as pd
     from openpyxl.styles import Font
     t = LABELS[lang]
+    val = _fmt(lang).val
     sheets = {}
     if len(results) > 1:
         sheets["compare"] = pd.DataFrame([summary_row(r, lang) for r in results])
@@ -194,7 +204,6 @@ def _xlsx(results, lang) -> bytes:
                     out.extend({k: v for k, v in x.items() if k != "_suppressed"} for x in suppress(sub, COUNT_COLS))
             sheets[f"{pre}{key}"] = pd.DataFrame(out)
         sheets[f"{pre}criteria"] = pd.DataFrame(r["feasibility"]["criteria"])
-        val = _fmt(lang)[2]
         sheets[f"{pre}assumptions"] = pd.DataFrame(
             [{"key": f"{g}.{k}", "value": val(v)} for g, vs in r["assumptions"].items() if isinstance(vs, dict)
              for k, v in vs.items()])

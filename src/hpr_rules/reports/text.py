@@ -155,14 +155,12 @@ def year_table(result, lang="nl") -> str:
     Counts under 5 are suppressed as in the reports."""
     import pandas as pd
 
-    from .render import _nl, _status_table
+    from .render import _fmt, _status_table
     t = LABELS[lang]
+    n = _fmt(lang).num
     years = result["years"]
     rule_ids = [r["id"] for r in result["rules"] if r.get("enabled", True)]
     sv = {rid: {k: v for k, _, v in _status_table(years, rid, t)} for rid in rule_ids}
-
-    def n(x):
-        return x if isinstance(x, str) else (_nl(x) if lang == "nl" else f"{x:,.0f}")
     rows = []
     for i, y in enumerate(years):
         row = {t["year"]: y["year"], t["population"]: n(y["population_start"])}
