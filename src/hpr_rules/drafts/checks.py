@@ -103,15 +103,16 @@ def check_rulebook_static(book) -> list[Finding]:
                 for b in hits:
                     if a < b:
                         both[(a, b)] = both.get((a, b), 0) + int((hits[a] & hits[b]).sum())
-            in_scope += int((step > scope_k).sum())
+            in_scope += int(reach.sum())
         steps = compile_rule(rule, m.effective_from).steps
         probes = len(pop) * len(probe_dates(rule))
         if in_scope == 0:
             line, col = doc.where(("scope", "condition"))
             out.append(Finding(doc.file, line, col, f"the scope condition excludes everyone in {probes:,} probes"))
             continue  # every exemption is unreachable then; saying so adds nothing
+        step_of = {s.reason: j for j, s in enumerate(steps) if s.kind == "exemption"}
         for i, ex in enumerate(m.exemptions):
-            k = next(j for j, s in enumerate(steps) if s.kind == "exemption" and s.reason == ex.reason)
+            k = step_of[ex.reason]
             if decided.get(k, 0) == 0 and holds.get(k, 0) > 0:
                 line, col = doc.where(("exemptions", i, "condition"))
                 out.append(Finding(doc.file, line, col,
@@ -122,9 +123,8 @@ def check_rulebook_static(book) -> list[Finding]:
                 out.append(Finding(doc.file, line, col,
                                    f"exemption {ex.reason!r} never holds in {probes:,} probes", "warning"))
             else:
-                for j, earlier in enumerate(m.exemptions[:i]):
-                    ke = next(x for x, s in enumerate(steps) if s.kind == "exemption" and s.reason == earlier.reason)
-                    n_both = both.get((ke, k), 0)
+                for earlier in m.exemptions[:i]:
+                    n_both = both.get((step_of[earlier.reason], k), 0)
                     if n_both:
                         line, col = doc.where(("exemptions", i, "condition"))
                         out.append(Finding(doc.file, line, col,
