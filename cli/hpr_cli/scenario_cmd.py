@@ -39,8 +39,7 @@ def _check_out(out):
 def _write(result_or_results, out, lang, timestamp):
     from hpr_rules.reports import write_report
     from hpr_rules.scenarios import write_result_json
-    _check_out(out)
-    ext = Path(out).suffix.lower()
+    ext = Path(out).suffix.lower()  # checked by _check_out before the projection ran
     if ext == ".json":
         write_result_json(result_or_results, out)
     else:
@@ -49,16 +48,14 @@ def _write(result_or_results, out, lang, timestamp):
 
 def _check_target(file, rule_id, param):
     """--set names a rule and a parameter of the scenario's draft (else a usage error naming --set)."""
-    import difflib
-
+    from hpr_rules.errors import did_you_mean
     from hpr_rules.language import default_rules_dir, load_rulebook
     from hpr_rules.scenarios import load_scenario
     sc = load_scenario(file)
     book = load_rulebook(sc.resolve(sc.model.rules.directory) or default_rules_dir())
 
     def hint(name, choices):
-        close = difflib.get_close_matches(name, list(choices), n=1)
-        return f"; did you mean {close[0]!r}?" if close else f"; choose from {', '.join(sorted(choices))}"
+        return did_you_mean(name, choices, otherwise=f"; choose from {', '.join(sorted(choices))}")
     if rule_id not in book.ids():
         raise click.BadParameter(f"no rule {rule_id!r}{hint(rule_id, book.ids())}", param_hint="--set")
     params = book.get(rule_id).model.parameters

@@ -45,3 +45,10 @@ class RuleError(HprError):
 
 class ScenarioError(HprError):
     """A scenario file that does not validate."""
+
+
+def did_you_mean(name, choices, otherwise: str = "", cutoff: float = 0.6) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``choices``, else ``otherwise``."""
+    import difflib
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=cutoff)
+    return f"; did you mean {close[0]!r}?" if close else otherwise

@@ -8,10 +8,9 @@ traces into a readable tree (Dutch by default) with the article at every step;
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 
 from .calendar import to_daynum
-from .errors import InputError
+from .errors import InputError, did_you_mean
 from .language import RuleBook, compile_book
 from .engines.columns import frame_columns, row_env
 from .engines.reference import Trace, decide
@@ -72,9 +71,7 @@ def explain(records, book: RuleBook, day: dt.date, employee_id: str, rules=None)
             msg = rejected.loc[rejected["employee_id"].astype(str) == str(employee_id), "message"].iloc[0]
             raise InputError(f"employee {employee_id} was rejected by validation: {msg}", key="--employee")
         ids = frame["employee_id"].astype(str).tolist()
-        hint = difflib.get_close_matches(str(employee_id), ids, n=1)
-        raise InputError(f"employee {employee_id!r} not found" + (f"; did you mean {hint[0]!r}?" if hint else ""),
-                         key="--employee")
+        raise InputError(f"employee {employee_id!r} not found{did_you_mean(employee_id, ids)}", key="--employee")
     one = frame.loc[hit[:1]].reset_index(drop=True)
     compiled = compile_book(book, day, rules)
     cols = frame_columns(one, compiled.fields() | {"birth_date"}, book.pension)

@@ -36,8 +36,8 @@ def load_draft(spec: str, cwd: str | Path = ".") -> RuleBook:
 
 def _load(spec, rev, path, cwd) -> RuleBook:
     root = _git(["rev-parse", "--show-toplevel"], cwd).strip()
-    prefix = str(Path(cwd).resolve().relative_to(Path(root).resolve())) if Path(cwd).resolve() != Path(root).resolve() else ""
-    full = f"{prefix}/{path}".strip("/") if prefix and prefix != "." else path
+    prefix = Path(cwd).resolve().relative_to(Path(root).resolve()).as_posix()  # "." at the top
+    full = path if prefix == "." else f"{prefix}/{path}"
     names = [n for n in _git(["ls-tree", "--name-only", f"{rev}:{full}"], root).splitlines() if n.endswith(".yaml")]
     if not names:
         raise RuleError(f"no rule files at {rev}:{full}")

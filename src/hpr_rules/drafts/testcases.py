@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from ..errors import RuleError
+from ..errors import RuleError, did_you_mean
 from ..yamlsource import YamlDoc, load_yaml, pydantic_error
 
 DEFAULT_EMPLOYEE: dict[str, Any] = {
@@ -73,11 +73,9 @@ class Case(BaseModel):
     @field_validator("employee")
     @classmethod
     def _fields(cls, v):
-        import difflib
         for k in v:
             if k not in DEFAULT_EMPLOYEE:
-                hint = difflib.get_close_matches(k, list(DEFAULT_EMPLOYEE), n=1)
-                raise ValueError(f"unknown record field {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+                raise ValueError(f"unknown record field {k!r}{did_you_mean(k, DEFAULT_EMPLOYEE)}")
         return v
 
 

@@ -25,11 +25,10 @@ Nothing here ever calls ``eval``: rule files are untrusted input.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
-from ..errors import RuleError
+from ..errors import RuleError, did_you_mean
 
 # ----------------------------------------------------------------- AST
 
@@ -252,8 +251,7 @@ class _Parser:
                         args.append(self.or_())
                     self.take("op", ")")
                 if t.text not in FUNCTIONS:
-                    hint = difflib.get_close_matches(t.text, FUNCTIONS, n=1)
-                    dym = f"; did you mean {hint[0]!r}?" if hint else f"; known: {', '.join(FUNCTIONS)}"
+                    dym = did_you_mean(t.text, FUNCTIONS, otherwise=f"; known: {', '.join(FUNCTIONS)}")
                     raise ExprSyntaxError(f"unknown function {t.text!r}{dym}", t.pos)
                 lo, hi, _ = FUNCTIONS[t.text]
                 if not lo <= len(args) <= hi:
@@ -288,9 +286,7 @@ def check_types(node: Node, env: dict[str, str]) -> str:
             return n.type
         if isinstance(n, Name):
             if n.name not in env:
-                hint = difflib.get_close_matches(n.name, list(env), n=1, cutoff=0.6)
-                dym = f"; did you mean {hint[0]!r}?" if hint else ""
-                err(f"unknown name {n.name!r}{dym}", n)
+                err(f"unknown name {n.name!r}{did_you_mean(n.name, env)}", n)
             return env[n.name]
         if isinstance(n, Unary):
             a = t(n.arg)

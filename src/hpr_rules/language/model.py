@@ -14,7 +14,7 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import RuleError
+from ..errors import RuleError, did_you_mean
 from ..yamlsource import YamlDoc, load_yaml, pydantic_error
 
 
@@ -240,10 +240,8 @@ class RuleBook:
         for r in self.rules:
             if r.id == rule_id:
                 return r
-        import difflib
-        hint = difflib.get_close_matches(rule_id, self.ids(), n=1)
-        raise RuleError(f"no rule {rule_id!r} in {self.source}" +
-                        (f"; did you mean {hint[0]!r}?" if hint else f"; rules: {', '.join(self.ids())}"))
+        known = f"; rules: {', '.join(self.ids())}"
+        raise RuleError(f"no rule {rule_id!r} in {self.source}{did_you_mean(rule_id, self.ids(), otherwise=known)}")
 
     def select(self, ids) -> "RuleBook":
         if not ids:

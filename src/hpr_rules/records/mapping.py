@@ -15,14 +15,13 @@ booleans, decimals and units. Example (``examples/youforce_mapping.yaml``)::
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from ..errors import HprError, InputError
+from ..errors import HprError, InputError, did_you_mean
 from ..yamlsource import YamlDoc, load_yaml, pydantic_error
 from .schema import COLUMNS, DATE_COLUMNS, DECIMAL_COLUMNS, FALSE_WORDS, TRUE_WORDS
 
@@ -151,8 +150,8 @@ def _text(v) -> str:
 
 
 def _did_you_mean(name: str, choices) -> str:
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    """Export headers are often abbreviated: a looser match than for rule names."""
+    return did_you_mean(name, choices, cutoff=0.5)
 
 
 def load_mapping(path) -> ColumnMapping:

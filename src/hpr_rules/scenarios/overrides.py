@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, did_you_mean
 from ..language.model import DatedValue, LoadedRule, Parameter, RuleBook
 
 
@@ -14,9 +14,7 @@ def with_overrides(book: RuleBook, overrides: dict, doc=None) -> RuleBook:
     known = {r.id for r in book.rules}
     for rid in overrides:
         if rid not in known:
-            import difflib
-            hint = difflib.get_close_matches(rid, known, n=1)
-            err = ScenarioError(f"rule override for unknown rule {rid!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+            err = ScenarioError(f"rule override for unknown rule {rid!r}{did_you_mean(rid, known)}")
             if doc is not None:
                 err.file = doc.file
                 err.line, err.col = doc.where(("rules", "overrides", rid))
@@ -37,10 +35,7 @@ def with_overrides(book: RuleBook, overrides: dict, doc=None) -> RuleBook:
         params = dict(m.parameters)
         for name, value in ov.parameters.items():
             if name not in params:
-                import difflib
-                hint = difflib.get_close_matches(name, list(params), n=1)
-                err = ScenarioError(f"rule {r.id} has no parameter {name!r}" +
-                                    (f"; did you mean {hint[0]!r}?" if hint else ""))
+                err = ScenarioError(f"rule {r.id} has no parameter {name!r}{did_you_mean(name, params)}")
                 if doc is not None:
                     err.file = doc.file
                     err.line, err.col = doc.where(("rules", "overrides", r.id, "parameters", name))
