@@ -136,6 +136,9 @@ def test_git_form_in_a_temporary_repository(tmp_path, staff_csv, monkeypatch):
     assert all("development_obligation: parameter hours_per_year" in ln for ln in lines[1:])
     with pytest.raises(RuleError, match="HEAD~7"):
         load_draft("git:HEAD~7")
+    monkeypatch.chdir(repo / "rules")  # a path is read relative to the working directory, as git show ./path
+    assert load_draft("git:HEAD:.").get("development_obligation").model.parameters[
+        "hours_per_year"].values[0].value == 40
 
 
 def test_cli_diff_markdown_in_dutch_and_fail_on_change(staff_csv, tmp_path):

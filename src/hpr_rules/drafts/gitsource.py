@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import subprocess
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def load_draft(spec: str, cwd: str | Path = ".") -> RuleBook:
 def _load(spec, rev, path, cwd) -> RuleBook:
     root = _git(["rev-parse", "--show-toplevel"], cwd).strip()
     prefix = Path(cwd).resolve().relative_to(Path(root).resolve()).as_posix()  # "." at the top
-    full = path if prefix == "." else f"{prefix}/{path}"
+    full = posixpath.normpath(f"{prefix}/{path}")  # the path as given, from the repository's top
     names = [n for n in _git(["ls-tree", "--name-only", f"{rev}:{full}"], root).splitlines() if n.endswith(".yaml")]
     if not names:
         raise RuleError(f"no rule files at {rev}:{full}")
