@@ -7,6 +7,6 @@ def test_bench_prints_every_measure(tmp_path, capsys):
     assert main(["--n", "3000", "--sample", "200", "--dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     for label in ("(a) bare pyarrow read + write", "(b) hpr check", "(c) ratio b/a", "(d) vector",
-                  "ratio vector/durable", "(e) peak traced memory"):
+                  "ratio vector/durable", "(e) peak traced memory", "(f) hpr --help"):
         assert label in out, out
     assert not list(tmp_path.glob("findings*")) and not list(tmp_path.glob("copy*"))  # temporary outputs removed

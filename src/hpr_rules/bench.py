@@ -7,7 +7,8 @@ Prints, measured in one run on this machine:
 (c) the ratio b / a (target <= 3 at 1M records);
 (d) vector vs durable_rules records per second on a sample, and their ratio (target >= 100);
 (e) peak memory of (b) against the size of the in-memory records frame (target <= 3): traced by
-    tracemalloc, and the resident set of a fresh process that runs only (b).
+    tracemalloc, and the resident set of a fresh process that runs only (b);
+(f) start-up of ``hpr --help`` above a bare ``python -c pass`` (target <= 0.25 s).
 """
 
 from __future__ import annotations
@@ -58,6 +59,17 @@ def _child_peak_rss(data, out, day) -> tuple[int, int]:
                          capture_output=True, text=True, check=True)
     base, peak = (int(x) for x in res.stdout.split())
     return peak, base
+
+
+def cli_startup(repeat: int = 5) -> tuple[float, float]:
+    """Best-of-``repeat`` wall time of a bare interpreter and of ``hpr --help``, each a fresh process."""
+    import subprocess
+    import sys
+
+    def best(code):
+        return min(_timed(lambda: subprocess.run([sys.executable, "-c", code], check=True,
+                                                 stdout=subprocess.DEVNULL))[0] for _ in range(repeat))
+    return best("pass"), best("from hpr_cli.main import cli; cli(['--help'], prog_name='hpr')")
 
 
 def main(argv=None) -> int:
@@ -136,6 +148,9 @@ def main(argv=None) -> int:
         print(f"    peak resident memory of a process doing only (b): {rss / 2**20:,.0f} MiB, of which "
               f"{base / 2**20:,.0f} MiB interpreter and libraries; (peak - those) / frame = "
               f"{(rss - base) / frame_bytes:.2f}   (tracemalloc does not see Arrow's own buffers)")
+    bare_py, help_py = cli_startup()
+    print(f"(f) hpr --help: {help_py:.3f} s, python -c pass: {bare_py:.3f} s; above bare Python "
+          f"{help_py - bare_py:.3f} s   (target <= 0.25 s)")
     for p in (copy, out):
         if p.exists():
             os.unlink(p)

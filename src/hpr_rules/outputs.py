@@ -9,10 +9,12 @@ import io
 import os
 import tempfile
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported where a table is written: `hpr --help` stays instant
+    import pandas as pd
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
 
@@ -76,6 +78,7 @@ def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
     if fmt == "parquet":
         write_parquet(df, buf)
     elif fmt == "xlsx":
+        import pandas as pd
         with pd.ExcelWriter(buf, engine="openpyxl") as xw:
             df.to_excel(xw, index=False, sheet_name="findings")
             ws = xw.sheets["findings"]

@@ -12,16 +12,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # imported in evaluate(): naming the engines (CLI choices) stays cheap
+    import pandas as pd
 
-from ..calendar import to_daynum
-from ..findings import build_findings, rule_outcome
-from ..language import RuleBook, compile_book
-from ..language.compile import CompiledBook
-from .columns import frame_columns
+    from ..language import RuleBook
+    from ..language.compile import CompiledBook
 
 ENGINES = ("vector", "durable", "reference")
 
@@ -35,6 +32,13 @@ def evaluate(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: st
     with status ``invalid``) or a validated records frame. Returns the findings frame
     of the contract, one row per (input row, rule) in input order.
     """
+    import numpy as np
+
+    from ..calendar import to_daynum
+    from ..findings import build_findings, rule_outcome
+    from ..language import compile_book
+    from ..language.compile import CompiledBook
+    from .columns import frame_columns
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     compiled = book if isinstance(book, CompiledBook) else compile_book(book, day, rules)

@@ -9,13 +9,29 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .catalogue import load_function_catalogue
-from .mapping import ColumnMapping, load_mapping, mapping_doc
-from .readers import read_table, write_records
 from .schema import COLUMNS, FIELD_TYPES, REQUIRED
-from .synthetic import generate_population
-from .validate import RecordSet, validate_frame
+
+if TYPE_CHECKING:
+    from .mapping import ColumnMapping
+    from .validate import RecordSet
+
+# Imported on first use (PEP 562): the record schema alone (what the rule compiler needs)
+# must not pull in pandas, so `hpr rules show` stays instant.
+_LAZY = {
+    "load_function_catalogue": "catalogue", "ColumnMapping": "mapping", "load_mapping": "mapping",
+    "mapping_doc": "mapping", "read_table": "readers", "write_records": "readers",
+    "generate_population": "synthetic", "RecordSet": "validate", "validate_frame": "validate",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "COLUMNS", "FIELD_TYPES", "REQUIRED", "RecordSet", "ColumnMapping", "load_records", "validate_frame",
@@ -31,6 +47,9 @@ def load_records(path, mapping: str | Path | ColumnMapping | None = None, *,
     raise :class:`hpr_rules.errors.InputError`; row problems end up in ``rejects``.
     ``duplicates``: ids duplicated beyond this file (see :func:`validate_frame`).
     """
+    from .mapping import load_mapping, mapping_doc
+    from .readers import read_table
+    from .validate import validate_frame
     m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
     raw = read_table(path, encoding=m.encoding if m else None, delimiter=m.delimiter if m else None,
                      typed=m is None)
