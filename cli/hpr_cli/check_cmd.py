@@ -120,7 +120,7 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
 
 def _report(data, day, book, read, rejected, summary, out, strict, fail_on):
     click.echo(f"{data}: {read} rows read, {read - rejected} accepted, {rejected} rejected; "
-               f"reference date {day.isoformat()}; rules {book.version()}", err=True)
+               f"reference date {day.isoformat()}; rules {book.version()} from {book.source}", err=True)
     click.echo(summary.to_string(index=False), err=True)
     if out:
         click.echo(f"findings written to {out}", err=True)

@@ -44,7 +44,7 @@ def cli():
 
 
 def _register():
-    from . import check_cmd, data_cmd, rules_cmd  # noqa: F401  (commands register themselves)
+    from . import check_cmd, data_cmd, init_cmd, rules_cmd  # noqa: F401  (commands register themselves)
 
     for mod in ("scenario_cmd", "report_cmd"):
         try:

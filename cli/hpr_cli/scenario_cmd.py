@@ -51,7 +51,8 @@ def _check_target(file, rule_id, param):
     from hpr_rules.errors import did_you_mean
     from hpr_rules.language import default_rules_dir, load_rulebook
     from hpr_rules.scenarios import load_scenario
-    sc = load_scenario(file)
+    from hpr_rules.shipped import find_scenario
+    sc = load_scenario(find_scenario(file))
     book = load_rulebook(sc.resolve(sc.model.rules.directory) or default_rules_dir())
 
     def hint(name, choices):
@@ -70,7 +71,8 @@ def _verdict_lines(result, lang="nl"):
 
 def _run(path, data, mapping, seed, runs, timestamp, label=None, overrides=None):
     from hpr_rules.scenarios import load_scenario, run_scenario
-    sc = load_scenario(path)
+    from hpr_rules.shipped import find_scenario
+    sc = load_scenario(find_scenario(path))
     if overrides:
         sc = overrides(sc)
     horizon = sc.model.horizon_years * max(1, runs)
@@ -111,17 +113,23 @@ def scenario():
     """
 
 
+SCENARIO_ARG = click.argument("file", metavar="NAME|FILE")
+
+
 @scenario.command("run")
-@click.argument("file", type=click.Path(dir_okay=False))
+@SCENARIO_ARG
 @click.option("--out", type=click.Path(dir_okay=False), help="report.html, report.md, result.xlsx or result.json.")
 @common
 def run_cmd(file, out, data, mapping, seed, runs, lang, timestamp):
     """Project a scenario year by year and judge its feasibility.
 
+    NAME is a shipped scenario (baseline, no_tenure_limit, tenure_10_years,
+    development_40_hours; ./scenarios/NAME.yaml wins), FILE a scenario file.
     Without --data it runs on the embedded synthetic population.
 
     \b
     Examples:
+      hpr scenario run baseline
       hpr scenario run scenarios/baseline.yaml --out report.html
       hpr scenario run scenarios/baseline.yaml --runs 5 --out result.json
       hpr scenario run scenarios/tenure_10_years.yaml --data staff.csv --lang en --out report.md
@@ -139,7 +147,7 @@ def run_cmd(file, out, data, mapping, seed, runs, lang, timestamp):
 
 
 @scenario.command("compare")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", metavar="NAME|FILE...", nargs=-1, required=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with all scenarios.")
 @common
 def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp):
@@ -162,7 +170,7 @@ def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp):
 
 
 @scenario.command("sweep")
-@click.argument("file", type=click.Path(dir_okay=False))
+@SCENARIO_ARG
 @click.option("--set", "setting", required=True, metavar="RULE.PARAM=V1,V2,...",
               help="A rule parameter and the values to try.")
 @click.option("--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with every value.")

@@ -367,11 +367,3 @@ def rulebook_errors(directory: str | Path) -> list[RuleError]:
         except RuleError as exc:
             errors.append(exc)
     return errors
-
-
-def default_rules_dir() -> Path:
-    """``./rules`` when it exists, else the rules shipped next to the package sources."""
-    here = Path.cwd() / "rules"
-    if (here / PENSION_FILE).exists():
-        return here
-    return Path(__file__).resolve().parents[3] / "rules"
