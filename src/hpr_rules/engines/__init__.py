@@ -48,6 +48,15 @@ def evaluate(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: st
     rows = frame["row"].to_numpy() if "row" in frame.columns else np.arange(1, n + 1)
     ids = frame["employee_id"].to_numpy(dtype=object)
     cols = frame_columns(frame, compiled.fields() | {"birth_date"}, compiled.book.pension)
+    parts = rule_outcomes(cols, n, compiled, day, engine=engine, progress=progress, durable=durable)
+    return build_findings(parts, ids, rows, day, rejected)
+
+
+def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, engine: str = "vector",
+                  progress: Callable[[int], None] | None = None, durable=None) -> list:
+    """Per-rule outcomes (decisive step, due dates, hours) of ``n`` records given as engine
+    columns (:func:`frame_columns`), without building the findings frame: the form a
+    simulation that evaluates the same population many times needs."""
     day_num = to_daynum(day)
     parts = []
     own = None
@@ -70,7 +79,7 @@ def evaluate(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: st
     finally:
         if own is not None:
             own.close()
-    return build_findings(parts, ids, rows, day, rejected)
+    return parts
 
 
-__all__ = ["evaluate", "ENGINES"]
+__all__ = ["evaluate", "rule_outcomes", "ENGINES"]

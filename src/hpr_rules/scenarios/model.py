@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import HprError, ScenarioError
 from ..yamlsource import YamlDoc, load_yaml, pydantic_error
@@ -55,39 +55,185 @@ class Rules(_M):
     overrides: dict[str, RuleOverride] = {}
 
 
+#: where a default comes from: a public figure (shared/spec/data.md) or an assumption of the model
+MONITOR = "A&O fonds Gemeenten, Personeelsmonitor Gemeenten 2021/2022"
+ASSUMPTION = "aanname"
+
+
+def _d(default, source: str, **kw):
+    """A scenario setting whose default names its source (shown in the report's assumptions)."""
+    return Field(default, description=source, **kw)
+
+
+AGE_BAND_LABELS = ("<25", "25-34", "35-44", "45-54", "55-59", "60+")
+
+
+def _age_table(v: dict, what: str) -> dict:
+    unknown = sorted(set(v) - set(AGE_BAND_LABELS))
+    if unknown:
+        raise ValueError(f"unknown age band {unknown[0]!r} in {what}; use {', '.join(AGE_BAND_LABELS)}")
+    missing = [b for b in AGE_BAND_LABELS if b not in v]
+    if missing:
+        raise ValueError(f"{what} needs a value for every age band; missing {', '.join(missing)}")
+    return {b: v[b] for b in AGE_BAND_LABELS}
+
+
 class HoursDraw(_M):
     mean: float = Field(20.0, ge=0)
     sd: float = Field(12.0, ge=0)
 
 
+class Attrition(_M):
+    """Leaving for other reasons than retirement, contract end or long sickness, per year."""
+
+    by_age: dict[str, float] = _d(
+        {"<25": 0.14, "25-34": 0.09, "35-44": 0.05, "45-54": 0.035, "55-59": 0.03, "60+": 0.04},
+        f"{ASSUMPTION}; totale uitstroom ≈ 8,3% per jaar incl. pensioen ({MONITOR})")
+    early_service_years: float = _d(3.0, f"{MONITOR}: ongeveer een derde van de nieuwe medewerkers vertrekt "
+                                         "binnen drie jaar", ge=0)
+    early_rate: float = _d(0.12, f"{MONITOR}: een derde binnen drie jaar ≈ 12% per jaar", ge=0, le=1)
+
+    @field_validator("by_age")
+    @classmethod
+    def _bands(cls, v):
+        if any(not 0 <= x <= 1 for x in v.values()):
+            raise ValueError("attrition rates are shares per year between 0 and 1")
+        return _age_table(v, "attrition.by_age")
+
+
+class Hires(_M):
+    """Replacement hires: they fill open positions (formatie) after a lag."""
+
+    fill_rate: float = _d(0.95, f"{ASSUMPTION}; houdt de bezetting binnen 2% van de formatie", ge=0, le=1)
+    lag_months: int = _d(2, f"{ASSUMPTION}: wervingstijd na onvoorzien vertrek (pensioen en contracteinde "
+                            "worden vooraf geworven)", ge=0, le=24)
+    age_profile: dict[str, float] = _d(
+        {"<25": 0.20, "25-34": 0.34, "35-44": 0.22, "45-54": 0.16, "55-59": 0.06, "60+": 0.02},
+        f"{ASSUMPTION}: weinig instroom van 55+; instroom 15,9% in 2022 ({MONITOR})")
+    temporary_share: float = _d(0.55, f"{ASSUMPTION}: tijdelijk contract bij indiensttreding", ge=0, le=1)
+    temporary_months: int = _d(12, ASSUMPTION, ge=1, le=60)
+
+    @field_validator("age_profile")
+    @classmethod
+    def _profile(cls, v):
+        v = _age_table(v, "hires.age_profile")
+        if any(x < 0 for x in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("hires.age_profile holds non-negative weights, not all zero")
+        return v
+
+
+class Sickness(_M):
+    """Long-term sickness (> 6 weeks) as persistence: who is sick often stays sick."""
+
+    incidence_by_age: dict[str, float] = _d(
+        {"<25": 0.012, "25-34": 0.015, "35-44": 0.022, "45-54": 0.03, "55-59": 0.04, "60+": 0.045},
+        f"{ASSUMPTION}; verzuim 6,7% in 2022 ({MONITOR}), enkele procenten langdurig ziek op een peildatum")
+    persistence_by_age: dict[str, float] = _d(
+        {"<25": 0.2, "25-34": 0.25, "35-44": 0.3, "45-54": 0.35, "55-59": 0.4, "60+": 0.45},
+        f"{ASSUMPTION}: kans dat wie langdurig ziek is een jaar later nog ziek is")
+    exit_after_weeks: int = _d(104, "Wet verbetering poortwachter / WIA: na 104 weken ziekte uit dienst", ge=1)
+
+    @field_validator("incidence_by_age", "persistence_by_age")
+    @classmethod
+    def _bands(cls, v, info):
+        if any(not 0 <= x <= 1 for x in v.values()):
+            raise ValueError(f"{info.field_name} holds probabilities between 0 and 1")
+        return _age_table(v, f"sickness.{info.field_name}")
+
+
 class Dynamics(_M):
-    retire_at_state_pension_age: bool = True
-    attrition_rate: float = Field(0.08, ge=0, le=1)
-    hire_rate: float = Field(0.08, ge=0, le=1)
-    long_term_sick_share: float = Field(0.03, ge=0, le=1)
-    pop_realisation: float = Field(0.7, ge=0, le=1)
-    development_hours: HoursDraw = HoursDraw()
+    retire_at_state_pension_age: bool = _d(True, "AOW-leeftijd (rules/state_pension_age.yaml)")
+    attrition: Attrition = Attrition()
+    contract_conversion: float = _d(0.6, f"{ASSUMPTION}: deel van de tijdelijke contracten dat vast wordt",
+                                    ge=0, le=1)
+    hires: Hires = Hires()
+    sickness: Sickness = Sickness()
+    formation_file: str | None = _d(None, "formatie per functie (function_code, unit, positions); "
+                                          "zonder bestand: de bezetting op de peildatum")
+    growth_rate: float = _d(0.0, f"{ASSUMPTION}: groei van de formatie per jaar", ge=-0.2, le=0.2)
+
+
+class Talks(_M):
+    """Talks a rule asks for (POP): realised among those the rule obliges, costed in working hours."""
+
+    rule: str | None = None
+    field: str = "pop_date"
+    realisation: float = _d(0.75, f"{ASSUMPTION}: deel van de verplichte gesprekken dat per jaar gevoerd wordt",
+                            ge=0, le=1)
+    hours_per_talk: float = _d(2.0, f"{ASSUMPTION}: medewerker en leidinggevende samen", ge=0)
+
+
+class Development(_M):
+    """Development hours a rule asks for: the extra over a world without the rule is what it costs."""
+
+    rule: str | None = None
+    field: str = "development_hours_12m"
+    hours: HoursDraw = _d(HoursDraw(mean=24, sd=12), f"{ASSUMPTION}: gerealiseerde uren bij voltijd onder de regel")
+    hours_without_rules: HoursDraw = _d(HoursDraw(mean=16, sd=12),
+                                        f"{ASSUMPTION}; 1,5% van de loonsom gaat naar opleiding ({MONITOR})")
+
+
+class Hours(_M):
+    talks: Talks = Talks()
+    development: Development = Development()
+
+
+class External(_M):
+    """The route outside (UWV / Den Haag Werkt) for who cannot move internally."""
+
+    rate: float = _d(0.1, f"{ASSUMPTION}: deel van wie niet intern kan, dat per jaar extern uitstroomt",
+                     ge=0, le=1)
+    cost: float = _d(6000.0, f"{ASSUMPTION}: kosten van een extern traject (euro)", ge=0)
 
 
 class Mobility(_M):
-    vacancy_rate: float = Field(0.08, ge=0, le=1)
-    extra_vacancies_per_year: int = Field(0, ge=0)
-    advisor_capacity: int = Field(200, ge=0)
-    lookahead_months: int = Field(12, ge=0, le=60)
+    rule: str | None = None  # the rule whose deadlines make people move (named in the scenario, never in code)
+    lookahead_months: int = _d(12, f"{ASSUMPTION}: wie binnen een jaar de grens bereikt, wordt dit jaar begeleid",
+                               ge=0, le=60)
+    advisor_capacity: int = _d(250, f"{ASSUMPTION}: begeleide pogingen per jaar, ook als ze mislukken", ge=0)
+    priority: Literal["due_date", "random", "lottery"] = _d(
+        "due_date", f"{ASSUMPTION}: due_date = vroegste uiterste datum eerst; random = loting over iedereen; "
+                    "lottery = eerst wie al in overtreding is, loting daarbinnen (leeftijdsneutraal)")
+    max_scale_up: int = _d(2, f"{ASSUMPTION}: hoogste schaalsprong omhoog (Cao Gemeenten art. 3.3: schaal volgt "
+                              "de functie)", ge=0, le=17)
+    max_scale_down: int = _d(1, f"{ASSUMPTION}: grootste stap omlaag; kost een salarisgarantie", ge=0, le=17)
+    extra_positions_per_year: int = _d(0, f"{ASSUMPTION}: extra plaatsen per jaar in aanpalende functies", ge=0)
+    vacancy_rate: float = _d(0.0, f"{ASSUMPTION}: extra vacatures per jaar in aanpalende functies, als deel van "
+                                  "hun formatie (bovenop vertrek en doorstroom)", ge=0, le=1)
+    dispensation_share: float = _d(0.0, f"{ASSUMPTION}: deel van wie niet verschuift en niet extern gaat, dat "
+                                        "ontheffing krijgt", ge=0, le=1)
+    dispensation_months: int = _d(12, ASSUMPTION, ge=1, le=120)
+    external: External = External()
 
 
 class Costs(_M):
-    hourly_cost: float = Field(45.0, ge=0)
-    pop_talk_hours: float = Field(2.0, ge=0)
-    training_cost_per_hour: float = Field(60.0, ge=0)
-    cost_per_move: float = Field(4000.0, ge=0)
+    hourly_cost: float = _d(45.0, f"{ASSUMPTION}: loonkosten per uur (euro)", ge=0)
+    training_cost_per_hour: float = _d(60.0, f"{ASSUMPTION}: opleidingskosten per ontwikkeluur", ge=0)
+    replacement_share: float = _d(0.5, f"{ASSUMPTION}: deel van de ontwikkeluren in fysiek belastend werk dat "
+                                       "vervangen moet worden (het werk gaat door)", ge=0, le=1)
+    cost_per_move: float = _d(4000.0, f"{ASSUMPTION}: inwerken en omscholing per verschuiving", ge=0)
+    advisor_fte_cost: float = _d(85000.0, f"{ASSUMPTION}: loonkosten per fte mobiliteitsadviseur", ge=0)
+    attempts_per_advisor_fte: float = _d(40.0, f"{ASSUMPTION}: begeleide pogingen per fte per jaar", gt=0)
+    recruitment_per_hire: float = _d(3000.0, f"{ASSUMPTION}: wervingskosten per aanname", ge=0)
+    salary_step_per_year: float = _d(2000.0, f"{ASSUMPTION}: salarisgarantie per schaal omlaag per jaar", ge=0)
+
+
+class Benefits(_M):
+    """Benefits only where the scenario states an assumption; reported apart from the costs."""
+
+    sickness_factor_after_move: float = _d(1.0, f"{ASSUMPTION}: kans op langdurig verzuim na een verschuiving, "
+                                                "als factor (1 = geen effect)", ge=0, le=1)
+    cost_per_sick_year: float = _d(60000.0, f"{ASSUMPTION}: kosten van een jaar langdurig verzuim", ge=0)
 
 
 class Criteria(_M):
     after: dt.date | None = None  # criteria apply from this date (default: end of the longest transition)
     max_violation_share: dict[str, float] = {}
     moves_within_vacancies: bool = True
-    budget_per_year: float | None = None
+    advisor_capacity: bool = True  # the guided attempts needed fit the advisors' capacity every year
+    budget_per_year: float | None = None  # euro per year, policy minus baseline
+    min_share_of_runs: float = _d(0.8, f"{ASSUMPTION}: een criterium geldt als het in dit deel van de runs houdt",
+                                  gt=0, le=1)
 
 
 class Scenario(_M):
@@ -102,8 +248,11 @@ class Scenario(_M):
     rules: Rules = Rules()
     dynamics: Dynamics = Dynamics()
     mobility: Mobility = Mobility()
+    hours: Hours = Hours()
     costs: Costs = Costs()
+    benefits: Benefits = Benefits()
     criteria: Criteria = Criteria()
+    runs: int = _d(20, f"{ASSUMPTION}: replicaties met opeenvolgende seeds", ge=1, le=1000)
 
 
 class LoadedScenario:

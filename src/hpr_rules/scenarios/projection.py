@@ -1,12 +1,10 @@
-"""Year-by-year projection of the workforce under the rules, and its feasibility verdict.
+"""A scenario run: many seeded replications of the policy world and the baseline world
+(no rules), reduced to medians with P10-P90 bands, effects as policy minus baseline,
+the burden per group and a verdict per criterion with the share of runs in which it holds.
 
-Each simulated year: evaluate the rules on the reference date with the same engine
-as ``hpr check`` (never a re-implementation), then try to move everyone who must
-leave their function under max_function_tenure to an adjacent function with a
-vacancy (within the mobility advisors' capacity), count hours and costs, and advance
-the population one year (retirement at AOW date, contract ends, attrition, hires,
-POPs and development hours realised, sick leave). Seeded: the same inputs give the
-same result.
+One replication is :func:`replication.run_replication` (scenario, population, seed);
+:func:`reduce_runs` is the separate reduction over runs, so replications can be
+mapped onto any executor.
 """
 
 from __future__ import annotations
@@ -20,15 +18,14 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__, run_timestamp
-from ..calendar import add_months, state_pension_date_v, to_daynum
-from ..engines import evaluate
-from ..errors import ScenarioError
-from .model import LoadedScenario
+from ..calendar import add_months
+from ..errors import ScenarioError, did_you_mean
+from .model import LoadedScenario, Scenario
 from .overrides import transition_end, with_overrides
+from .replication import Setup, run_replication
+from .workforce import build_formation, read_formation, workforce_from_frame
 
 AGE_BANDS = [(0, 25, "<25"), (25, 35, "25-34"), (35, 45, "35-44"), (45, 55, "45-54"), (55, 60, "55-59"), (60, 200, "60+")]
-TENURE = "max_function_tenure"
-NORM = ("compliant", "due_soon", "violation")
 
 
 def age_bands(birth: pd.Series, day: dt.date) -> np.ndarray:
@@ -39,15 +36,6 @@ def age_bands(birth: pd.Series, day: dt.date) -> np.ndarray:
     for lo, hi, lab in AGE_BANDS:
         labels[((age >= lo) & (age < hi)).to_numpy()] = lab
     return labels
-
-
-def _days(ts: pd.Series) -> np.ndarray:
-    raw = ts.to_numpy(dtype="datetime64[ns]")
-    return np.where(np.isnat(raw), np.iinfo(np.int64).min, raw.astype("datetime64[D]").astype(np.int64))
-
-
-def _ts(day: dt.date) -> pd.Timestamp:
-    return pd.Timestamp(day)
 
 
 def _shown_path(p) -> str:
@@ -95,231 +83,342 @@ def data_hash(frame: pd.DataFrame) -> str:
     return hashlib.sha256(h.tobytes()).hexdigest()
 
 
-class _Catalogue:
-    def __init__(self):
-        from ..records import load_function_catalogue
-        cat = load_function_catalogue()
-        self.title = dict(zip(cat["function_code"], cat["function_title"]))
-        self.demanding = dict(zip(cat["function_code"], cat["physically_demanding"]))
-        self.adjacent = {c: list(a) for c, a in zip(cat["function_code"], cat["adjacent"])}
-        self.targets = sorted({t for a in self.adjacent.values() for t in a})
+ROLE_PATHS = (("mobility", "rule"), ("hours", "talks", "rule"), ("hours", "development", "rule"))
 
 
-def _counts(status: np.ndarray, reason: np.ndarray) -> dict:
-    out = {"in_scope": 0, "not_applicable": 0, "not_in_force": 0, "exempt": {}, "compliant": 0, "due_soon": 0,
-           "violation": 0}
-    st = pd.Series(status)
-    for s in ("not_applicable", "not_in_force", "compliant", "due_soon", "violation"):
-        out[s] = int((st == s).sum())
-    ex = pd.Series(reason[status == "exempt"]).value_counts()
-    out["exempt"] = {k: int(v) for k, v in sorted(ex.items())}
-    out["in_scope"] = out["compliant"] + out["due_soon"] + out["violation"] + sum(out["exempt"].values())
-    return out
+def _role(sc: LoadedScenario, book, path: tuple, known: list[str]) -> int | None:
+    """Index in ``book`` of the rule the scenario names at ``path`` (None when unnamed or switched off)."""
+    obj = sc.model
+    for p in path:
+        obj = getattr(obj, p)
+    if obj is None:
+        return None
+    if obj not in known:
+        err = ScenarioError(f"{'.'.join(path)} names unknown rule {obj!r}{did_you_mean(obj, known)}")
+        if sc.doc is not None:
+            err.file = sc.doc.file
+            err.line, err.col = sc.doc.where(path)
+        raise err
+    ids = book.ids()
+    return ids.index(obj) if obj in ids else None
 
 
-def project(frame: pd.DataFrame, book, sc: LoadedScenario, seed: int, progress=None) -> dict:
-    """One run of the projection; returns years and breakdown rows."""
-    m = sc.model
-    rng = np.random.default_rng(seed)
-    cat = _Catalogue()
-    frame = frame.copy()
-    rule_ids = book.ids()
-    years, breakdown = [], {"unit": [], "salary_scale": [], "age_band": []}
-    new_id = 0
-    for y in range(m.horizon_years):
-        day = add_months(m.reference_date, 12 * y)
-        nxt = add_months(m.reference_date, 12 * (y + 1))
-        n = len(frame)
-        f = evaluate(frame, book, day, engine=m.engine)
-        status = f["status"].astype(str).to_numpy().reshape(n, len(rule_ids))
-        reason = f["reason"].astype(str).to_numpy().reshape(n, len(rule_ids))
-        due = f["due_date"].astype(object).to_numpy().reshape(n, len(rule_ids))
-        rules_out = {rid: _counts(status[:, k], reason[:, k]) for k, rid in enumerate(rule_ids)}
-        bands = age_bands(frame["birth_date"], day)
-        for key, groups in (("unit", frame["unit"].astype(str).to_numpy()),
-                            ("salary_scale", frame["salary_scale"].astype(int).to_numpy()),
-                            ("age_band", bands)):
-            for k, rid in enumerate(rule_ids):
-                g = pd.DataFrame({"group": groups, "status": status[:, k]})
-                for grp, sub in g.groupby("group", sort=True):
-                    in_scope = int(sub["status"].isin(NORM + ("exempt",)).sum())
-                    viol = int((sub["status"] == "violation").sum())
-                    row = {"year": day.year, "group": str(grp), "rule_id": rid, "employees": len(sub),
-                           "in_scope": in_scope, "exempt": int((sub["status"] == "exempt").sum()),
-                           "due_soon": int((sub["status"] == "due_soon").sum()), "violation": viol,
-                           "share_violation": round(viol / in_scope, 4) if in_scope else 0.0}
-                    if key == "age_band":
-                        affected = viol + row["due_soon"]
-                        row["share_affected"] = round(affected / len(sub), 4) if len(sub) else 0.0
-                    breakdown[key].append(row)
-
-        # --- moves under max_function_tenure
-        moves = {"required": 0, "vacancies": 0, "capacity": m.mobility.advisor_capacity, "made": 0, "unmet": 0}
-        if TENURE in rule_ids:
-            k = rule_ids.index(TENURE)
-            horizon = add_months(day, m.mobility.lookahead_months).isoformat()
-            must = (status[:, k] == "violation") | ((status[:, k] == "due_soon") &
-                                                    np.array([d is not None and not pd.isna(d) and str(d) <= horizon
-                                                              for d in due[:, k]]))
-            idx = np.flatnonzero(must)
-            order = idx[np.argsort(np.array([str(due[i, k]) for i in idx]), kind="stable")]
-            counts = frame["function_code"].value_counts()
-            vac = {t: int(rng.binomial(int(counts.get(t, 0)), m.mobility.vacancy_rate)) for t in cat.targets}
-            for j in range(m.mobility.extra_vacancies_per_year):
-                vac[cat.targets[j % len(cat.targets)]] += 1
-            moves["required"] = int(len(order))
-            moves["vacancies"] = int(sum(vac.values()))
-            codes = frame["function_code"].to_numpy(dtype=object).copy()
-            moved = []
-            for i in order:
-                if len(moved) >= m.mobility.advisor_capacity:
-                    break
-                options = [t for t in cat.adjacent.get(codes[i], []) if vac.get(t, 0) > 0]
-                if not options:
-                    continue
-                t = max(options, key=lambda c: (vac[c], -options.index(c)))
-                vac[t] -= 1
-                moved.append((i, t))
-            moves["made"] = len(moved)
-            moves["unmet"] = moves["required"] - moves["made"]
-            if moved:
-                ii = np.array([i for i, _ in moved])
-                tt = [t for _, t in moved]
-                frame.loc[ii, "function_code"] = tt
-                frame.loc[ii, "function_title"] = [cat.title.get(t) for t in tt]
-                frame.loc[ii, "physically_demanding"] = [bool(cat.demanding.get(t, False)) for t in tt]
-                frame.loc[ii, "function_start_date"] = _ts(day)
-
-        # --- realised POPs and development hours during the year, and their cost
-        c = m.costs
-        pop_k = rule_ids.index("mandatory_pop") if "mandatory_pop" in rule_ids else None
-        dev_k = rule_ids.index("development_obligation") if "development_obligation" in rule_ids else None
-        span = (nxt - day).days
-        pops = np.zeros(n, dtype=bool)
-        if pop_k is not None:
-            obliged = np.isin(status[:, pop_k], NORM)
-            pops = obliged & (rng.random(n) < m.dynamics.pop_realisation)
-            when = pd.to_datetime(day) + pd.to_timedelta(rng.integers(0, span, n), unit="D")
-            frame.loc[pops, "pop_date"] = when[pops]
-        hours = np.clip(rng.normal(m.dynamics.development_hours.mean, m.dynamics.development_hours.sd, n), 0, None)
-        hours = np.round(hours * frame["fte"].to_numpy() * 2) / 2
-        frame["development_hours_12m"] = hours
-        dev_hours = float(hours[np.isin(status[:, dev_k], NORM)].sum()) if dev_k is not None else 0.0
-        cost = {"pop": round(int(pops.sum()) * c.pop_talk_hours * c.hourly_cost, 2),
-                "development": round(dev_hours * (c.hourly_cost + c.training_cost_per_hour), 2),
-                "moves": round(moves["made"] * c.cost_per_move, 2)}
-        cost["total"] = round(sum(cost.values()), 2)
-
-        # --- leavers: retirement at AOW date, contract ends, attrition
-        nxt_num = to_daynum(nxt)
-        birth = _days(frame["birth_date"])
-        retire = (state_pension_date_v(birth, book.pension) <= nxt_num) if m.dynamics.retire_at_state_pension_age \
-            else np.zeros(n, dtype=bool)
-        end = _days(frame["employment_end_date"])
-        ended = ~retire & (end != np.iinfo(np.int64).min) & (end < nxt_num)
-        attr = ~retire & ~ended & (rng.random(n) < m.dynamics.attrition_rate)
-        leave = retire | ended | attr
-        stay = frame.loc[~leave].reset_index(drop=True)
-
-        # --- sick leave on the next reference date
-        sick = rng.random(len(stay)) < m.dynamics.long_term_sick_share
-        stay["sick_leave_start"] = pd.NaT
-        stay.loc[sick, "sick_leave_start"] = _ts(nxt) - pd.to_timedelta(rng.integers(42, 300, int(sick.sum())), unit="D")
-        stay["sick_leave_start"] = stay["sick_leave_start"].astype("datetime64[ns]")
-
-        # --- hires during the year
-        k_hires = int(rng.binomial(n, m.dynamics.hire_rate))
-        if k_hires:
-            from ..records import generate_population
-            new = generate_population(k_hires, int(rng.integers(0, 2**31 - 1)), reference_date=nxt)
-            hire = pd.to_datetime(day) + pd.to_timedelta(rng.integers(1, span, k_hires), unit="D")
-            new["hire_date"] = hire.astype("datetime64[ns]")
-            new["function_start_date"] = new["hire_date"]
-            new["birth_date"] = np.minimum(new["birth_date"], new["hire_date"] - pd.DateOffset(years=18))
-            for col in ("pop_date", "sick_leave_start", "exemption_until", "employment_end_date"):
-                new[col] = pd.Series(pd.NaT, index=new.index, dtype="datetime64[ns]")
-            new["development_hours_12m"] = 0.0
-            new["employee_id"] = [f"N{seed % 1000:03d}{y + 1:02d}{new_id + i:06d}" for i in range(k_hires)]
-            new_id += k_hires
-            stay = pd.concat([stay, new[stay.columns]], ignore_index=True)
-        stay["row"] = np.arange(1, len(stay) + 1)
-        years.append({
-            "year": day.year, "date": day.isoformat(), "population_start": n, "hires": k_hires,
-            "leavers": int(leave.sum()), "retirements": int(retire.sum()), "contract_ends": int(ended.sum()),
-            "attrition": int(attr.sum()), "population_end": len(stay), "rules": rules_out, "moves": moves,
-            "hours": {"pop_talks": round(float(pops.sum()) * c.pop_talk_hours, 2), "development": round(dev_hours, 2)},
-            "cost": cost,
-        })
-        frame = stay
-        if progress:
-            progress(1)
-    return {"years": years, "breakdowns": breakdown}
-
-
-def feasibility(years: list[dict], sc: LoadedScenario, book) -> dict:
-    cr = sc.model.criteria
-    after = cr.after or transition_end(book)
-    out = []
-    later = [y for y in years if y["date"] >= after.isoformat()]
-    for rid, limit in sorted(cr.max_violation_share.items()):
-        if rid not in book.ids():
-            continue  # the rule is switched off in this scenario: nothing can violate it
-        shares = [(y["year"], y["rules"][rid]["violation"] / y["rules"][rid]["in_scope"] if y["rules"][rid]["in_scope"] else 0.0)
-                  for y in later]
-        worst = max((s for _, s in shares), default=0.0)
-        failing = [yr for yr, s in shares if s > limit]
-        out.append({"id": f"violation_share:{rid}", "rule_id": rid, "kind": "violation_share", "threshold": limit,
-                    "worst_value": round(worst, 4), "passed": not failing,
-                    "first_failing_year": failing[0] if failing else None, "from": after.isoformat()})
-    if cr.moves_within_vacancies and TENURE in book.ids():
-        fails = [y["year"] for y in years if y["moves"]["required"] > y["moves"]["vacancies"]]
-        worst = max((y["moves"]["required"] - y["moves"]["vacancies"] for y in years), default=0)
-        out.append({"id": "moves_within_vacancies", "rule_id": TENURE, "kind": "moves_within_vacancies",
-                    "threshold": 0, "worst_value": int(worst), "passed": not fails,
-                    "first_failing_year": fails[0] if fails else None})
-    if cr.budget_per_year is not None:
-        fails = [y["year"] for y in years if y["cost"]["total"] > cr.budget_per_year]
-        out.append({"id": "budget", "rule_id": None, "kind": "budget", "threshold": cr.budget_per_year,
-                    "worst_value": max(y["cost"]["total"] for y in years), "passed": not fails,
-                    "first_failing_year": fails[0] if fails else None})
-    return {"feasible": all(c["passed"] for c in out), "criteria": out, "criteria_from": after.isoformat()}
-
-
-def run_scenario(sc: LoadedScenario, *, data=None, mapping=None, seed: int | None = None, runs: int = 1,
-                 progress=None, timestamp: str | None = None, population=None) -> dict:
-    """The full result object of a scenario (see docs in README: scenario results)."""
-    from ..language import default_rules_dir, load_rulebook
+def prepare(sc: LoadedScenario, population=None, data=None, mapping=None) -> tuple[Setup, str, str, pd.DataFrame]:
+    """Everything replications share: rules compiled per year, the starting workforce, the formation."""
+    from ..language import compile_book, default_rules_dir, load_rulebook
     m = sc.model
     rules_dir = sc.resolve(m.rules.directory) or default_rules_dir()
     base = load_rulebook(rules_dir)
     book = with_overrides(base, m.rules.overrides, sc.doc)
-    frame, label = population if population is not None else load_population(sc, data, mapping)
-    seed = m.seed if seed is None else seed
-    all_runs = [project(frame, book, sc, seed + r, progress) for r in range(max(1, runs))]
-    main = all_runs[0]
+    known = base.ids()
+    roles = [_role(sc, book, path, known) for path in ROLE_PATHS]
+    for rid in m.criteria.max_violation_share:
+        if rid not in known:
+            err = ScenarioError(f"criteria.max_violation_share names unknown rule {rid!r}{did_you_mean(rid, known)}")
+            if sc.doc is not None:
+                err.file = sc.doc.file
+                err.line, err.col = sc.doc.where(("criteria", "max_violation_share", rid))
+            raise err
+    if population is None:
+        frame, label = load_population(sc, data, mapping)
+    elif isinstance(population, tuple):
+        frame, label = population
+    else:
+        frame, label = population.reset_index(drop=True), f"data frame ({len(population)} rows)"
+        if "row" not in frame.columns:
+            frame = frame.assign(row=np.arange(1, len(frame) + 1))
+    formation_file = read_formation(sc.resolve(m.dynamics.formation_file)) if m.dynamics.formation_file else None
+    formation = build_formation(frame, formation_file)
+    days = [add_months(m.reference_date, 12 * y) for y in range(m.horizon_years + 1)]
+    compiled = [compile_book(book, d) for d in days[:-1]]
+    setup = Setup(m, book, compiled, days, workforce_from_frame(frame, formation, book.pension), formation,
+                  book.pension, book.ids(), *roles)
     overrides = {k: v.model_dump(mode="json") for k, v in sorted(m.rules.overrides.items())}
     rules_hash = hashlib.sha256((base.fingerprint() + json.dumps(overrides, sort_keys=True)).encode()).hexdigest()
-    result = {
+    return setup, label, rules_hash, frame
+
+
+class ScenarioResult(dict):
+    """The result object of a scenario run (a dict, written as result.json), with typed views."""
+
+    @property
+    def feasible(self) -> bool:
+        return bool(self["feasibility"]["feasible"])
+
+    @property
+    def runs(self) -> int:
+        return int(self["feasibility"]["runs"])
+
+    def years_frame(self) -> pd.DataFrame:
+        """One row per simulated year of the representative run (flat columns)."""
+        return pd.json_normalize(self["years"], sep=".")
+
+    def burden_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self["burden"])
+
+    def criteria_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self["feasibility"]["criteria"])
+
+
+def run_scenario(sc, *, data=None, mapping=None, seed: int | None = None, runs: int | None = None,
+                 progress=None, timestamp: str | None = None, population=None, horizon: int | None = None,
+                 overrides: dict | None = None, executor=None) -> ScenarioResult:
+    """Run a scenario: ``runs`` replications (default: the scenario's, 20) of the policy and the
+    baseline world on the same seeds, reduced to one result.
+
+    ``sc`` is a loaded scenario or a path; ``population`` a records DataFrame (or
+    ``(frame, label)``) instead of the scenario's population; ``overrides`` maps setting
+    keys (``mobility.advisor_capacity``, ``RULE.PARAM``) to values; ``executor`` any object
+    with ``map(fn, iterable)`` to spread the replications.
+    """
+    from .model import load_scenario
+    from .settings import apply_settings
+    if not isinstance(sc, LoadedScenario):
+        sc = load_scenario(sc)
+    if overrides:
+        sc = apply_settings(sc, overrides)
+    if horizon is not None:
+        sc = apply_settings(sc, {"horizon_years": horizon})
+    m = sc.model
+    runs = m.runs if runs is None else runs
+    seed = m.seed if seed is None else seed
+    setup, label, rules_hash, frame = prepare(sc, population, data, mapping)
+    seeds = [seed + r for r in range(max(1, runs))]
+
+    def both(s):
+        out = (run_replication(setup, s, policy=True), run_replication(setup, s, policy=False))
+        if progress:
+            progress(m.horizon_years)
+        return out
+    pairs = list((executor.map if executor is not None else map)(both, seeds))
+    reduced = reduce_runs(pairs, setup, seeds)
+    detail = run_replication(setup, seeds[reduced["representative"]], policy=True, detail=True)
+    overrides_json = {k: v.model_dump(mode="json") for k, v in sorted(m.rules.overrides.items())}
+    book = setup.book
+    result = ScenarioResult({
         "scenario": {"name": m.name, "description": m.description, "reference_date": m.reference_date.isoformat(),
-                     "horizon_years": m.horizon_years, "seed": seed, "runs": max(1, runs),
+                     "horizon_years": m.horizon_years, "seed": seed, "runs": len(seeds),
                      "file": str(sc.path) if sc.path else None},
         "provenance": {"tool_version": __version__, "rules_version": book.version(), "rules_hash": rules_hash,
-                       "rules_source": _shown_path(rules_dir), "data_hash": data_hash(frame), "data_source": label,
-                       "seed": seed, "engine": m.engine,
+                       "rules_source": _shown_path(sc.resolve(m.rules.directory) or _default_rules()),
+                       "data_hash": data_hash(frame), "data_source": label, "seed": seed, "engine": m.engine,
                        "generated_at": run_timestamp(timestamp)},
         "rules": [_rule_info(r, m.reference_date, m.rules.overrides.get(r.id)) for r in book.rules] +
                  [{"id": rid, "enabled": False} for rid, ov in sorted(m.rules.overrides.items()) if not ov.enabled],
+        "roles": {"mobility": m.mobility.rule, "talks": m.hours.talks.rule, "development": m.hours.development.rule},
         "assumptions": {"dynamics": m.dynamics.model_dump(mode="json"), "mobility": m.mobility.model_dump(mode="json"),
-                        "costs": m.costs.model_dump(mode="json"), "criteria": m.criteria.model_dump(mode="json"),
-                        "population": m.population.model_dump(mode="json"), "overrides": overrides},
-        "years": main["years"],
-        "breakdowns": main["breakdowns"],
-        "feasibility": feasibility(main["years"], sc, book),
-    }
-    if runs > 1:
-        result["bands"] = _bands(all_runs, book.ids())
-        result["feasibility_runs"] = [feasibility(r["years"], sc, book)["feasible"] for r in all_runs]
+                        "hours": m.hours.model_dump(mode="json"), "costs": m.costs.model_dump(mode="json"),
+                        "benefits": m.benefits.model_dump(mode="json"), "criteria": m.criteria.model_dump(mode="json"),
+                        "population": m.population.model_dump(mode="json"), "overrides": overrides_json},
+        "assumption_sources": assumption_sources(m),
+        "representative_seed": seeds[reduced["representative"]],
+        "years": detail["years"],
+        "breakdowns": detail["breakdowns"],
+        "bands": reduced["bands"],
+        "effects": reduced["effects"],
+        "headline": reduced["headline"],
+        "burden": reduced["burden"],
+        "feasibility": reduced["feasibility"],
+    })
     return result
+
+
+def _default_rules():
+    from ..language import default_rules_dir
+    return default_rules_dir()
+
+
+def assumption_sources(m: Scenario) -> dict[str, str]:
+    """Each setting with a stated source or marked as an assumption, by its dotted key."""
+    out = {}
+
+    def walk(model, prefix):
+        for name, info in type(model).model_fields.items():
+            value = getattr(model, name)
+            key = f"{prefix}{name}"
+            if info.description:
+                out[key] = info.description
+            if hasattr(type(value), "model_fields"):
+                walk(value, key + ".")
+    for group in ("dynamics", "mobility", "hours", "costs", "benefits", "criteria"):
+        walk(getattr(m, group), group + ".")
+    out["runs"] = type(m).model_fields["runs"].description
+    return out
+
+
+# --- reduction over runs ---------------------------------------------------------------
+
+def _q(vals) -> dict:
+    a = np.asarray(vals, dtype=float)
+    return {"min": float(a.min()), "p10": float(np.percentile(a, 10)), "median": float(np.median(a)),
+            "p90": float(np.percentile(a, 90)), "max": float(a.max())}
+
+
+COST_KEYS = ("talks", "development", "replacement", "moves", "advisors", "recruitment", "salary_guarantee",
+             "external", "total")
+
+
+def _metrics(rule_ids) -> dict:
+    out = {f"violation:{rid}": (lambda y, rid=rid: y["rules"][rid]["violation"]) for rid in rule_ids}
+    out.update({"moves_required": lambda y: y["moves"]["required"], "moves_made": lambda y: y["moves"]["made"],
+                "moves_unmet": lambda y: y["moves"]["unmet"], "attempts": lambda y: y["moves"]["attempts"],
+                "vacancies": lambda y: y["moves"]["vacancies"], "cost_total": lambda y: y["cost"]["total"],
+                "population_end": lambda y: y["population_end"]})
+    return out
+
+
+def _effect_metrics() -> dict:
+    out = {f"cost.{k}": (lambda y, k=k: y["cost"][k]) for k in COST_KEYS}
+    out.update({"hours.talks": lambda y: y["hours"]["talks"], "hours.development": lambda y: y["hours"]["development"],
+                "population_end": lambda y: y["population_end"], "hires": lambda y: y["hires"],
+                "leavers": lambda y: y["leavers"], "moves_made": lambda y: y["moves"]["made"],
+                "long_term_sick": lambda y: y["long_term_sick"], "advisor_fte": lambda y: y["advisor_fte"]})
+    return out
+
+
+def _run_criteria(pol: list[dict], base: list[dict], m: Scenario, book, after: dt.date, mobility_rule) -> list[dict]:
+    """Each criterion on one run: passed, worst value, first failing year."""
+    cr = m.criteria
+    out = []
+    later = [y for y in pol if y["date"] >= after.isoformat()]
+    for rid, limit in sorted(cr.max_violation_share.items()):
+        if rid not in book.ids():
+            continue  # switched off in this scenario: nothing can violate it
+        shares = [(y["year"], y["rules"][rid]["violation"] / y["rules"][rid]["in_scope"]
+                   if y["rules"][rid]["in_scope"] else 0.0) for y in later]
+        out.append(("violation_share:" + rid, "violation_share", rid, limit, shares, lambda v, t: v > t))
+    if mobility_rule is not None and cr.moves_within_vacancies:
+        vals = [(y["year"], y["moves"]["required"] - y["moves"]["vacancies"]) for y in pol]
+        out.append(("moves_within_vacancies", "moves_within_vacancies", mobility_rule, 0, vals, lambda v, t: v > t))
+    if mobility_rule is not None and cr.advisor_capacity:
+        vals = [(y["year"], y["moves"]["required"] - y["moves"]["capacity"]) for y in pol]
+        out.append(("advisor_capacity", "advisor_capacity", mobility_rule, 0, vals, lambda v, t: v > t))
+    if cr.budget_per_year is not None:
+        vals = [(p["year"], p["cost"]["total"] - b["cost"]["total"]) for p, b in zip(pol, base)]
+        out.append(("budget", "budget", None, cr.budget_per_year, vals, lambda v, t: v > t))
+    rows = []
+    for cid, kind, rid, thr, vals, fails in out:
+        failing = [yr for yr, v in vals if fails(v, thr)]
+        rows.append({"id": cid, "kind": kind, "rule_id": rid, "threshold": thr,
+                     "worst_value": max((v for _, v in vals), default=0.0), "passed": not failing,
+                     "first_failing_year": failing[0] if failing else None})
+    return rows
+
+
+def reduce_runs(pairs: list[tuple[dict, dict]], setup: Setup, seeds: list[int]) -> dict:
+    """Reduce (policy, baseline) replications to bands, effects, burden, headline and verdict."""
+    m = setup.scenario
+    book = setup.book
+    rule_ids = setup.rule_ids
+    mob = m.mobility.rule if setup.mobility is not None else None
+    pols = [p["years"] for p, _ in pairs]
+    bases = [b["years"] for _, b in pairs]
+    years = [y["year"] for y in pols[0]]
+    bands = {name: [{"year": yr, **_q([fn(p[i]) for p in pols])} for i, yr in enumerate(years)]
+             for name, fn in _metrics(rule_ids).items()}
+    effects = {name: [{"year": yr, "policy": _q([fn(p[i]) for p in pols])["median"],
+                       "baseline": _q([fn(b[i]) for b in bases])["median"],
+                       **{k: v for k, v in _q([fn(p[i]) - fn(b[i]) for p, b in zip(pols, bases)]).items()
+                          if k in ("p10", "median", "p90")}}
+                      for i, yr in enumerate(years)]
+               for name, fn in _effect_metrics().items()}
+
+    # the verdict: each criterion per run, then the share of runs in which it holds
+    after = m.criteria.after or transition_end(book)
+    per_run = [_run_criteria(p, b, m, book, after, mob) for p, b in zip(pols, bases)]
+    criteria = []
+    for j, c0 in enumerate(per_run[0] if per_run else []):
+        runs_c = [r[j] for r in per_run]
+        share = sum(c["passed"] for c in runs_c) / len(runs_c)
+        passed = share >= m.criteria.min_share_of_runs - 1e-12
+        first = sorted(c["first_failing_year"] for c in runs_c if c["first_failing_year"] is not None)
+        worst = _q([c["worst_value"] for c in runs_c])
+        criteria.append({"id": c0["id"], "kind": c0["kind"], "rule_id": c0["rule_id"], "threshold": c0["threshold"],
+                         "share_passed": round(share, 4), "passed": passed,
+                         "worst_value": round(worst["median"], 4), "worst_p10": round(worst["p10"], 4),
+                         "worst_p90": round(worst["p90"], 4),
+                         "first_failing_year": None if passed else first[len(first) // 2],
+                         **({"from": after.isoformat()} if c0["kind"] == "violation_share" else {})})
+    feasibility = {"feasible": all(c["passed"] for c in criteria), "runs": len(pairs),
+                   "min_share_of_runs": m.criteria.min_share_of_runs, "criteria": criteria,
+                   "criteria_from": after.isoformat()}
+
+    # horizon totals and peaks, per run, then bands: distinct persons, never sums of yearly stocks
+    def per_run_total(fn):
+        return _q([fn(p, b) for p, b in zip(pols, bases)])
+    headline = {
+        "persons_must_move": per_run_total(lambda p, b: p[-1]["distinct_must_move"]),
+        "persons_moved": per_run_total(lambda p, b: sum(y["moves"]["made"] for y in p)),
+        "persons_external": per_run_total(lambda p, b: sum(y["moves"]["external"] for y in p)),
+        "peak_moves_required": per_run_total(lambda p, b: max(y["moves"]["required"] for y in p)),
+        "peak_moves_unmet": per_run_total(lambda p, b: max(y["moves"]["unmet"] for y in p)),
+        "peak_advisor_fte": per_run_total(lambda p, b: max(y["advisor_fte"] for y in p)),
+        "extra_cost_horizon": per_run_total(lambda p, b: sum(x["cost"]["total"] - z["cost"]["total"]
+                                                             for x, z in zip(p, b))),
+        "extra_development_hours_horizon": per_run_total(
+            lambda p, b: sum(x["hours"]["development"] - z["hours"]["development"] for x, z in zip(p, b))),
+        "headcount_change_end": per_run_total(lambda p, b: p[-1]["population_end"] - b[-1]["population_end"]),
+    }
+    if m.benefits.sickness_factor_after_move < 1:
+        headline["benefit_sickness_horizon"] = per_run_total(
+            lambda p, b: sum(z["long_term_sick"] - x["long_term_sick"] for x, z in zip(p, b))
+            * m.benefits.cost_per_sick_year)
+
+    # the run closest to the medians: its years are shown in full (they add up)
+    keys = ["moves_required", "moves_made", "moves_unmet", "cost_total", "population_end"] + \
+        [f"violation:{rid}" for rid in rule_ids]
+    fns = _metrics(rule_ids)
+    score = np.zeros(len(pols))
+    for k in keys:
+        for i in range(len(years)):
+            vals = np.array([fns[k](p[i]) for p in pols], dtype=float)
+            spread = np.percentile(vals, 90) - np.percentile(vals, 10) + 1.0
+            score += np.abs(vals - np.median(vals)) / spread
+    representative = int(np.argmin(score))
+    return {"bands": bands, "effects": effects, "headline": headline, "burden": _burden(pairs),
+            "feasibility": feasibility, "representative": representative}
+
+
+BURDEN_COUNTS = ("employees", "moved", "violation", "exempt", "due_soon", "must_move", "external")
+
+
+def _burden(pairs) -> list[dict]:
+    """Rows {year, dimension, group, counts..., employees_baseline, policy_minus_baseline_employees}:
+    medians over runs of each count (a group missing in a run counts 0)."""
+    cells: dict[tuple, dict[str, list]] = {}
+    runs = len(pairs)
+    for r, (pol, base) in enumerate(pairs):
+        for (year, tally), (_, btally) in zip(pol["burden"], base["burden"]):
+            for key in set(tally) | set(btally):
+                cell = cells.setdefault((year, *key), {k: [0] * runs for k in BURDEN_COUNTS + ("base", "diff")})
+                t = tally.get(key, {})
+                for k in BURDEN_COUNTS:
+                    cell[k][r] = t.get(k, 0)
+                cell["base"][r] = btally.get(key, {}).get("employees", 0)
+                cell["diff"][r] = t.get("employees", 0) - cell["base"][r]
+    order = {d: i for i, d in enumerate(("age_band", "unit", "salary_scale", "fte_band", "gender"))}
+    from .model import AGE_BAND_LABELS
+
+    def sort_key(k):
+        year, dim, group = k
+        g = (AGE_BAND_LABELS.index(group) if dim == "age_band" and group in AGE_BAND_LABELS else
+             int(group) if dim == "salary_scale" and group.isdigit() else 0)
+        return year, order.get(dim, 9), g, group
+    rows = []
+    for key in sorted(cells, key=sort_key):
+        year, dim, group = key
+        c = cells[key]
+        row = {"year": year, "dimension": dim, "group": group}
+        row.update({k: _median_int(c[k]) for k in BURDEN_COUNTS})
+        row["employees_baseline"] = _median_int(c["base"])
+        row["policy_minus_baseline_employees"] = _median_int(c["diff"])
+        rows.append(row)
+    return rows
+
+
+def _median_int(vals) -> int | float:
+    v = float(np.median(vals))
+    return int(v) if v.is_integer() else v
 
 
 def _rule_info(rule, day, override) -> dict:
@@ -332,22 +431,6 @@ def _rule_info(rule, day, override) -> dict:
             "status": m.status, "version": m.version, "article_reference": m.article.reference,
             "article_text": m.article.text, "effective_from": m.effective_from.isoformat(),
             "parameters": params, "overridden": sorted(override.parameters) if override else []}
-
-
-def _bands(runs: list[dict], rule_ids) -> dict:
-    metrics = {f"violation:{rid}": (lambda y, rid=rid: y["rules"][rid]["violation"]) for rid in rule_ids}
-    metrics.update({"moves_required": lambda y: y["moves"]["required"], "moves_made": lambda y: y["moves"]["made"],
-                    "moves_unmet": lambda y: y["moves"]["unmet"], "cost_total": lambda y: y["cost"]["total"],
-                    "population_end": lambda y: y["population_end"]})
-    out = {}
-    for name, fn in metrics.items():
-        rows = []
-        for i, y in enumerate(runs[0]["years"]):
-            vals = np.array([fn(r["years"][i]) for r in runs], dtype=float)
-            rows.append({"year": y["year"], "min": float(vals.min()), "median": float(np.median(vals)),
-                         "max": float(vals.max())})
-        out[name] = rows
-    return out
 
 
 def write_result_json(result: dict, path: str | Path) -> None:
