@@ -54,6 +54,23 @@ def test_compare_and_sweep(scen, tmp_path):
     assert "max_years = 5" in r.stdout and "max_years = 10" in r.stdout
 
 
+def test_sweep_any_setting_and_breakeven(scen, tmp_path):
+    small, _ = scen
+    r = run("scenario", "sweep", small, "--set", "mobility.advisor_capacity=5,400", "--runs", "2")
+    assert r.exit_code == 0, r.output
+    assert "mobility.advisor_capacity = 5" in r.stdout and "mobility.advisor_capacity = 400" in r.stdout
+    assert "Personen die moeten verschuiven (looptijd)" in r.stdout  # distinct persons, labelled as horizon totals
+    r = run("scenario", "sweep", small, "--set", "mobility.advisor_capacty=5,400")
+    assert r.exit_code == 2 and "did you mean 'mobility.advisor_capacity'" in r.output
+    r = run("scenario", "breakeven", small, "--vary", "criteria.budget_per_year", "--low", "0", "--high", "1e9",
+            "--criterion", "budget", "--steps", "2", "--runs", "2")
+    assert r.exit_code == 0, r.output
+    assert "break-even: criteria.budget_per_year = " in r.stdout and "100% of runs hold" in r.stdout
+    r = run("scenario", "breakeven", small, "--vary", "mobility.advisor_capacity", "--low", "0", "--high", "1",
+            "--criterion", "nothing", "--runs", "1")
+    assert r.exit_code == 2 and "no criterion 'nothing'" in r.output
+
+
 def test_scenario_errors(scen, tmp_path):
     small, _ = scen
     r = run("scenario", "sweep", small, "--set", "max_years=5")

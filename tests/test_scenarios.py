@@ -1,9 +1,11 @@
-"""Scenario projection: bookkeeping, moves, determinism, monotonicity, bad files."""
+"""Scenario model: stock-flow bookkeeping, formation, moves, baseline vs policy, runs, burden, settings."""
 
-import copy
+import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,10 +13,13 @@ from hypothesis import strategies as st
 from hpr_rules.errors import ScenarioError
 from hpr_rules.scenarios import load_scenario, run_scenario
 from hpr_rules.scenarios.model import RuleOverride
-from hpr_rules.scenarios.projection import load_population
+from hpr_rules.scenarios.projection import load_population, prepare
+from hpr_rules.scenarios.replication import run_replication
+from hpr_rules.scenarios.settings import apply_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "baseline.yaml"
+TENURE = "max_function_tenure"
 
 
 def small(path=BASE, n=800, horizon=4, **model_updates):
@@ -30,76 +35,218 @@ def small(path=BASE, n=800, horizon=4, **model_updates):
 
 @pytest.fixture(scope="module")
 def base_result():
-    return run_scenario(small(), timestamp="2026-01-01T00:00:00")
+    return run_scenario(small(), runs=3, timestamp="2026-01-01T00:00:00")
 
 
-def test_population_bookkeeping(base_result):
-    years = base_result["years"]
-    for y, nxt in zip(years, years[1:] + [None]):
-        assert y["population_end"] == y["population_start"] + y["hires"] - y["leavers"]
-        assert y["leavers"] == y["retirements"] + y["contract_ends"] + y["attrition"]
-        if nxt:
-            assert nxt["population_start"] == y["population_end"]
-        for rid, c in y["rules"].items():
-            total = c["in_scope"] + c["not_applicable"] + c["not_in_force"]
-            assert total == y["population_start"], rid  # everyone counted once per rule
+@pytest.fixture(scope="module")
+def setup_small():
+    return prepare(small(n=1500, horizon=5))[0]
 
 
-def test_moves_respect_vacancies_and_capacity(base_result):
-    for y in base_result["years"]:
+def test_stock_flow_balance_every_year_and_run(setup_small):
+    for seed in (1, 2, 3):
+        for policy in (True, False):
+            years = run_replication(setup_small, seed, policy=policy)["years"]
+            for y, nxt in zip(years, years[1:] + [None]):
+                assert y["population_end"] == y["population_start"] + y["hires"] - y["leavers"]
+                assert y["leavers"] == (y["retirements"] + y["contract_ends"] + y["sick_exits"] + y["attrition"]
+                                        + y["external"])
+                if nxt:
+                    assert nxt["population_start"] == y["population_end"]
+                for rid, c in y["rules"].items():
+                    assert c["in_scope"] + c["not_applicable"] + c["not_in_force"] == y["population_start"], rid
+
+
+def test_headcount_held_to_formation(setup_small):
+    start = len(setup_small.workforce)
+    for policy in (True, False):
+        for y in run_replication(setup_small, 7, policy=policy)["years"]:
+            assert abs(y["population_end"] - start) <= 0.02 * start, (policy, y["year"], y["population_end"])
+            assert y["positions"] == start  # no growth by default
+
+
+def test_moves_respect_vacancies_capacity_and_scale(setup_small):
+    years = run_replication(setup_small, 3)["years"]
+    assert any(y["moves"]["made"] for y in years)
+    for y in years:
         mv = y["moves"]
-        assert mv["made"] <= mv["vacancies"]
-        assert mv["made"] <= mv["capacity"]
+        assert mv["made"] <= mv["vacancies"] and mv["made"] <= mv["attempts"] <= mv["capacity"]
+        assert mv["attempts"] == min(mv["required"], mv["capacity"])  # failed attempts count too
         assert mv["made"] + mv["unmet"] == mv["required"]
 
 
-def test_capacity_limits_moves():
-    sc = small()
-    sc.model.mobility = sc.model.mobility.model_copy(update={"advisor_capacity": 3, "extra_vacancies_per_year": 500})
-    r = run_scenario(sc)
-    assert max(y["moves"]["made"] for y in r["years"]) == 3
+def test_capacity_binds_on_attempts():
+    sc = apply_settings(small(n=600, horizon=3), {"mobility.advisor_capacity": 3,
+                                                  "mobility.extra_positions_per_year": 500})
+    r = run_scenario(sc, runs=1)
+    assert max(y["moves"]["attempts"] for y in r["years"]) == 3
+    assert max(y["moves"]["made"] for y in r["years"]) <= 3
+    crit = {c["id"]: c for c in r["feasibility"]["criteria"]}
+    assert crit["advisor_capacity"]["share_passed"] == 0.0 and not crit["advisor_capacity"]["passed"]
+
+
+def test_scale_step_limits_targets():
+    sc = apply_settings(small(n=600, horizon=4), {"mobility.max_scale_up": 0, "mobility.max_scale_down": 0,
+                                                  "mobility.extra_positions_per_year": 300})
+    setup = prepare(sc)[0]
+    for y in run_replication(setup, 1)["years"]:
+        assert y["moves"]["scale_up"] == 0 and y["moves"]["scale_down"] == 0
 
 
 def test_no_tenure_rule_no_moves():
-    r = run_scenario(small(ROOT / "scenarios" / "no_tenure_limit.yaml"))
+    r = run_scenario(small(ROOT / "scenarios" / "no_tenure_limit.yaml"), runs=2)
     assert all(y["moves"]["required"] == 0 and y["moves"]["made"] == 0 for y in r["years"])
-    assert "max_function_tenure" not in r["years"][0]["rules"]
-    assert {"id": "max_function_tenure", "enabled": False} in r["rules"]
+    assert TENURE not in r["years"][0]["rules"]
+    assert {"id": TENURE, "enabled": False} in r["rules"]
+    assert all(row["moved"] == 0 for row in r["burden"])
+
+
+def test_policy_equal_to_baseline_has_no_effect():
+    sc = small(n=500, horizon=3)
+    far = dt.date(2100, 1, 1)
+    sc.model.rules.overrides = {rid: RuleOverride(effective_from=far) for rid in
+                                ("development_obligation", "mandatory_pop", TENURE)}
+    r = run_scenario(sc, runs=2)
+    for name, rows in r["effects"].items():
+        for row in rows:
+            assert row["p10"] == row["median"] == row["p90"] == 0, name
+    assert r["headline"]["extra_cost_horizon"]["max"] == 0
+    assert all(row["policy_minus_baseline_employees"] == 0 for row in r["burden"])
+
+
+def test_runs_give_bands_and_share_passed(base_result):
+    f = base_result["feasibility"]
+    assert f["runs"] == 3 and base_result["scenario"]["runs"] == 3
+    band = base_result["bands"]["moves_required"]
+    assert len(band) == 4 and all(b["min"] <= b["p10"] <= b["median"] <= b["p90"] <= b["max"] for b in band)
+    for c in f["criteria"]:
+        assert 0 <= c["share_passed"] <= 1
+        assert c["passed"] == (c["share_passed"] >= f["min_share_of_runs"])
+        assert (c["first_failing_year"] is None) == c["passed"]
+    assert f["feasible"] == all(c["passed"] for c in f["criteria"])
+    assert {"advisor_capacity", "moves_within_vacancies", "budget"} <= {c["id"] for c in f["criteria"]}
+
+
+def test_default_is_twenty_runs():
+    assert load_scenario(BASE).model.runs == 20
 
 
 def test_deterministic(base_result):
-    again = run_scenario(small(), timestamp="2026-01-01T00:00:00")
+    again = run_scenario(small(), runs=3, timestamp="2026-01-01T00:00:00")
     assert json.dumps(again, sort_keys=True) == json.dumps(base_result, sort_keys=True)
-    other = run_scenario(small(), seed=99, timestamp="2026-01-01T00:00:00")
+    other = run_scenario(small(), runs=3, seed=99, timestamp="2026-01-01T00:00:00")
     assert other["years"] != base_result["years"]
 
 
-def test_runs_give_bands():
-    r = run_scenario(small(horizon=2), runs=3)
-    band = r["bands"]["moves_required"]
-    assert len(band) == 2 and all(b["min"] <= b["median"] <= b["max"] for b in band)
-    assert len(r["feasibility_runs"]) == 3
+def test_burden_rows_sum_to_totals():
+    r = run_scenario(small(n=700, horizon=4), runs=1)
+    mob = r["roles"]["mobility"]
+    dims = {row["dimension"] for row in r["burden"]}
+    assert {"age_band", "unit", "salary_scale", "fte_band"} <= dims
+    for y in r["years"]:
+        for dim in dims:
+            rows = [row for row in r["burden"] if row["year"] == y["year"] and row["dimension"] == dim]
+            assert sum(x["employees"] for x in rows) == y["population_start"]
+            assert sum(x["moved"] for x in rows) == y["moves"]["made"]
+            assert sum(x["must_move"] for x in rows) == y["moves"]["required"]
+            assert sum(x["violation"] for x in rows) == y["rules"][mob]["violation"]
+            assert sum(x["due_soon"] for x in rows) == y["rules"][mob]["due_soon"]
+            assert sum(x["exempt"] for x in rows) == sum(y["rules"][mob]["exempt"].values())
 
 
-def test_verdict_names_failing_criterion(base_result):
-    f = base_result["feasibility"]
-    assert f["feasible"] == all(c["passed"] for c in f["criteria"])
-    for c in f["criteria"]:
-        assert (c["first_failing_year"] is None) == c["passed"]
+def test_gender_dimension_when_data_has_it():
+    sc = small(n=300, horizon=2)
+    frame, label = load_population(sc)
+    frame["gender"] = np.where(np.arange(len(frame)) % 2, "v", "m")
+    r = run_scenario(sc, runs=1, population=frame)
+    rows = [x for x in r["burden"] if x["dimension"] == "gender" and x["year"] == 2026]
+    assert {x["group"] for x in rows} == {"m", "v"} and sum(x["employees"] for x in rows) == 300
 
 
-@settings(max_examples=4, deadline=None)
+@settings(max_examples=3, deadline=None)
+@given(st.integers(0, 40), st.integers(1, 60))
+def test_more_vacancies_never_increase_median_unmet(extra, more):
+    def unmet(positions):
+        sc = apply_settings(small(n=500, horizon=3), {"mobility.extra_positions_per_year": positions})
+        r = run_scenario(sc, runs=3)
+        return [row["median"] for row in r["bands"]["moves_unmet"]]
+    a, b = unmet(extra), unmet(extra + more)
+    assert all(y <= x for x, y in zip(a, b)), (a, b)
+
+
+@settings(max_examples=3, deadline=None)
 @given(st.integers(1, 1000))
 def test_longer_max_years_never_needs_more_moves(seed):
     def required(max_years):
         sc = small(n=400, horizon=3, seed=seed)
-        sc.model.rules.overrides = {"max_function_tenure": RuleOverride(parameters={"max_years": max_years})}
-        frame_label = load_population(sc)
-        r = run_scenario(sc, population=frame_label)
-        return r["years"][0]["moves"]["required"], sum(y["moves"]["required"] for y in r["years"])
-    first7, _ = required(7)
-    first10, _ = required(10)
-    assert first10 <= first7  # same population and date: a longer limit never adds moves
+        sc.model.rules.overrides = {TENURE: RuleOverride(parameters={"max_years": max_years})}
+        r = run_scenario(sc, population=load_population(sc), runs=1)
+        return r["years"][1]["moves"]["required"]
+    assert required(10) <= required(7)  # same population and date: a longer limit never adds moves
+
+
+def test_settings_by_key():
+    sc = small()
+    out = apply_settings(sc, {"mobility.advisor_capacity": 40, "dynamics.hires.fill_rate": 0.5,
+                              f"{TENURE}.max_years": 9})
+    assert out.model.mobility.advisor_capacity == 40 and out.model.dynamics.hires.fill_rate == 0.5
+    assert out.model.rules.overrides[TENURE].parameters["max_years"] == 9
+    assert sc.model.mobility.advisor_capacity == 250  # the original is untouched
+    with pytest.raises(ScenarioError, match="did you mean 'mobility.advisor_capacity'"):
+        apply_settings(sc, {"mobility.advisor_capacty": 3})
+    with pytest.raises(ScenarioError, match="fill_rate"):
+        apply_settings(sc, {"dynamics.hires.fill_rate": 3})
+
+
+def test_library_entry_with_frame_and_overrides():
+    sc = small(n=300, horizon=2)
+    frame, _ = load_population(sc)
+    r = run_scenario(BASE, population=frame.drop(columns=["row"]), runs=2, horizon=2,
+                     overrides={"mobility.advisor_capacity": 10})
+    assert r.runs == 2 and len(r["years"]) == 2 and isinstance(r.feasible, bool)
+    assert r["assumptions"]["mobility"]["advisor_capacity"] == 10
+    assert len(r.years_frame()) == 2 and not r.burden_frame().empty
+    assert r["provenance"]["data_source"].startswith("data frame")
+
+
+def test_every_assumption_names_its_source(base_result):
+    src = base_result["assumption_sources"]
+    for key in ("dynamics.attrition.by_age", "dynamics.hires.age_profile", "dynamics.sickness.persistence_by_age",
+                "mobility.advisor_capacity", "mobility.priority", "costs.salary_step_per_year",
+                "criteria.min_share_of_runs"):
+        assert src[key], key
+    assert "Personeelsmonitor" in src["dynamics.attrition.early_rate"]
+
+
+def test_renaming_a_rule_needs_no_code_change(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("tests", "drafts"))
+    text = (rules / f"{TENURE}.yaml").read_text(encoding="utf-8").replace(f"id: {TENURE}", "id: verblijf_max")
+    (rules / f"{TENURE}.yaml").unlink()
+    (rules / "verblijf_max.yaml").write_text(text, encoding="utf-8")
+    scen = tmp_path / "scenarios"
+    scen.mkdir()
+    for p in (ROOT / "scenarios").glob("*.yaml"):
+        (scen / p.name).write_text(p.read_text(encoding="utf-8").replace(TENURE, "verblijf_max"), encoding="utf-8")
+    with open(scen / "baseline.yaml", "a", encoding="utf-8") as fh:
+        fh.write("rules:\n  directory: ../rules\n")
+    sc = small(scen / "baseline.yaml", n=600, horizon=3)
+    r = run_scenario(sc, runs=1)
+    assert r["roles"]["mobility"] == "verblijf_max" and sum(y["moves"]["required"] for y in r["years"]) > 0
+    assert "verblijf_max" in r["years"][0]["rules"]
+    from hpr_rules.reports import render
+    assert b"Maximaliseren functieverblijftijd" in render(r, "html")
+    off = run_scenario(small(scen / "no_tenure_limit.yaml", n=300, horizon=2), runs=1)
+    assert all(y["moves"]["required"] == 0 for y in off["years"])
+
+
+def test_unknown_rule_in_roles_is_a_clear_error(tmp_path):
+    (tmp_path / "baseline.yaml").write_text(BASE.read_text(encoding="utf-8"), encoding="utf-8")
+    p = tmp_path / "x.yaml"
+    p.write_text("extends: baseline.yaml\nname: x\nmobility:\n  rule: max_function_tenur\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="did you mean 'max_function_tenure'") as e:
+        run_scenario(small(p, n=50, horizon=1), runs=1)
+    assert e.value.line == 4
 
 
 def test_bad_scenario_file(tmp_path):
@@ -108,6 +255,11 @@ def test_bad_scenario_file(tmp_path):
     with pytest.raises(ScenarioError) as e:
         load_scenario(p)
     assert e.value.line == 5 and "attrition" in str(e.value)
+    p.write_text("name: x\nreference_date: 2026-01-01\ndynamics:\n  attrition:\n    by_age: {\"<25\": 0.1}\n",
+                 encoding="utf-8")
+    with pytest.raises(ScenarioError, match="every age band") as e:
+        load_scenario(p)
+    assert e.value.line == 5
     p.write_text("name: x\nreference_date: 2026-13-01\n", encoding="utf-8")
     with pytest.raises(ScenarioError):
         load_scenario(p)
@@ -115,7 +267,23 @@ def test_bad_scenario_file(tmp_path):
                  encoding="utf-8")
     (tmp_path / "baseline.yaml").write_text(BASE.read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(ScenarioError, match="did you mean 'max_function_tenure'"):
-        run_scenario(small(p, n=50, horizon=1))
+        run_scenario(small(p, n=50, horizon=1), runs=1)
+
+
+def test_formation_file(tmp_path):
+    sc = small(n=400, horizon=2)
+    frame, _ = load_population(sc)
+    counts = frame["function_code"].value_counts()
+    f = tmp_path / "formatie.csv"
+    f.write_text("function_code,unit,positions\n" + "\n".join(f"{c},x,{int(v * 1.1)}" for c, v in counts.items()),
+                 encoding="utf-8")
+    sc.model.dynamics.formation_file = str(f)
+    r = run_scenario(sc, runs=1)
+    assert r["years"][0]["positions"] == sum(int(v * 1.1) for v in counts)
+    assert r["years"][-1]["population_end"] > 400  # the open positions are filled
+    f.write_text("function_code,positions\nHHO-BEL,abc\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="positions"):
+        run_scenario(sc, runs=1)
 
 
 def test_shipped_scenarios_load():
@@ -126,9 +294,6 @@ def test_shipped_scenarios_load():
 
 
 def test_extending_scenario_may_switch_to_a_data_file(tmp_path):
-    import shutil
-
-    from hpr_rules.scenarios import load_scenario
     shutil.copy(ROOT / "scenarios" / "baseline.yaml", tmp_path / "baseline.yaml")
     (tmp_path / "mine.yaml").write_text("extends: baseline.yaml\nname: Eigen bestand\n"
                                         "population:\n  file: staff.csv\n", encoding="utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import sys
 from pathlib import Path
 
@@ -46,17 +45,25 @@ def _write(result_or_results, out, lang, timestamp):
         write_report(result_or_results, out, lang=lang, timestamp=timestamp)
 
 
-def _check_target(file, rule_id, param):
-    """--set names a rule and a parameter of the scenario's draft (else a usage error naming --set)."""
+def _check_setting(file, key):
+    """--set names a scenario setting or RULE.PARAM of the scenario's draft (else a usage error naming --set)."""
     from hpr_rules.errors import did_you_mean
     from hpr_rules.language import default_rules_dir, load_rulebook
     from hpr_rules.scenarios import load_scenario
+    from hpr_rules.scenarios.settings import setting_kind
     from hpr_rules.shipped import find_scenario
+    if setting_kind(key) == "scenario":
+        return
     sc = load_scenario(find_scenario(file))
     book = load_rulebook(sc.resolve(sc.model.rules.directory) or default_rules_dir())
 
     def hint(name, choices):
         return did_you_mean(name, choices, otherwise=f"; choose from {', '.join(sorted(choices))}")
+    parts = key.split(".")
+    if len(parts) != 2:
+        raise click.BadParameter(f"unknown setting {key!r}: expected a scenario setting (mobility.advisor_capacity) "
+                                 "or RULE.PARAM", param_hint="--set")
+    rule_id, param = parts
     if rule_id not in book.ids():
         raise click.BadParameter(f"no rule {rule_id!r}{hint(rule_id, book.ids())}", param_hint="--set")
     params = book.get(rule_id).model.parameters
@@ -64,18 +71,34 @@ def _check_target(file, rule_id, param):
         raise click.BadParameter(f"rule {rule_id} has no parameter {param!r}{hint(param, params)}", param_hint="--set")
 
 
+def _parse_set(setting):
+    from hpr_rules.scenarios.settings import parse_value
+    try:
+        key, values = setting.split("=", 1)
+        vals = [parse_value(v) for v in values.split(",") if v.strip()]
+    except ValueError:
+        vals = []
+    if not vals or not key.strip():
+        raise click.BadParameter("expected KEY=V1,V2,... e.g. mobility.advisor_capacity=150,250 or "
+                                 "RULE.PARAM=5,7,10", param_hint="--set")
+    return key.strip(), vals
+
+
 def _verdict_lines(result, lang="nl"):
     from hpr_rules.reports.text import verdict_sentences
     return verdict_sentences(result, lang)
 
 
-def _run(path, data, mapping, seed, runs, timestamp, label=None, overrides=None):
+def _run(path, data, mapping, seed, runs, timestamp, label=None, settings=None, name=None):
     from hpr_rules.scenarios import load_scenario, run_scenario
+    from hpr_rules.scenarios.settings import apply_settings
     from hpr_rules.shipped import find_scenario
     sc = load_scenario(find_scenario(path))
-    if overrides:
-        sc = overrides(sc)
-    horizon = sc.model.horizon_years * max(1, runs)
+    if settings:
+        sc = apply_settings(sc, settings)
+    if name:
+        sc.model = sc.model.model_copy(update={"name": f"{sc.model.name} [{name}]"})
+    horizon = sc.model.horizon_years * (runs or sc.model.runs)
     bar, update = _progress(horizon, label or f"{sc.model.name[:30]}")
     try:
         return run_scenario(sc, data=data, mapping=mapping, seed=seed, runs=runs, progress=update, timestamp=timestamp)
@@ -88,8 +111,9 @@ COMMON = [
     click.option("--data", type=click.Path(dir_okay=False), help="Personnel file instead of the embedded population."),
     click.option("--mapping", type=click.Path(dir_okay=False), help="Column mapping for --data."),
     click.option("--seed", type=int, default=None, help="Seed of the simulation (default: the scenario's)."),
-    click.option("--runs", type=click.IntRange(1, 100), default=1, show_default=True,
-                 help="Runs with consecutive seeds; the report shows min/median/max bands."),
+    click.option("--runs", type=click.IntRange(1, 1000), default=None,
+                 help="Replications with consecutive seeds (default: the scenario's, 20); headline numbers are "
+                      "medians with P10-P90 bands."),
     click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True),
     click.option("--timestamp", default=None, help="Fix the 'generated at' stamp (byte-identical reports)."),
 ]
@@ -171,42 +195,66 @@ def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp):
 
 @scenario.command("sweep")
 @SCENARIO_ARG
-@click.option("--set", "setting", required=True, metavar="RULE.PARAM=V1,V2,...",
-              help="A rule parameter and the values to try.")
+@click.option("--set", "setting", required=True, metavar="KEY=V1,V2,...",
+              help="A scenario setting (mobility.*, dynamics.*, hours.*, costs.*, criteria.*) or RULE.PARAM, "
+                   "and the values to try.")
 @click.option("--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with every value.")
 @common
 def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp):
-    """Run one scenario for a range of values of one rule parameter.
+    """Run one scenario for a range of values of one setting.
 
     \b
     Examples:
       hpr scenario sweep scenarios/baseline.yaml --set max_function_tenure.max_years=5,7,10
-      hpr scenario sweep scenarios/baseline.yaml --set development_obligation.hours_per_year=16,24,32,40 --out sweep.html
+      hpr scenario sweep scenarios/baseline.yaml --set mobility.advisor_capacity=150,250,400 --runs 10
+      hpr scenario sweep scenarios/baseline.yaml --set dynamics.hires.fill_rate=0.8,0.95 --out sweep.html
     """
     from hpr_rules.reports.text import comparison_table
-    from hpr_rules.scenarios.model import RuleOverride
-    try:
-        target, values = setting.split("=", 1)
-        rule_id, param = target.split(".", 1)
-        vals = [float(v) for v in values.split(",") if v.strip()]
-    except ValueError:
-        raise click.BadParameter("expected RULE.PARAM=V1,V2,... e.g. max_function_tenure.max_years=5,7,10",
-                                 param_hint="--set") from None
+    key, vals = _parse_set(setting)
     _check_out(out)
-    _check_target(file, rule_id, param)
-    results = []
-    for v in vals:
-        def apply(sc, v=v):
-            sc2 = copy.copy(sc)
-            model = sc.model.model_copy(deep=True)
-            ov = model.rules.overrides.get(rule_id) or RuleOverride()
-            ov = ov.model_copy(update={"parameters": {**ov.parameters, param: v}})
-            model.rules.overrides = {**model.rules.overrides, rule_id: ov}
-            model.name = f"{model.name} [{rule_id}.{param} = {v:g}]"
-            sc2.model = model
-            return sc2
-        results.append(_run(file, data, mapping, seed, runs, timestamp, label=f"{param}={v:g}", overrides=apply))
+    _check_setting(file, key)
+    results = [_run(file, data, mapping, seed, runs, timestamp, label=f"{key}={v}", settings={key: v},
+                    name=f"{key} = {v:g}" if isinstance(v, (int, float)) else f"{key} = {v}") for v in vals]
     click.echo(comparison_table(results, lang))
     if out:
         _write(results, out, lang, timestamp)
         click.echo(f"written: {out}", err=True)
+
+
+@scenario.command("breakeven")
+@SCENARIO_ARG
+@click.option("--vary", "key", required=True, metavar="KEY",
+              help="The numeric setting to search, e.g. mobility.advisor_capacity.")
+@click.option("--low", type=float, required=True, help="Lowest value to try.")
+@click.option("--high", type=float, required=True, help="Highest value to try.")
+@click.option("--criterion", default=None, help="Criterion id to reach (default: the whole verdict).")
+@click.option("--steps", type=click.IntRange(1, 20), default=6, show_default=True, help="Bisection steps.")
+@click.option("--integer/--no-integer", default=None, help="Search whole numbers (default: when both ends are).")
+@common
+def breakeven_cmd(file, key, low, high, criterion, steps, integer, data, mapping, seed, runs, lang, timestamp):
+    """Find the value of one setting from which the verdict (or one criterion) holds.
+
+    Bisection on the share of runs in which it holds: both ends are run first; a
+    setting that works against the verdict (a cost) is searched the other way round.
+
+    \b
+    Examples:
+      hpr scenario breakeven scenarios/baseline.yaml --vary mobility.advisor_capacity --low 100 --high 2000
+      hpr scenario breakeven scenarios/baseline.yaml --vary mobility.vacancy_rate --low 0 --high 0.5 --criterion moves_within_vacancies --runs 10
+    """
+    from hpr_rules.scenarios import load_scenario
+    from hpr_rules.scenarios.breakeven import breakeven
+    from hpr_rules.shipped import find_scenario
+    _check_setting(file, key)
+    sc = load_scenario(find_scenario(file))
+    whole = integer if integer is not None else (low.is_integer() and high.is_integer())
+    out = breakeven(sc, key, low, high, criterion=criterion, steps=steps, integer=whole, runs=runs, seed=seed,
+                    data=data, mapping=mapping)
+    for row in out["tried"]:
+        click.echo(f"{key} = {row['value']:g}: {row['share']:.0%} of runs hold"
+                   f"{' (verdict holds)' if row['holds'] else ''}")
+    if out["value"] is None:
+        click.echo(f"no value of {key} between {low:g} and {high:g} makes "
+                   f"{criterion or 'the verdict'} hold in {out['min_share']:.0%} of the runs")
+    else:
+        click.echo(f"break-even: {key} = {out['value']:g}")

@@ -34,8 +34,7 @@ def evaluate(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: st
     """
     import numpy as np
 
-    from ..calendar import to_daynum
-    from ..findings import build_findings, rule_outcome
+    from ..findings import build_findings
     from ..language import compile_book
     from ..language.compile import CompiledBook
     from .columns import frame_columns
@@ -57,6 +56,8 @@ def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, e
     """Per-rule outcomes (decisive step, due dates, hours) of ``n`` records given as engine
     columns (:func:`frame_columns`), without building the findings frame: the form a
     simulation that evaluates the same population many times needs."""
+    from ..calendar import to_daynum
+    from ..findings import rule_outcome
     day_num = to_daynum(day)
     parts = []
     own = None

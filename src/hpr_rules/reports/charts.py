@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 COLORS = {"exempt": "#9aa5b1", "compliant": "#2e8b57", "due_soon": "#e0a100", "violation": "#c0392b",
           "required": "#c0392b", "vacancies": "#1f5fa8", "made": "#2e8b57", "pop": "#6a8caf",
-          "development": "#1f5fa8", "moves": "#e0a100"}
+          "development": "#1f5fa8", "moves": "#e0a100", "talks": "#6a8caf", "replacement": "#7fb3d5",
+          "advisors": "#8e44ad", "recruitment": "#95a5a6", "salary_guarantee": "#d35400", "external": "#34495e"}
 
 
 def _svg(fig) -> str:
@@ -65,7 +66,7 @@ def cost_chart(years, labels, budget=None) -> str:
     fig, ax = plt.subplots(figsize=(5.4, 2.8))
     xs = [y["year"] for y in years]
     bottom = [0] * len(years)
-    for key in ("pop", "development", "moves"):
+    for key in [k for k in years[0]["cost"] if k != "total"]:
         vals = [y["cost"][key] / 1e6 for y in years]
         ax.bar(xs, vals, bottom=bottom, color=COLORS[key], label=labels[f"cost_{key}"], width=0.6)
         bottom = [b + v for b, v in zip(bottom, vals)]

@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..outputs import atomic_write
 from . import charts
 from .privacy import suppress
+from .model_sections import model_sections
 from .text import LABELS, criterion_sentence, short_title, summary_row
 
 COUNT_COLS = ["employees", "in_scope", "exempt", "due_soon", "violation"]
@@ -133,15 +134,18 @@ def prepare(result: dict, lang: str = "nl") -> dict:
     crit = result["feasibility"]["criteria"]
     budget = result["assumptions"]["criteria"].get("budget_per_year")
     age_rows = [r for rid in rule_ids for r in tables["age_band"][rid]]
+    mobility = result.get("roles", {}).get("mobility")
     return {
         "t": t, "lang": lang, "r": result, "rules": rules, "rule_ids": rule_ids, "titles": titles, "shorts": shorts,
         "disabled": [r["id"] for r in result["rules"] if not r.get("enabled", True)],
         "years": years, "year_shown": year, "tables": tables, "status_tables": status_tables,
         "sv": {rid: {k: v for k, _, v in rows} for rid, rows in status_tables.items()},
         "verdicts": [(c["passed"], criterion_sentence(result, c, lang)) for c in crit],
+        "mobility": mobility if mobility in rule_ids else None,
+        **model_sections(result, lang),
         "charts": {
             "status": charts.status_bars(years, rule_ids, t, titles),
-            "moves": charts.moves_chart(years, t) if "max_function_tenure" in rule_ids else None,
+            "moves": charts.moves_chart(years, t) if mobility in rule_ids else None,
             "cost": charts.cost_chart(years, t, budget),
             "age": charts.age_chart(age_rows, rule_ids, AGE_ORDER, titles),
         },
@@ -158,6 +162,7 @@ def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = 
     if fmt == "xlsx":
         return _xlsx(results, lang)
     ctx = {"reports": [prepare(r, lang) for r in results], **_fmt(lang)._asdict(), "t": LABELS[lang], "lang": lang,
+           "age_order": AGE_ORDER,
            "compare": [summary_row(r, lang) for r in results] if len(results) > 1 else None}
     name = {"html": "report.html.j2", "md": "report.md.j2"}.get(fmt)
     if name is None:
@@ -203,6 +208,18 @@ def _xlsx(results, lang) -> bytes:
                     sub = [x for x in r["breakdowns"][key] if x["year"] == year and x["rule_id"] == rid]
                     out.extend({k: v for k, v in x.items() if k != "_suppressed"} for x in suppress(sub, COUNT_COLS))
             sheets[f"{pre}{key}"] = pd.DataFrame(out)
+        if r.get("burden"):
+            from .model_sections import BURDEN_COLS
+            out = []
+            for year in sorted({x["year"] for x in r["burden"]}):
+                for dim in sorted({x["dimension"] for x in r["burden"]}):
+                    sub = [x for x in r["burden"] if x["year"] == year and x["dimension"] == dim]
+                    out.extend({k: v for k, v in x.items() if k != "_suppressed"}
+                               for x in suppress(sub, BURDEN_COLS + ["external", "employees_baseline"]))
+            sheets[f"{pre}burden"] = pd.DataFrame(out).drop(columns=["policy_minus_baseline_employees"])
+        if r.get("effects"):
+            sheets[f"{pre}effects"] = pd.DataFrame([{"metric": k, **row} for k, rows in r["effects"].items()
+                                                    for row in rows])
         sheets[f"{pre}criteria"] = pd.DataFrame(r["feasibility"]["criteria"])
         sheets[f"{pre}assumptions"] = pd.DataFrame(
             [{"key": f"{g}.{k}", "value": val(v)} for g, vs in r["assumptions"].items() if isinstance(vs, dict)

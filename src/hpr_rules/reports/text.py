@@ -26,6 +26,26 @@ LABELS = {
         "exempt_by": "Uitgezonderd: {}", "dispensation": "ontheffing", "long_term_sick": "langdurig ziek",
         "near_retirement": "dicht bij de AOW-leeftijd", "status_tables": "Status per regel per jaar (aantallen)",
         "hours": "Uren per jaar", "hours_pop": "Uren POP-gesprekken", "hours_development": "Ontwikkeluren",
+        "cost_talks": "Gesprekken", "cost_replacement": "Vervanging tijdens ontwikkeluren",
+        "cost_advisors": "Mobiliteitsadviseurs", "cost_recruitment": "Werving",
+        "cost_salary_guarantee": "Salarisgarantie", "cost_external": "Externe trajecten",
+        "headline": "Kerncijfers (mediaan, P10–P90 over de runs)",
+        "headline_note": "Totalen over de hele looptijd tellen personen één keer; pieken zijn het hoogste jaar.",
+        "effects": "Effect van de regels: beleid min basis (geen regels), mediaan en P10–P90",
+        "policy": "Beleid", "baseline": "Basis", "difference": "Verschil",
+        "fte_band": "Per deeltijdfactor", "gender": "Per geslacht",
+        "burden": "Wie draagt de last (WGBL-toets)", "burden_year": "Eerste jaar met effect van de regel",
+        "burden_none": "In geen enkel jaar heeft de regel effect (geen overtredingen, geen verschuivingen).",
+        "moved": "Verschoven", "must_move": "Moet verschuiven", "share_of_runs": "in {} van de runs",
+        "source": "Bron", "runs": "Runs", "priority": "Volgorde van begeleiding",
+        "persons_must_move": "Personen die moeten verschuiven (looptijd)",
+        "persons_moved": "Personen verschoven (looptijd)", "persons_external": "Personen extern uitgestroomd (looptijd)",
+        "peak_moves_required": "Piek verschuivingen nodig in een jaar",
+        "peak_moves_unmet": "Piek niet verschoven in een jaar", "peak_advisor_fte": "Piek fte mobiliteitsadviseurs",
+        "extra_cost_horizon": "Extra kosten (looptijd, euro)",
+        "extra_development_hours_horizon": "Extra ontwikkeluren (looptijd)",
+        "headcount_change_end": "Verschil in bezetting aan het eind",
+        "benefit_sickness_horizon": "Baat: minder langdurig verzuim (looptijd, euro; aanname)",
     },
     "en": {
         "title": "Impact analysis of the HPR interventions", "feasible": "Feasible", "not_feasible": "Not feasible",
@@ -50,6 +70,26 @@ LABELS = {
         "exempt_by": "Exempt: {}", "dispensation": "dispensation", "long_term_sick": "long-term sick",
         "near_retirement": "close to state pension age", "status_tables": "Status per rule per year (counts)",
         "hours": "Hours per year", "hours_pop": "Hours of POP talks", "hours_development": "Development hours",
+        "cost_talks": "Talks", "cost_replacement": "Replacement during development hours",
+        "cost_advisors": "Mobility advisors", "cost_recruitment": "Recruitment",
+        "cost_salary_guarantee": "Salary guarantee", "cost_external": "External trajectories",
+        "headline": "Key numbers (median, P10–P90 over the runs)",
+        "headline_note": "Totals over the horizon count persons once; peaks are the highest year.",
+        "effects": "Effect of the rules: policy minus baseline (no rules), median and P10–P90",
+        "policy": "Policy", "baseline": "Baseline", "difference": "Difference",
+        "fte_band": "Per part-time factor", "gender": "Per gender",
+        "burden": "Who carries the burden (WGBL check)", "burden_year": "First year in which the rule has effects",
+        "burden_none": "The rule has no effect in any year (no violations, no moves).",
+        "moved": "Moved", "must_move": "Must move", "share_of_runs": "in {} of the runs",
+        "source": "Source", "runs": "Runs", "priority": "Order of guidance",
+        "persons_must_move": "Persons who must move (horizon)",
+        "persons_moved": "Persons moved (horizon)", "persons_external": "Persons leaving externally (horizon)",
+        "peak_moves_required": "Peak moves required in a year",
+        "peak_moves_unmet": "Peak not moved in a year", "peak_advisor_fte": "Peak mobility advisor fte",
+        "extra_cost_horizon": "Extra cost (horizon, euro)",
+        "extra_development_hours_horizon": "Extra development hours (horizon)",
+        "headcount_change_end": "Difference in headcount at the end",
+        "benefit_sickness_horizon": "Benefit: less long-term sickness (horizon, euro; assumption)",
     },
 }
 
@@ -76,6 +116,16 @@ def _pct(x, lang="nl"):
 
 
 def criterion_sentence(result, c, lang="nl") -> str:
+    """One sentence per criterion, with the share of runs in which it holds."""
+    text = _criterion_text(result, c, lang)
+    if "share_passed" in c:
+        share = _pct(c["share_passed"], lang)
+        text += (f" Geldt in {share} van de {result['feasibility'].get('runs', 1)} runs." if lang == "nl" else
+                 f" Holds in {share} of {result['feasibility'].get('runs', 1)} runs.")
+    return text
+
+
+def _criterion_text(result, c, lang="nl") -> str:
     ok = c["passed"]
     year = c["first_failing_year"]
     if c["kind"] == "violation_share":
@@ -94,16 +144,26 @@ def criterion_sentence(result, c, lang="nl") -> str:
         if lang == "nl":
             return (f"{name}: er zijn elk jaar genoeg aanpalende vacatures voor de nodige verschuivingen." if ok else
                     f"{name}: vanaf {year} zijn er niet genoeg aanpalende vacatures voor de nodige verschuivingen; "
-                    f"in het slechtste jaar ontbreken er {c['worst_value']}.")
+                    f"in het slechtste jaar ontbreken er {c['worst_value']:g}.")
         return (f"{name}: every year there are enough adjacent vacancies for the moves required." if ok else
                 f"{name}: from {year} there are not enough adjacent vacancies for the moves required; "
-                f"{c['worst_value']} short in the worst year.")
+                f"{c['worst_value']:g} short in the worst year.")
+    if c["kind"] == "advisor_capacity":
+        name = rule_title(result, c["rule_id"], lang)
+        if lang == "nl":
+            return (f"{name}: de mobiliteitsadviseurs kunnen elk jaar iedereen begeleiden die moet verschuiven." if ok
+                    else f"{name}: vanaf {year} moeten meer mensen verschuiven dan de adviseurs kunnen begeleiden; "
+                    f"in het slechtste jaar {c['worst_value']:g} te veel.")
+        return (f"{name}: every year the mobility advisors can guide everyone who must move." if ok else
+                f"{name}: from {year} more people must move than the advisors can guide; "
+                f"{c['worst_value']:g} too many in the worst year.")
     if c["kind"] == "budget":
         if lang == "nl":
-            return (f"Kosten: elk jaar binnen het budget van € {c['threshold']:,.0f}.".replace(",", ".") if ok else
+            return (f"Kosten bovenop niets doen: elk jaar binnen het budget van € {c['threshold']:,.0f}."
+                    .replace(",", ".") if ok else
                     f"Kosten: in {year} boven het budget van € {c['threshold']:,.0f} (hoogste € {c['worst_value']:,.0f})."
                     .replace(",", "."))
-        return (f"Cost: within the budget of € {c['threshold']:,.0f} every year." if ok else
+        return (f"Cost beyond doing nothing: within the budget of € {c['threshold']:,.0f} every year." if ok else
                 f"Cost: above the budget of € {c['threshold']:,.0f} from {year} (highest € {c['worst_value']:,.0f}).")
     return str(c)
 
@@ -117,22 +177,24 @@ def verdict_sentences(result, lang="nl") -> list[str]:
     return [head] + [("  ✓ " if c["passed"] else "  ✗ ") + criterion_sentence(result, c, lang) for c in f["criteria"]]
 
 
-ALL_RULES = ("development_obligation", "mandatory_pop", "max_function_tenure")
-
-
 def summary_row(result, lang="nl") -> dict:
-    """Key numbers of one scenario for side-by-side tables (a switched-off rule shows '-')."""
+    """Key numbers of one scenario for side-by-side tables: medians over the runs of distinct
+    persons and peaks (horizon totals are labelled as such); a switched-off rule shows '-'."""
     t = LABELS[lang]
     years = result["years"]
     last = years[-1]
     row = {"scenario": result["scenario"]["name"], t["verdict"]: result["feasibility"]["feasible"]}
-    for rid in ALL_RULES:
-        c = last["rules"].get(rid)
-        row[f"{short_title(rid, lang)}: {t['violation'].lower()} {last['year']}"] = c["violation"] if c else "-"
-    row[t["moves_required"]] = sum(y["moves"]["required"] for y in years)
-    row[t["vacancies"]] = sum(y["moves"]["vacancies"] for y in years)
-    row[t["moves_made"]] = sum(y["moves"]["made"] for y in years)
-    row[t["cost"]] = round(sum(y["cost"]["total"] for y in years))
+    bands = result.get("bands", {})
+    for r in result["rules"]:
+        rid = r["id"]
+        band = bands.get(f"violation:{rid}")
+        value = band[-1]["median"] if band else last["rules"].get(rid, {}).get("violation", "-")
+        row[f"{short_title(rid, lang)}: {t['violation'].lower()} {last['year']}"] = \
+            value if r.get("enabled", True) else "-"
+    head = result.get("headline", {})
+    for key in ("persons_must_move", "persons_moved", "peak_moves_unmet", "extra_cost_horizon"):
+        if key in head:
+            row[t[key]] = round(head[key]["median"])
     failed = [c for c in result["feasibility"]["criteria"] if not c["passed"]]
     row["✗"] = len(failed)
     return row
@@ -167,7 +229,7 @@ def year_table(result, lang="nl") -> str:
         for rid in rule_ids:
             row[f"{short_title(rid, lang)}: {t['violation'].lower()}"] = \
                 f"{n(sv[rid]['violation'][i])} / {n(sv[rid]['in_scope'][i])}"
-        if "max_function_tenure" in rule_ids:
+        if result.get("roles", {}).get("mobility") in rule_ids:
             row[t["moves_required"]] = n(y["moves"]["required"])
             row[t["vacancies"]] = n(y["moves"]["vacancies"])
             row[t["moves_made"]] = n(y["moves"]["made"])

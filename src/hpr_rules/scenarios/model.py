@@ -91,7 +91,7 @@ class Attrition(_M):
         f"{ASSUMPTION}; totale uitstroom ≈ 8,3% per jaar incl. pensioen ({MONITOR})")
     early_service_years: float = _d(3.0, f"{MONITOR}: ongeveer een derde van de nieuwe medewerkers vertrekt "
                                          "binnen drie jaar", ge=0)
-    early_rate: float = _d(0.12, f"{MONITOR}: een derde binnen drie jaar ≈ 12% per jaar", ge=0, le=1)
+    early_rate: float = _d(0.09, f"{MONITOR}: een derde binnen drie jaar, deels via contracteinde", ge=0, le=1)
 
     @field_validator("by_age")
     @classmethod
@@ -104,13 +104,13 @@ class Attrition(_M):
 class Hires(_M):
     """Replacement hires: they fill open positions (formatie) after a lag."""
 
-    fill_rate: float = _d(0.95, f"{ASSUMPTION}; houdt de bezetting binnen 2% van de formatie", ge=0, le=1)
-    lag_months: int = _d(2, f"{ASSUMPTION}: wervingstijd na onvoorzien vertrek (pensioen en contracteinde "
+    fill_rate: float = _d(0.98, f"{ASSUMPTION}; houdt de bezetting binnen 2% van de formatie", ge=0, le=1)
+    lag_months: int = _d(1, f"{ASSUMPTION}: wervingstijd na onvoorzien vertrek (pensioen en contracteinde "
                             "worden vooraf geworven)", ge=0, le=24)
     age_profile: dict[str, float] = _d(
         {"<25": 0.20, "25-34": 0.34, "35-44": 0.22, "45-54": 0.16, "55-59": 0.06, "60+": 0.02},
         f"{ASSUMPTION}: weinig instroom van 55+; instroom 15,9% in 2022 ({MONITOR})")
-    temporary_share: float = _d(0.55, f"{ASSUMPTION}: tijdelijk contract bij indiensttreding", ge=0, le=1)
+    temporary_share: float = _d(0.35, f"{ASSUMPTION}: tijdelijk contract bij indiensttreding", ge=0, le=1)
     temporary_months: int = _d(12, ASSUMPTION, ge=1, le=60)
 
     @field_validator("age_profile")
@@ -144,7 +144,7 @@ class Sickness(_M):
 class Dynamics(_M):
     retire_at_state_pension_age: bool = _d(True, "AOW-leeftijd (rules/state_pension_age.yaml)")
     attrition: Attrition = Attrition()
-    contract_conversion: float = _d(0.6, f"{ASSUMPTION}: deel van de tijdelijke contracten dat vast wordt",
+    contract_conversion: float = _d(0.7, f"{ASSUMPTION}: deel van de tijdelijke contracten dat vast wordt",
                                     ge=0, le=1)
     hires: Hires = Hires()
     sickness: Sickness = Sickness()

@@ -174,7 +174,8 @@ def run_scenario(sc, *, data=None, mapping=None, seed: int | None = None, runs: 
     from .model import load_scenario
     from .settings import apply_settings
     if not isinstance(sc, LoadedScenario):
-        sc = load_scenario(sc)
+        from ..shipped import find_scenario
+        sc = load_scenario(find_scenario(sc))
     if overrides:
         sc = apply_settings(sc, overrides)
     if horizon is not None:
