@@ -154,3 +154,15 @@ def test_wheel_scenario_by_name_from_an_empty_directory(wheel_venv):
     r = _run([str(hpr), "rules", "show", "mandatory_pop", "--date", "2027-01-01"], empty)
     assert r.returncode == 0, r.stderr
     (empty / "result.json").unlink()
+
+
+def test_wheel_readme_snippet_from_an_empty_directory(wheel_venv):
+    from test_api import readme_snippet
+    py, venv, empty = wheel_venv
+    r = _run([str(py), "-c", readme_snippet()], empty)
+    assert r.returncode == 0, r.stderr
+    assert "E000001" in r.stdout and "Basis" in r.stdout
+    r = _run([str(py), "-c", "import hpr_rules, pathlib; print((pathlib.Path(hpr_rules.__file__).parent / 'py.typed').is_file())"],
+             empty)
+    assert r.stdout.strip() == "True"
+    assert list(empty.iterdir()) == []  # nothing written where it ran

@@ -197,7 +197,7 @@ def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang):
         from hpr_rules.records import load_records
         rs = load_records(data, mapping)
         n_read, n_rej = rs.rows_read, len(rs.rejected_rows)
-        frame = rs.frame
+        frame = rs  # validated: its accepted rows are compared
         label = (f"{data} ({n_read} rijen gelezen, {n_rej} afgekeurd en buiten beschouwing)" if lang == "nl" else
                  f"{data} ({n_read} rows read, {n_rej} rejected and left out)")
     else:

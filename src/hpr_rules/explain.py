@@ -62,8 +62,12 @@ def _fmt(v, lang="nl"):
 
 
 def explain(records, book: RuleBook, day: dt.date, employee_id: str, rules=None) -> list[Trace]:
-    """Decision traces of one employee under each rule (reference interpreter)."""
-    frame = getattr(records, "frame", records)
+    """Decision traces of one employee under each rule (reference interpreter).
+
+    ``records``: a RecordSet, a DataFrame (validated first) or a path."""
+    from .records import as_records
+    records = as_records(records)
+    frame = records.frame
     hit = frame.index[frame["employee_id"].astype(str) == str(employee_id)]
     if len(hit) == 0:
         rejected = getattr(records, "rejected_rows", None)

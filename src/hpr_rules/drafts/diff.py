@@ -181,11 +181,13 @@ COLUMNS = ["date", "employee_id", "rule_id", "from", "to", "cause", "unit", "sal
 def behavioural_diff(records, old: RuleBook, new: RuleBook, dates: list[dt.date]) -> dict:
     """Who changes, from → to, grouped by cause; with counts per unit, scale and age band.
 
-    ``records`` is a validated frame (or a RecordSet: its accepted rows). Evaluation uses
-    the vector engine, which is proven equal to the durable and reference engines.
+    ``records`` is a RecordSet, a DataFrame (validated first) or a path; rejected rows are
+    left out. Evaluation uses the vector engine, which is proven equal to the durable and
+    reference engines.
     """
+    from ..records import as_records
     from ..scenarios.projection import age_bands
-    frame = getattr(records, "frame", records)
+    frame = as_records(records).frame
     rule_ids = sorted(set(old.ids()) | set(new.ids()))
     cands = changes(old, new)
     hybrids = []

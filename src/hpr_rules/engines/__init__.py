@@ -23,6 +23,15 @@ if TYPE_CHECKING:  # imported in evaluate(): naming the engines (CLI choices) st
 ENGINES = ("vector", "durable", "reference")
 
 
+def check_engine(engine: str) -> str:
+    """``engine`` if it names an engine, else an error that lists them."""
+    if engine not in ENGINES:
+        from ..errors import InputError, did_you_mean
+        raise InputError(f"unknown engine {engine!r}"
+                         + did_you_mean(engine, ENGINES, otherwise=f"; choose from {', '.join(ENGINES)}"), key="engine")
+    return engine
+
+
 def evaluate(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: str = "vector",
              rules: list[str] | None = None, progress: Callable[[int], None] | None = None,
              durable=None) -> pd.DataFrame:
@@ -38,8 +47,7 @@ def evaluate(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: st
     from ..language import compile_book
     from ..language.compile import CompiledBook
     from .columns import frame_columns
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    check_engine(engine)
     compiled = book if isinstance(book, CompiledBook) else compile_book(book, day, rules)
     frame = getattr(records, "frame", records)
     rejected = getattr(records, "rejected_rows", None)
@@ -83,4 +91,4 @@ def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, e
     return parts
 
 
-__all__ = ["evaluate", "rule_outcomes", "ENGINES"]
+__all__ = ["evaluate", "rule_outcomes", "check_engine", "ENGINES"]

@@ -16,8 +16,18 @@ from ..language.expr import BOOL, DATE, NUMBER
 Column = tuple[np.ndarray, np.ndarray]
 
 
+_KIND_OK = {DATE: pd.api.types.is_datetime64_dtype, BOOL: pd.api.types.is_bool_dtype,
+            NUMBER: lambda d: pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)}
+
+
 def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
-    """The columns ``fields`` need, from a validated records frame."""
+    """The columns ``fields`` need, from a validated records frame.
+
+    A column not in its canonical type (text where a date, number or yes/no belongs) is an
+    error, never converted here: ``"false"`` as a boolean would be true. Validation
+    (:func:`hpr_rules.records.as_records`) turns any frame into the canonical types.
+    """
+    from ..errors import InputError
     types = record_types()
     need = set(fields)
     if "state_pension_date" in need:
@@ -28,6 +38,9 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
             continue
         s = frame[name]
         t = types[name]
+        if t in _KIND_OK and not _KIND_OK[t](s.dtype):
+            raise InputError(f"column {name!r} is {s.dtype}, not a validated {t}; validate the frame first "
+                             "(hpr_rules.records.as_records, or hpr.check, which does)", key=name)
         if t == DATE:
             raw = s.to_numpy(dtype="datetime64[ns]")
             ok = ~np.isnat(raw)

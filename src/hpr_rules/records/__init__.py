@@ -35,7 +35,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "COLUMNS", "FIELD_TYPES", "REQUIRED", "RecordSet", "ColumnMapping", "load_records", "validate_frame",
-    "read_table", "load_mapping", "generate_population", "write_records", "load_function_catalogue",
+    "read_table", "load_mapping", "generate_population", "write_records", "load_function_catalogue", "as_records",
 ]
 
 
@@ -56,3 +56,25 @@ def load_records(path, mapping: str | Path | ColumnMapping | None = None, *,
     if m is not None:
         raw = m.apply(raw, data_file=str(path), doc=mapping_doc(m))
     return validate_frame(raw, source=str(path), mapping=m, duplicates=duplicates)
+
+
+def as_records(data, mapping: str | Path | ColumnMapping | None = None) -> RecordSet:
+    """Validated records from whatever a caller holds: a :class:`RecordSet` (as it is), a
+    DataFrame (validated like a file, so a text frame and a typed frame give the same
+    records), or a path (read with :func:`load_records`).
+    """
+    from .validate import RecordSet, validate_frame
+    if isinstance(data, RecordSet):
+        return data
+    if isinstance(data, (str, Path)):
+        return load_records(data, mapping)
+    import pandas as pd
+    if isinstance(data, pd.DataFrame):
+        if mapping is not None:
+            from .mapping import load_mapping
+            m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
+            data = m.apply(data, data_file="<frame>")
+            return validate_frame(data, mapping=m)
+        return validate_frame(data)
+    from ..errors import InputError
+    raise InputError(f"expected records as a pandas DataFrame, a file path or a RecordSet, not {type(data).__name__}")
