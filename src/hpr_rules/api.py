@@ -126,16 +126,11 @@ def run_scenario(scenario: str | Path | LoadedScenario, *, population: Records |
     """Run a scenario: a shipped one by name (``"baseline"``), a file, or a loaded scenario.
 
     ``population``: records (DataFrame or path, validated; rejected rows are left out)
-    instead of the scenario's own; ``runs``: replications with consecutive seeds;
+    instead of the scenario's own; ``runs``: seeded replications (default: the scenario's);
     ``horizon``: years to project; ``overrides``: settings by dotted key, e.g.
     ``{"max_function_tenure.max_years": 10, "mobility.advisor_capacity": 400}``.
     """
-    from .scenarios import LoadedScenario, load_scenario
     from .scenarios import run_scenario as run
-    from .shipped import find_scenario
-    sc = scenario if isinstance(scenario, LoadedScenario) else load_scenario(find_scenario(scenario))
-    if overrides or horizon is not None:
-        sc = _with_settings(sc, dict(overrides or {}), horizon)
     pop = None
     if population is not None:
         from .records import as_records
@@ -143,8 +138,8 @@ def run_scenario(scenario: str | Path | LoadedScenario, *, population: Records |
         label = (f"{rs.source}: {rs.rows_read} rows, {rs.rows_rejected} rejected and left out"
                  if rs.rows_rejected else f"{rs.source}: {rs.rows_read} rows")
         pop = (rs.frame, label)
-    kwargs = {} if runs is None else {"runs": runs}
-    return ScenarioRun(run(sc, seed=seed, population=pop, **kwargs))
+    return ScenarioRun(run(scenario, population=pop, runs=runs, horizon=horizon, overrides=dict(overrides or {}),
+                           seed=seed))
 
 
 def _day(date: DateLike | None) -> dt.date:
@@ -158,51 +153,6 @@ def _rule_ids(book, only) -> list[str] | None:
     for rid in ids:
         book.get(rid)  # an unknown id is an error with a suggestion
     return ids
-
-
-def _with_settings(sc: LoadedScenario, settings: dict, horizon: int | None) -> LoadedScenario:
-    """A copy of ``sc`` with settings changed by dotted key (``RULE.PARAM`` for rule parameters)."""
-    import copy
-
-    from pydantic import ValidationError
-
-    from .errors import ScenarioError, did_you_mean
-    from .language import default_rules_dir, load_rulebook
-    data = sc.model.model_dump(mode="python", by_alias=True)
-    if horizon is not None:
-        settings["horizon_years"] = horizon
-    book = None
-    for key, value in settings.items():
-        head, _, rest = str(key).partition(".")
-        if head not in data:
-            book = book or load_rulebook(sc.resolve(sc.model.rules.directory) or default_rules_dir())
-            if head not in book.ids() or not rest or "." in rest:
-                known = sorted(data) + book.ids()
-                raise ScenarioError(f"unknown setting {key!r}: not a scenario setting or RULE.PARAM"
-                                    + did_you_mean(head, known), key=str(key))
-            if rest not in book.get(head).model.parameters:
-                raise ScenarioError(f"rule {head} has no parameter {rest!r}"
-                                    + did_you_mean(rest, book.get(head).model.parameters), key=str(key))
-            ov = data["rules"]["overrides"].setdefault(head, {})
-            ov.setdefault("parameters", {})[rest] = value
-            continue
-        node = data
-        parts = str(key).split(".")
-        for p in parts[:-1]:
-            if not isinstance(node.get(p), dict):
-                raise ScenarioError(f"unknown setting {key!r}" + did_you_mean(p, list(node)), key=str(key))
-            node = node[p]
-        if parts[-1] not in node:
-            raise ScenarioError(f"unknown setting {key!r}" + did_you_mean(parts[-1], list(node)), key=str(key))
-        node[parts[-1]] = value
-    try:
-        model = type(sc.model).model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ScenarioError(f"{'.'.join(map(str, err['loc']))}: {err['msg']}", key="overrides") from None
-    out = copy.copy(sc)
-    out.model = model
-    return out
 
 
 @dataclass(frozen=True)
