@@ -303,3 +303,16 @@ def test_extending_scenario_may_switch_to_a_data_file(tmp_path):
                                         encoding="utf-8")
     sc = load_scenario(tmp_path / "back.yaml")
     assert sc.model.population.file is None and sc.model.population.synthetic.n == 100
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.dates(dt.date(2020, 1, 1), dt.date(2040, 12, 31)), st.lists(st.integers(14 * 365, 75 * 365), min_size=1,
+                                                                       max_size=50))
+def test_age_bands_follow_the_rules_calendar(day, ages_in_days):
+    from hpr_rules.calendar import full_months_v, to_daynum
+    from hpr_rules.scenarios.workforce import AGE_LIMITS, age_band_index
+    d = to_daynum(day)
+    birth = d - np.array(ages_in_days, dtype=np.int64)
+    age = full_months_v(birth, np.full(len(birth), d)) // 12
+    expect = np.searchsorted(AGE_LIMITS, age, side="right") - 1
+    assert (age_band_index(birth, d) == expect).all()

@@ -72,6 +72,29 @@ def cli_startup(repeat: int = 5) -> tuple[float, float]:
     return best("pass"), best("from hpr_cli.main import cli; cli(['--help'], prog_name='hpr')")
 
 
+def scenario_vs_check(data: Path, out_dir: Path, runs: int, day: dt.date) -> dict:
+    """Wall and CPU time of ``hpr check`` and of ``hpr scenario run baseline --runs RUNS`` on the
+    same records, each a fresh process (imports included, as a user waits for them)."""
+    import resource
+    import subprocess
+    import sys
+
+    def proc(args):
+        code = f"from hpr_cli.main import cli; cli({args!r}, prog_name='hpr')"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall, _ = _timed(lambda: subprocess.run([sys.executable, "-c", code], check=True,
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    check = proc(["check", str(data), "--date", day.isoformat(), "--out", str(out_dir / "sc-findings.csv")])
+    scen = proc(["scenario", "run", "baseline", "--data", str(data), "--runs", str(runs),
+                 "--out", str(out_dir / "sc-result.json")])
+    for name in ("sc-findings.csv", "sc-result.json"):
+        if (out_dir / name).exists():
+            os.unlink(out_dir / name)
+    return {"check": check, "scenario": scen}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m hpr_rules.bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -80,6 +103,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--date", type=dt.date.fromisoformat, default=dt.date(2027, 3, 1))
     ap.add_argument("--dir", type=Path, default=None, help="where to keep the generated file (reused)")
+    ap.add_argument("--scenario-n", type=int, default=5000, help="records for the scenario case (g)")
+    ap.add_argument("--scenario-runs", type=int, default=20, help="replications for the scenario case (g)")
     args = ap.parse_args(argv)
 
     import pyarrow.parquet as pq
@@ -151,6 +176,14 @@ def main(argv=None) -> int:
     bare_py, help_py = cli_startup()
     print(f"(f) hpr --help: {help_py:.3f} s, python -c pass: {bare_py:.3f} s; above bare Python "
           f"{help_py - bare_py:.3f} s   (target <= 0.25 s)")
+    sc_data = work / f"staff-{args.scenario_n}-{args.seed}.csv"
+    if not sc_data.exists():
+        write_records(generate_population(args.scenario_n, args.seed, reference_date=dt.date(2026, 1, 1)), sc_data)
+    t = scenario_vs_check(sc_data, work, args.scenario_runs, dt.date(2026, 1, 1))
+    (cw, cc), (sw, scpu) = t["check"], t["scenario"]
+    print(f"(g) hpr scenario run baseline ({args.scenario_runs} runs, {args.scenario_n:,} records): {sw:.2f} s "
+          f"wall, {scpu:.2f} s cpu; hpr check of the same file: {cw:.2f} s wall, {cc:.2f} s cpu; "
+          f"ratio {sw / cw:.1f} wall, {scpu / cc:.1f} cpu   (target <= 5)")
     for p in (copy, out):
         if p.exists():
             os.unlink(p)

@@ -59,29 +59,35 @@ def _band_table(table: dict, band: np.ndarray) -> np.ndarray:
     return np.array([table[b] for b in AGE_BAND_LABELS])[band]
 
 
-def _group_keys(w: Workforce, formation: Formation, day_num: int) -> dict[str, np.ndarray]:
-    """Group label per person for each burden dimension (gender only when the data has it)."""
+def _group_keys(w: Workforce, formation: Formation, day_num: int) -> dict[str, tuple[np.ndarray, list[str]]]:
+    """Group code per person and the groups' labels, for each burden dimension (gender only
+    when the data has it); codes by hashing, never by sorting strings."""
+    import pandas as pd
     fte, _ = w.cols["fte"]
-    fte_lab = np.empty(len(w), dtype=object)
-    for lo, hi, lab in FTE_BANDS:
-        fte_lab[(fte > lo) & (fte <= hi)] = lab
-    out = {"age_band": np.array(AGE_BAND_LABELS, dtype=object)[age_band_index(w.cols["birth_date"][0], day_num)],
-           "unit": w.cols["unit"][0].astype(str).astype(object),
-           "salary_scale": w.cols["salary_scale"][0].astype(np.int64).astype(str).astype(object),
-           "fte_band": fte_lab}
+    fte_code = np.searchsorted(np.array([hi for _, hi, _ in FTE_BANDS]), fte, side="left")
+    scale = w.cols["salary_scale"][0].astype(np.int64)
+    scales = np.unique(scale)
+    out = {"age_band": (age_band_index(w.cols["birth_date"][0], day_num), list(AGE_BAND_LABELS)),
+           "unit": None,
+           "salary_scale": (np.searchsorted(scales, scale), [str(x) for x in scales]),
+           "fte_band": (np.minimum(fte_code, len(FTE_BANDS) - 1), [lab for *_, lab in FTE_BANDS])}
+    codes, labels = pd.factorize(w.cols["unit"][0], sort=True)
+    out["unit"] = (codes, [str(x) for x in labels])
     if w.gender is not None:
-        out["gender"] = w.gender.astype(str).astype(object)
+        codes, labels = pd.factorize(w.gender, sort=True)
+        out["gender"] = (codes, [str(x) for x in labels])
     return out
 
 
-def _tally(keys: dict[str, np.ndarray], values: dict[str, np.ndarray]) -> dict[tuple, dict]:
-    """Sums of each 0/1 array in ``values`` per (dimension, group)."""
+def _tally(keys: dict, values: dict[str, np.ndarray]) -> dict[tuple, dict]:
+    """Sums of each 0/1 array in ``values`` per (dimension, group) present."""
     out = {}
-    for dim, lab in keys.items():
-        groups, inv = np.unique(lab, return_inverse=True)
-        sums = {k: np.bincount(inv, weights=v.astype(float), minlength=len(groups)) for k, v in values.items()}
-        for gi, g in enumerate(groups):
-            out[(dim, str(g))] = {k: int(round(s[gi])) for k, s in sums.items()}
+    for dim, (codes, labels) in keys.items():
+        m = len(labels)
+        present = np.bincount(codes, minlength=m) > 0
+        sums = {k: np.bincount(codes, weights=v, minlength=m) for k, v in values.items()}
+        for gi in np.flatnonzero(present):
+            out[(dim, labels[gi])] = {k: int(round(s[gi])) for k, s in sums.items()}
     return out
 
 
@@ -118,7 +124,7 @@ def _evaluate(setup: Setup, w: Workforce, y: int, policy: bool):
     return status, reason, reasons, due, due_ok
 
 
-def _leavers(setup: Setup, w: Workforce, day: int, nxt: int, rng):
+def _leavers(setup: Setup, w: Workforce, day: int, nxt: int, band: np.ndarray, rng):
     """Who leaves during the year, why, and on which day (categories are exclusive, in this order)."""
     d = setup.scenario.dynamics
     n = len(w)
@@ -132,7 +138,6 @@ def _leavers(setup: Setup, w: Workforce, day: int, nxt: int, rng):
     sick, sick_ok = w.cols["sick_leave_start"]
     exit_day = sick + 7 * d.sickness.exit_after_weeks
     sick_exit = sick_ok & (day - sick >= 42) & (exit_day < nxt) & ~retire & ~contract
-    band = age_band_index(w.cols["birth_date"][0], day)
     rate = _band_table(d.attrition.by_age, band)
     hire, _ = w.cols["hire_date"]
     early = (day - hire) < d.attrition.early_service_years * 365.25
@@ -220,7 +225,8 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
             _breakdowns(breakdowns, keys, status, setup.rule_ids, day_d.year)
 
         # --- who leaves during the year
-        left, converted, leave_day, planned = _leavers(setup, w, day, nxt, _rng(seed, y, "leave"))
+        left, converted, leave_day, planned = _leavers(setup, w, day, nxt, keys["age_band"][0],
+                                                        _rng(seed, y, "leave"))
         leaving = left["retire"] | left["contract"] | left["sick"] | left["attrition"]
         if converted.any():
             w.set("employment_end_date", NO_DAY, ok=False, where=converted)
@@ -407,22 +413,17 @@ def _vacancies(setup, w, open_pos, leaving, leave_day, planned, day, nxt):
 def _breakdowns(out: dict, keys: dict, status: np.ndarray, rule_ids: list[str], year: int) -> None:
     """Counts per unit, salary scale and age band for every rule (the report's group tables)."""
     for key in ("unit", "salary_scale", "age_band"):
-        lab = keys[key]
-        groups, inv = np.unique(lab, return_inverse=True)
-        if key == "salary_scale":
-            order = sorted(range(len(groups)), key=lambda i: int(groups[i]))
-        else:
-            order = range(len(groups))
+        codes, labels = keys[key]
+        m = len(labels)
+        emp = np.bincount(codes, minlength=m)
         for k, rid in enumerate(rule_ids):
             st = status[:, k]
-            emp = np.bincount(inv, minlength=len(groups))
-            cnt = {s: np.bincount(inv, weights=(st == code), minlength=len(groups)).astype(int)
+            cnt = {s: np.bincount(codes, weights=(st == code), minlength=m).astype(int)
                    for s, code in (("exempt", S_EXEMPT), ("due_soon", S_DUE), ("violation", S_VIOL))}
-            in_scope = np.bincount(inv, weights=np.isin(st, np.append(S_NORM, S_EXEMPT)),
-                                   minlength=len(groups)).astype(int)
-            for gi in order:
+            in_scope = np.bincount(codes, weights=np.isin(st, np.append(S_NORM, S_EXEMPT)), minlength=m).astype(int)
+            for gi in np.flatnonzero(emp > 0):
                 viol = int(cnt["violation"][gi])
-                row = {"year": year, "group": str(groups[gi]), "rule_id": rid, "employees": int(emp[gi]),
+                row = {"year": year, "group": labels[gi], "rule_id": rid, "employees": int(emp[gi]),
                        "in_scope": int(in_scope[gi]), "exempt": int(cnt["exempt"][gi]),
                        "due_soon": int(cnt["due_soon"][gi]), "violation": viol,
                        "share_violation": round(viol / in_scope[gi], 4) if in_scope[gi] else 0.0}

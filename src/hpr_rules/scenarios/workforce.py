@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..calendar import full_months_v, state_pension_date_v
+from ..calendar import state_pension_date_v
 from ..engines.columns import frame_columns
 from ..errors import ScenarioError
 from ..language.compile import record_types
@@ -25,14 +25,21 @@ AGE_LIMITS = np.array([0, 25, 35, 45, 55, 60])  # lower bounds of AGE_BAND_LABEL
 NO_DAY = 0  # placeholder value of a missing date (its mask says it is missing)
 
 
-def age_years(birth: np.ndarray, day_num: int) -> np.ndarray:
-    """Completed years of age on ``day_num`` (the same calendar as the rules)."""
-    return full_months_v(birth, np.full(len(birth), day_num, dtype=np.int64)) // 12
-
-
 def age_band_index(birth: np.ndarray, day_num: int) -> np.ndarray:
-    """Index into AGE_BAND_LABELS of each person's age band on ``day_num``."""
-    return np.searchsorted(AGE_LIMITS, age_years(birth, day_num), side="right") - 1
+    """Index into AGE_BAND_LABELS of each person's age band on ``day_num`` (completed years,
+    the calendar of the rules): aged at least L when born on or before the last day from
+    which L years end by ``day_num``; one date per band limit, not per person."""
+    import datetime as _dt
+
+    from ..calendar import add_months, from_daynum, to_daynum
+    day = from_daynum(day_num)
+
+    def born_by(years):
+        b = add_months(day, -12 * years)
+        nxt = b + _dt.timedelta(days=1)  # a 29 February birthday completes its year on 28 February
+        return nxt if add_months(nxt, 12 * years) <= day else b
+    limits = np.array([to_daynum(born_by(int(lim))) for lim in AGE_LIMITS[1:]])
+    return np.searchsorted(-limits, -birth, side="right")
 
 
 @dataclass
