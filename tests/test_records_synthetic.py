@@ -74,3 +74,22 @@ def test_catalogue_adjacency():
         adj = cat.set_index("function_code").loc[r["adjacent"]]
         assert set(r["adjacent"]) <= codes and not adj["physically_demanding"].any()
         assert (adj["unit"] == r["unit"]).all()
+
+
+def test_shape_by_age_scale_and_gender(pop):
+    ref = pd.Timestamp("2026-01-01")
+    age = (ref - pop["birth_date"]).dt.days / 365.25
+    service = (ref - pop["hire_date"]).dt.days / 365.25
+    in_function = (ref - pop["function_start_date"]).dt.days / 365.25
+    assert (age - service).min() >= 17.99  # nobody hired before 18
+    young, old = age < 30, age >= 55
+    assert service[young].mean() < service[old].mean() / 3 and in_function[young].mean() < in_function[old].mean()
+    cat = load_function_catalogue().set_index("function_code")
+    assert (pop["salary_scale"] <= pop["function_code"].map(cat["salary_scale"])).all()
+    long_sick = (ref - pop["sick_leave_start"]).dt.days > 42
+    assert long_sick[old].mean() > 1.5 * long_sick[age < 35].mean()
+    assert "gender" not in pop.columns
+    g = generate_population(2000, seed=11, gender=True)
+    assert set(g["gender"]) == {"m", "v"} and 0.6 < (g["gender"] == "m").mean() < 0.9
+    plain = generate_population(2000, seed=11)
+    pd.testing.assert_frame_equal(g.drop(columns=["gender"]), plain)  # asking for gender changes nothing else

@@ -41,8 +41,10 @@ _AGE_BANDS = [(19, 25, 0.04), (25, 35, 0.14), (35, 45, 0.21), (45, 55, 0.26), (5
 _FTE_PART = np.array([0.5, 0.5556, 0.6, 0.6667, 0.7, 0.75, 0.7778, 0.8, 0.8889, 0.9])
 
 
-def generate_population(n: int, seed: int, reference_date: dt.date = dt.date(2026, 1, 1)) -> pd.DataFrame:
-    """``n`` valid personnel records as of ``reference_date``, canonical typed form plus ``row``.
+def generate_population(n: int, seed: int, reference_date: dt.date = dt.date(2026, 1, 1),
+                        gender: bool = False) -> pd.DataFrame:
+    """``n`` valid personnel records as of ``reference_date``, canonical typed form plus ``row``
+    (and an extra ``gender`` column, m/v, when ``gender``: the other columns stay the same).
 
     >>> df = generate_population(3, seed=7)
     >>> list(df["employee_id"])
@@ -61,8 +63,8 @@ def generate_population(n: int, seed: int, reference_date: dt.date = dt.date(202
     base_scale = cat["salary_scale"].to_numpy(dtype=np.int64)[fidx]
     demanding = cat["physically_demanding"].to_numpy(dtype=bool)[fidx]
 
-    # salary scale: the function's scale, one lower for starters, one higher for some
-    step = rng.choice([-1, 0, 1], size=n, p=[0.2, 0.6, 0.2])
+    # salary scale: the function's scale, one lower for some (starters); never above it
+    step = rng.choice([-1, 0, 1], size=n, p=[0.25, 0.75, 0.0])
     scale = np.clip(base_scale + step, 2, 18)
     scale = np.where(demanding, np.minimum(scale, 7), scale)
 
@@ -74,11 +76,12 @@ def generate_population(n: int, seed: int, reference_date: dt.date = dt.date(202
     age_days = np.floor(age_years * 365.25).astype(np.int64)
     birth = ref - age_days
 
-    # years of service: ~16% hired in the last 12 months (yearly inflow), the rest long-serving
-    # (mean service ~11 years), capped by age (hired at >= 17)
+    # years of service: ~16% hired in the last 12 months (yearly inflow); the others joined at
+    # an age between 18 and now, so service grows with age (mean ~11 years, nobody hired at 17)
     recent = rng.random(n) < 0.16
-    service = np.where(recent, rng.random(n) * 0.999, 1.0 + rng.gamma(2.0, 7.0, size=n))
-    service = np.minimum(service, np.maximum(age_years - 17.5, 0.05))
+    career = np.maximum(age_years - 18.0, 0.05)
+    service = np.where(recent, rng.random(n) * 0.999, 1.0 + (career - 1.0).clip(0) * rng.beta(1.6, 2.2, size=n))
+    service = np.minimum(service, career)
     service_days = np.maximum(np.floor(service * 365.25).astype(np.int64), 0)
     hire = ref - service_days
 
@@ -109,10 +112,11 @@ def generate_population(n: int, seed: int, reference_date: dt.date = dt.date(202
     hours = np.round(rng.gamma(2.0, 11.0, size=n) * 2) / 2
     hours = np.where(zero, 0.0, np.minimum(hours, 160.0))
 
-    # sick leave: ~4% long-term (> 42 days), ~3% short-term
+    # sick leave: ~4% long-term (> 42 days), rising with age (2% at 25, 6% at 65); ~3% short-term
     u = rng.random(n)
-    long_sick = u < 0.04
-    short_sick = (u >= 0.04) & (u < 0.07)
+    p_long = 0.02 + 0.04 * np.clip((age_years - 25.0) / 40.0, 0, 1)
+    long_sick = u < p_long
+    short_sick = (u >= p_long) & (u < p_long + 0.03)
     sick_off = np.where(long_sick, rng.integers(43, 700, size=n), rng.integers(0, 42, size=n))
     sick = np.maximum(ref - sick_off, hire)
     sick = np.where(long_sick | short_sick, sick, np.datetime64("NaT"))
@@ -149,5 +153,9 @@ def generate_population(n: int, seed: int, reference_date: dt.date = dt.date(202
         "exemption_until": ns(exemption),
         "contract_type": pd.Series(contract, dtype=object),
     })[COLUMNS]
+    # gender last, so asking for it changes no other column: mostly men in these functions
+    male = rng.random(n) < np.where(demanding, 0.85, 0.55)
+    if gender:
+        frame["gender"] = pd.Series(np.where(male, "m", "v"), dtype=object)
     frame["row"] = np.arange(1, n + 1, dtype=np.int64)
     return frame

@@ -19,6 +19,7 @@ class _M(BaseModel):
 class Synthetic(_M):
     n: int = Field(5000, ge=1, le=2_000_000)
     seed: int = 1
+    gender: bool = False  # an extra gender column, for the burden per gender
 
 
 class Filters(_M):

@@ -58,7 +58,7 @@ def load_population(sc: LoadedScenario, data=None, mapping=None) -> tuple[pd.Dat
     else:
         from .model import Synthetic
         syn = m.population.synthetic or Synthetic()
-        frame = generate_population(syn.n, syn.seed, reference_date=m.reference_date)
+        frame = generate_population(syn.n, syn.seed, reference_date=m.reference_date, gender=syn.gender)
         label = f"synthetic population (n={syn.n}, seed={syn.seed}, as of {m.reference_date})"
     f = m.population.filters
     keep = np.ones(len(frame), dtype=bool)
