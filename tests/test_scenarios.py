@@ -316,3 +316,16 @@ def test_age_bands_follow_the_rules_calendar(day, ages_in_days):
     age = full_months_v(birth, np.full(len(birth), d)) // 12
     expect = np.searchsorted(AGE_LIMITS, age, side="right") - 1
     assert (age_band_index(birth, d) == expect).all()
+
+
+def test_tornado_names_the_assumption_that_moves_the_verdict():
+    sc = apply_settings(small(n=500, horizon=3), {"sensitivity.settings": {
+        "mobility.advisor_capacity": [0, 2000], "costs.hourly_cost": [44, 46]}, "sensitivity.runs": 1})
+    r = run_scenario(sc, runs=1, tornado=True)
+    rows = r["tornado"]
+    assert [x["key"] for x in rows] == ["mobility.advisor_capacity", "costs.hourly_cost"]
+    top = rows[0]
+    assert top["margin_high"] > top["margin_low"] and top["margin_swing"] > rows[1]["margin_swing"]
+    from hpr_rules.reports import render
+    assert "Welke aanname bepaalt het oordeel" in render(r, "html").decode()
+    assert "tornado" not in run_scenario(sc, runs=1)  # only when asked (or sensitivity.enabled)

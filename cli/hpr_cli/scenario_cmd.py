@@ -89,7 +89,7 @@ def _verdict_lines(result, lang="nl"):
     return verdict_sentences(result, lang)
 
 
-def _run(path, data, mapping, seed, runs, timestamp, label=None, settings=None, name=None):
+def _run(path, data, mapping, seed, runs, timestamp, label=None, settings=None, name=None, tornado=None):
     from hpr_rules.scenarios import load_scenario, run_scenario
     from hpr_rules.scenarios.settings import apply_settings
     from hpr_rules.shipped import find_scenario
@@ -101,7 +101,8 @@ def _run(path, data, mapping, seed, runs, timestamp, label=None, settings=None, 
     horizon = sc.model.horizon_years * (runs or sc.model.runs)
     bar, update = _progress(horizon, label or f"{sc.model.name[:30]}")
     try:
-        return run_scenario(sc, data=data, mapping=mapping, seed=seed, runs=runs, progress=update, timestamp=timestamp)
+        return run_scenario(sc, data=data, mapping=mapping, seed=seed, runs=runs, progress=update, timestamp=timestamp,
+                            tornado=tornado)
     finally:
         if bar:
             bar.__exit__(None, None, None)
@@ -143,8 +144,10 @@ SCENARIO_ARG = click.argument("file", metavar="NAME|FILE")
 @scenario.command("run")
 @SCENARIO_ARG
 @click.option("--out", type=click.Path(dir_okay=False), help="report.html, report.md, result.xlsx or result.json.")
+@click.option("--tornado/--no-tornado", default=None,
+              help="Also vary each of the scenario's sensitivity.settings (default: sensitivity.enabled).")
 @common
-def run_cmd(file, out, data, mapping, seed, runs, lang, timestamp):
+def run_cmd(file, out, tornado, data, mapping, seed, runs, lang, timestamp):
     """Project a scenario year by year and judge its feasibility.
 
     NAME is a shipped scenario (baseline, no_tenure_limit, tenure_10_years,
@@ -156,11 +159,12 @@ def run_cmd(file, out, data, mapping, seed, runs, lang, timestamp):
       hpr scenario run baseline
       hpr scenario run scenarios/baseline.yaml --out report.html
       hpr scenario run scenarios/baseline.yaml --runs 5 --out result.json
+      hpr scenario run scenarios/baseline.yaml --tornado --out report.html
       hpr scenario run scenarios/tenure_10_years.yaml --data staff.csv --lang en --out report.md
     """
     _check_out(out)
     from hpr_rules.reports.text import year_table
-    result = _run(file, data, mapping, seed, runs, timestamp)
+    result = _run(file, data, mapping, seed, runs, timestamp, tornado=tornado)
     for line in _verdict_lines(result, lang):
         click.echo(line)
     click.echo("")

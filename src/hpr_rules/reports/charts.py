@@ -106,3 +106,28 @@ def age_chart(rows, rules, bands, titles) -> str:
     ax.tick_params(labelsize=8)
     _style(ax)
     return _svg(fig)
+
+
+def tornado_chart(rows, labels) -> str:
+    """Two panels, one bar per assumption from its low to its high value, largest swing on top:
+    the mean share of runs in which the criteria hold, and the mean margin to the criteria."""
+    rows = list(reversed(rows))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 0.45 * len(rows) + 1.2), sharey=True)
+    for ax, key, lim, title in ((axes[0], "score", (0, 1), labels["tornado_axis"]),
+                                (axes[1], "margin", (-1, 1), labels["tornado_margin"])):
+        for i, r in enumerate(rows):
+            base = r[f"{key}_base"]
+            ax.barh(i, r[f"{key}_high"] - base, left=base, color="#1f5fa8", height=0.6,
+                    label=labels["tornado_high"] if i == 0 else None)
+            ax.barh(i, r[f"{key}_low"] - base, left=base, color="#e0a100", height=0.6,
+                    label=labels["tornado_low"] if i == 0 else None)
+        if rows:
+            ax.axvline(rows[0][f"{key}_base"], color="#111827", linewidth=1)
+        ax.set_xlim(*lim)
+        ax.set_title(title, fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].set_yticks(range(len(rows)))
+    axes[0].set_yticklabels([f"{r['key']} ({r['low']:g} / {r['high']:g})" for r in rows], fontsize=8)
+    axes[0].legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(1.0, -0.12), ncol=2)
+    return _svg(fig)

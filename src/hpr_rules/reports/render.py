@@ -148,6 +148,7 @@ def prepare(result: dict, lang: str = "nl") -> dict:
             "moves": charts.moves_chart(years, t) if mobility in rule_ids else None,
             "cost": charts.cost_chart(years, t, budget),
             "age": charts.age_chart(age_rows, rule_ids, AGE_ORDER, titles),
+            "tornado": charts.tornado_chart(result["tornado"], t) if result.get("tornado") else None,
         },
     }
 

@@ -237,6 +237,14 @@ class Criteria(_M):
                                   gt=0, le=1)
 
 
+class Sensitivity(_M):
+    """Settings to vary one at a time for the tornado chart (``hpr scenario run --tornado``)."""
+
+    enabled: bool = False
+    runs: int = _d(5, f"{ASSUMPTION}: replicaties per variant in de gevoeligheidsanalyse", ge=1, le=1000)
+    settings: dict[str, tuple[float, float]] = {}  # key: [low, high]
+
+
 class Scenario(_M):
     extends: str | None = None  # another scenario file whose settings this one changes
     name: str
@@ -254,6 +262,7 @@ class Scenario(_M):
     benefits: Benefits = Benefits()
     criteria: Criteria = Criteria()
     runs: int = _d(20, f"{ASSUMPTION}: replicaties met opeenvolgende seeds", ge=1, le=1000)
+    sensitivity: Sensitivity = Sensitivity()
 
 
 class LoadedScenario:

@@ -162,14 +162,15 @@ class ScenarioResult(dict):
 
 def run_scenario(sc, *, data=None, mapping=None, seed: int | None = None, runs: int | None = None,
                  progress=None, timestamp: str | None = None, population=None, horizon: int | None = None,
-                 overrides: dict | None = None, executor=None) -> ScenarioResult:
+                 overrides: dict | None = None, executor=None, tornado: bool | None = None) -> ScenarioResult:
     """Run a scenario: ``runs`` replications (default: the scenario's, 20) of the policy and the
     baseline world on the same seeds, reduced to one result.
 
     ``sc`` is a loaded scenario or a path; ``population`` a records DataFrame (or
     ``(frame, label)``) instead of the scenario's population; ``overrides`` maps setting
     keys (``mobility.advisor_capacity``, ``RULE.PARAM``) to values; ``executor`` any object
-    with ``map(fn, iterable)`` to spread the replications.
+    with ``map(fn, iterable)`` to spread the replications; ``tornado`` (default: the scenario's
+    ``sensitivity.enabled``) adds the sensitivity of the verdict to each ``sensitivity.settings``.
     """
     from .model import load_scenario
     from .settings import apply_settings
@@ -221,6 +222,10 @@ def run_scenario(sc, *, data=None, mapping=None, seed: int | None = None, runs: 
         "burden": reduced["burden"],
         "feasibility": reduced["feasibility"],
     })
+    if (m.sensitivity.enabled if tornado is None else tornado) and m.sensitivity.settings:
+        from .sensitivity import tornado as run_tornado
+        result["tornado"] = run_tornado(sc, result, data=data, mapping=mapping, seed=seed,
+                                        population=(frame, label), executor=executor)
     return result
 
 
