@@ -13,6 +13,7 @@ COLORS = {"exempt": "#9aa5b1", "compliant": "#2e8b57", "due_soon": "#e0a100", "v
           "required": "#c0392b", "vacancies": "#1f5fa8", "made": "#2e8b57", "pop": "#6a8caf",
           "development": "#1f5fa8", "moves": "#e0a100", "talks": "#6a8caf", "replacement": "#7fb3d5",
           "advisors": "#8e44ad", "recruitment": "#95a5a6", "salary_guarantee": "#d35400", "external": "#34495e"}
+PALETTE = ["#1f5fa8", "#e0a100", "#c0392b", "#2e8b57", "#6a8caf", "#9aa5b1"]
 
 
 def _svg(fig) -> str:
@@ -30,18 +31,32 @@ def _style(ax):
     ax.set_axisbelow(True)
 
 
-def status_bars(years, rules, labels, titles) -> str:
-    """Stacked status bars per rule (one panel each)."""
+def _bars(ax, xs, series, bottom=None, **kw):
+    """Bars of (value, hidden) pairs; a hidden value is drawn hatched, at the middle of the
+    range the published tables allow, and marked "x"."""
+    vals = [v for v, _ in series]
+    bars = ax.bar(xs, vals, bottom=bottom, **kw)
+    for bar, (_, hidden) in zip(bars, series):
+        if hidden:
+            bar.set_hatch("////")
+            bar.set_alpha(0.45)
+            ax.annotate("x", (bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2),
+                        ha="center", va="center", fontsize=7, color="#111827")
+    return vals
+
+
+def status_bars(years, panels, labels, titles) -> str:
+    """Stacked status bars per rule (one panel each); ``panels[rid][status]`` is a list of
+    (value, hidden) per year, taken from the protected tables."""
+    rules = list(panels)
     fig, axes = plt.subplots(1, len(rules), figsize=(3.4 * len(rules), 3.0), sharey=True, squeeze=False)
-    xs = [y["year"] for y in years]
     for ax, rid in zip(axes[0], rules):
         bottom = [0] * len(years)
         for key in ("exempt", "compliant", "due_soon", "violation"):
-            vals = [sum(y["rules"][rid][key].values()) if key == "exempt" else y["rules"][rid][key] for y in years]
-            ax.bar(xs, vals, bottom=bottom, color=COLORS[key], label=labels[key], width=0.7)
+            vals = _bars(ax, years, panels[rid][key], bottom=bottom, color=COLORS[key], label=labels[key], width=0.7)
             bottom = [b + v for b, v in zip(bottom, vals)]
         ax.set_title(titles[rid], fontsize=9)
-        ax.set_xticks(xs)
+        ax.set_xticks(years)
         ax.tick_params(labelsize=8)
         _style(ax)
     handles, names = axes[0][0].get_legend_handles_labels()
@@ -49,60 +64,41 @@ def status_bars(years, rules, labels, titles) -> str:
     return _svg(fig)
 
 
-def moves_chart(years, labels) -> str:
-    fig, ax = plt.subplots(figsize=(5.4, 2.8))
-    xs = [y["year"] for y in years]
-    w = 0.27
-    for i, (key, lab) in enumerate((("required", "moves_required"), ("vacancies", "vacancies"), ("made", "moves_made"))):
-        ax.bar([x + (i - 1) * w for x in xs], [y["moves"][key] for y in years], width=w, color=COLORS[key], label=labels[lab])
+def grouped_bars(groups, series, names, colors=None, ylabel=None, hline=None, tick_labels=None,
+                 figsize=(5.4, 2.8)) -> str:
+    """Bars side by side per group: ``series`` is a list of lists of (value, hidden), one
+    list per name (a measure, or a scenario in a comparison)."""
+    fig, ax = plt.subplots(figsize=figsize)
+    xs = list(range(len(groups)))
+    w = 0.8 / max(1, len(series))
+    palette = colors or PALETTE
+    for i, (ser, name) in enumerate(zip(series, names)):
+        _bars(ax, [x + (i - (len(series) - 1) / 2) * w for x in xs], ser, width=w,
+              color=palette[i % len(palette)], label=name)
+    if hline is not None:
+        ax.axhline(hline[0], color="#111827", linestyle="--", linewidth=1, label=hline[1])
     ax.set_xticks(xs)
+    ax.set_xticklabels(tick_labels or [str(g) for g in groups], fontsize=8)
+    if ylabel:
+        ax.set_ylabel(ylabel, fontsize=8)
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     ax.tick_params(labelsize=8)
     _style(ax)
     return _svg(fig)
 
 
-def cost_chart(years, labels, budget=None) -> str:
+def stacked_bars(years, series, names, colors, ylabel=None, hline=None) -> str:
     fig, ax = plt.subplots(figsize=(5.4, 2.8))
-    xs = [y["year"] for y in years]
     bottom = [0] * len(years)
-    for key in [k for k in years[0]["cost"] if k != "total"]:
-        vals = [y["cost"][key] / 1e6 for y in years]
-        ax.bar(xs, vals, bottom=bottom, color=COLORS[key], label=labels[f"cost_{key}"], width=0.6)
+    for ser, name, color in zip(series, names, colors):
+        vals = _bars(ax, years, ser, bottom=bottom, color=color, label=name, width=0.6)
         bottom = [b + v for b, v in zip(bottom, vals)]
-    if budget:
-        ax.axhline(budget / 1e6, color="#111827", linestyle="--", linewidth=1, label=labels["budget"])
-    ax.set_ylabel("mln euro", fontsize=8)
-    ax.set_xticks(xs)
+    if hline is not None:
+        ax.axhline(hline[0], color="#111827", linestyle="--", linewidth=1, label=hline[1])
+    if ylabel:
+        ax.set_ylabel(ylabel, fontsize=8)
+    ax.set_xticks(years)
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
-    ax.tick_params(labelsize=8)
-    _style(ax)
-    return _svg(fig)
-
-
-def age_chart(rows, rules, bands, titles) -> str:
-    """Share affected (violation or due soon) per age band and rule; a suppressed share is marked "<5" or "x"."""
-    fig, ax = plt.subplots(figsize=(7, 2.8))
-    w = 0.8 / max(1, len(rules))
-    palette = ["#1f5fa8", "#e0a100", "#c0392b", "#2e8b57"]
-    for i, rid in enumerate(rules):
-        vals, hidden = [], []
-        for b in bands:
-            r = next((x for x in rows if x["rule_id"] == rid and x["group"] == b), None)
-            share = r["share_affected"] if r else None
-            ok = isinstance(share, (int, float))  # "<5" or "x" when it may not be shown
-            vals.append(100 * share if ok else 0)
-            hidden.append(r is not None and not ok)
-        xs = [j + (i - (len(rules) - 1) / 2) * w for j in range(len(bands))]
-        ax.bar(xs, vals, width=w, color=palette[i % len(palette)], label=titles[rid])
-        for x, h, b in zip(xs, hidden, bands):
-            if h:
-                r = next(x_ for x_ in rows if x_["rule_id"] == rid and x_["group"] == b)
-                ax.text(x, 0.5, r["share_affected"], ha="center", va="bottom", fontsize=6, color="#6b7280")
-    ax.set_xticks(range(len(bands)))
-    ax.set_xticklabels(bands, fontsize=8)
-    ax.set_ylabel("%", fontsize=8)
-    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     ax.tick_params(labelsize=8)
     _style(ax)
     return _svg(fig)

@@ -1,9 +1,12 @@
-"""A compliance report from ``hpr check`` findings: counts per rule and status, per unit and age band."""
+"""A compliance report from ``hpr check`` findings: a verdict per rule (share in violation,
+per reference date when there are several), counts per rule and status, per unit and age
+band, and provenance. Every number goes through the same disclosure control as the
+scenario report (:mod:`.privacy`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -12,11 +15,12 @@ from .. import run_timestamp
 from ..errors import InputError
 from ..findings import FINDINGS_COLUMNS
 from ..outputs import atomic_write
-from .privacy import suppress
-from .render import AGE_ORDER, _env, _fmt
+from .privacy import Linked, protect
+from .tables import AGE_ORDER, Num, Share, Table, _order, resolve
 from .text import LABELS
 
 STATUS_COLS = ["exempt", "compliant", "due_soon", "violation", "not_applicable", "not_in_force", "invalid"]
+IN_SCOPE = ["exempt", "compliant", "due_soon", "violation"]
 
 
 def _read(path) -> pd.DataFrame:
@@ -28,57 +32,159 @@ def _read(path) -> pd.DataFrame:
     missing = [c for c in FINDINGS_COLUMNS if c not in df.columns]
     if missing:
         raise InputError(f"not a findings file: missing columns {', '.join(missing)}", file=str(p))
-    return df.astype({"employee_id": str, "rule_id": str, "status": str})
+    if df.empty:
+        raise InputError("the findings file has no rows", file=str(p))
+    return df.astype({"employee_id": str, "rule_id": str, "status": str, "reference_date": str})
 
 
-def _table(df: pd.DataFrame, by: str | None) -> list[dict]:
-    rows = []
-    keys = [by, "rule_id"] if by else ["rule_id"]
-    for key, sub in df.groupby(keys, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        counts = sub["status"].value_counts()
-        row = {"group": str(key[0]) if by else "", "rule_id": key[-1], "employees": int(sub["employee_id"].nunique())}
-        row.update({s: int(counts.get(s, 0)) for s in STATUS_COLS})
-        rows.append(row)
-    return rows
+def _attach(df: pd.DataFrame, data, mapping, findings_file, t) -> pd.DataFrame:
+    """Unit and age band of every finding, from the personnel file. Findings and data must
+    describe the same people: an employee on one side only is an error, not a silent drop."""
+    from ..records import load_records
+    from ..scenarios.projection import age_bands
+    frame = load_records(data, mapping).frame
+    ids = frame["employee_id"].astype(str)
+    valid = df[df["status"] != "invalid"]
+    only_findings = sorted(set(valid["employee_id"]) - set(ids))
+    only_data = sorted(set(ids) - set(df["employee_id"]))
+    if only_findings or only_data:
+        parts = []
+        if only_findings:
+            parts.append(f"{len(only_findings)} employee(s) in the findings are not in the data "
+                         f"(first: {only_findings[0]})")
+        if only_data:
+            parts.append(f"{len(only_data)} employee(s) in the data have no findings (first: {only_data[0]})")
+        raise InputError("findings and data do not match: " + "; ".join(parts) +
+                         "; run hpr check on this data file again", file=str(findings_file))
+    out = []
+    for date, sub in df.groupby("reference_date", sort=True):
+        day = dt.date.fromisoformat(str(date)[:10])
+        attrs = pd.DataFrame({"employee_id": ids, "unit": frame["unit"].astype(str),
+                              "age_band": age_bands(frame["birth_date"], day)}).drop_duplicates("employee_id")
+        out.append(sub.merge(attrs, on="employee_id", how="left"))
+    merged = pd.concat(out, ignore_index=True)
+    return merged.fillna({"unit": t["invalid"], "age_band": t["invalid"]})
+
+
+def compliance_cells(df: pd.DataFrame, keys=("unit", "age_band")) -> Linked:
+    """The linked cells of a compliance report: per date, rule and status; per group of the
+    last date. A row of a table adds up to its records; every column adds up to its total."""
+    L = Linked()
+    dates = sorted(df["reference_date"].unique())
+    rules = sorted(df["rule_id"].unique())
+    counts = df.groupby(["reference_date", "rule_id", "status"]).size()
+    for d in dates:
+        for r in rules:
+            for s in STATUS_COLS:  # the verdict's numbers are the last to give up for a complement
+                L.cell(("f", d, r, s), int(counts.get((d, r, s), 0)), weight=10 if s == "violation" else 1)
+            L.cell(("f", d, r, "records"), sum(int(counts.get((d, r, s), 0)) for s in STATUS_COLS))
+            L.total(("f", d, r, "records"), [("f", d, r, s) for s in STATUS_COLS])
+            L.cell(("f", d, r, "in_scope"), sum(int(counts.get((d, r, s), 0)) for s in IN_SCOPE), weight=10)
+            L.total(("f", d, r, "in_scope"), [("f", d, r, s) for s in IN_SCOPE])
+    last = dates[-1]
+    sub = df[df["reference_date"] == last]
+    for key in keys:
+        if key not in sub.columns:
+            continue
+        by = sub.groupby([key, "rule_id", "status"]).size()
+        groups = _order(key, set(sub[key]))
+        for g in groups:
+            sizes = {r: sum(int(by.get((g, r, s), 0)) for s in STATUS_COLS) for r in rules}
+            shared = len(set(sizes.values())) == 1  # one head count for the group in every rule's table
+            for r in rules:
+                rec = ("g", key, g, "records") if shared else ("g", key, g, r, "records")
+                L.cell(rec, sizes[r])
+                for s in STATUS_COLS:
+                    L.cell(("g", key, g, r, s), int(by.get((g, r, s), 0)))
+                L.total(rec, [("g", key, g, r, s) for s in STATUS_COLS])
+                L.cell(("g", key, g, r, "in_scope"), sum(int(by.get((g, r, s), 0)) for s in IN_SCOPE))
+                L.total(("g", key, g, r, "in_scope"), [("g", key, g, r, s) for s in IN_SCOPE])
+        for r in rules:
+            for s in STATUS_COLS + ["in_scope"]:
+                L.total(("f", last, r, s), [("g", key, g, r, s) for g in groups])
+    return L
+
+
+def _rec(L: Linked, key, g, r):
+    return ("g", key, g, "records") if ("g", key, g, "records") in L.values else ("g", key, g, r, "records")
+
+
+def compliance_tables(df: pd.DataFrame, L: Linked, t: dict, titles: dict) -> list:
+    dates = sorted(df["reference_date"].unique())
+    rules = sorted(df["rule_id"].unique())
+    last = dates[-1]
+    verdict = Table("verdict", t["verdict"], [t["rule"], t["date"], t["in_scope"], t["violation"], t["share_violation"]])
+    for r in rules:
+        for d in dates:
+            verdict.rows.append((titles.get(r, r), [str(d)[:10], Num(("f", d, r, "in_scope")),
+                                                    Num(("f", d, r, "violation")),
+                                                    Share((("f", d, r, "violation"),), ("f", d, r, "in_scope"))]))
+    overall = Table("per_rule", f"{t['rule']} ({str(last)[:10]})",
+                    [t["rule"], t["employees"], t["in_scope"]] + [t[c] for c in STATUS_COLS])
+    for r in rules:
+        overall.rows.append((titles.get(r, r), [Num(("f", last, r, "records")), Num(("f", last, r, "in_scope"))] +
+                             [Num(("f", last, r, c)) for c in STATUS_COLS]))
+    out = [verdict, overall]
+    for key in ("unit", "age_band"):
+        groups = _order(key, {k[2] for k in L.values if k[:2] == ("g", key)})
+        for r in rules:
+            tb = Table(f"{key}_{r}", f"{t[key]}: {titles.get(r, r)} ({str(last)[:10]})",
+                       [t["group"], t["employees"], t["in_scope"]] + [t[c] for c in STATUS_COLS] +
+                       [t["share_violation"]])
+            for g in groups:
+                k = ("g", key, g, r)
+                tb.rows.append((g, [Num(_rec(L, key, g, r)), Num(k + ("in_scope",))] +
+                                [Num(k + (c,)) for c in STATUS_COLS] + [Share((k + ("violation",),), k + ("in_scope",))]))
+            out.append(tb)
+    return out
+
+
+def _titles(lang) -> dict:
+    """Rule titles from the rule files (the findings name rules by id only)."""
+    try:
+        from ..language import default_rules_dir, load_rulebook
+        book = load_rulebook(default_rules_dir())
+        return {r.id: (r.model.title.en or r.model.title.nl) if lang == "en" else r.model.title.nl for r in book.rules}
+    except Exception:  # noqa: BLE001 - without the rule files the ids are still correct names
+        return {}
 
 
 def findings_report(findings_file, out, *, data=None, mapping=None, lang="nl", timestamp=None) -> None:
+    """Write the compliance report of a findings file (.html, .md or .xlsx)."""
+    from .render import _env, _fmt, shown_tables, xlsx_cell, xlsx_sheet
+    ext = Path(out).suffix.lower()
+    if ext not in (".html", ".md", ".xlsx"):
+        raise InputError("use .html, .md or .xlsx for a report", file=str(out))
     df = _read(findings_file)
     t = LABELS[lang]
-    groups = {}
     if data:
-        from ..reports.render import AGE_ORDER as _  # noqa: F401
-        from ..records import load_records
-        from ..scenarios.projection import age_bands
-        frame = load_records(data, mapping).frame
-        day = dt.date.fromisoformat(str(df["reference_date"].iloc[0]))
-        attrs = pd.DataFrame({"employee_id": frame["employee_id"].astype(str), "unit": frame["unit"].astype(str),
-                              "age_band": age_bands(frame["birth_date"], day)})
-        df = df.merge(attrs, on="employee_id", how="left")
-        for key in ("unit", "age_band"):
-            rows = []
-            for rid in sorted(df["rule_id"].unique()):
-                sub = _table(df[df["rule_id"] == rid].dropna(subset=[key]), key)
-                if key == "age_band":
-                    sub.sort(key=lambda r: AGE_ORDER.index(r["group"]) if r["group"] in AGE_ORDER else 99)
-                rows.extend(suppress(sub, ["employees"] + STATUS_COLS))
-            groups[key] = rows
-    overall = suppress(_table(df, None), ["employees"] + STATUS_COLS)
-    ext = Path(out).suffix.lower()
-    meta = {"source": str(findings_file), "reference_date": str(df["reference_date"].iloc[0]),
-            "generated_at": run_timestamp(timestamp), "rows": len(df)}
+        df = _attach(df, data, mapping, findings_file, t)
+    L = compliance_cells(df)
+    prot = protect(L)
+    titles = _titles(lang)
+    tables = compliance_tables(df, L, t, titles)
+    f = _fmt(lang)
+    digest = hashlib.sha256(Path(findings_file).read_bytes()).hexdigest()
+    dates = sorted(df["reference_date"].unique())
+    meta = [(t["findings_source"], str(findings_file)), (t["findings_hash"], digest),
+            (t["data_source"], str(data) if data else "—"), (t["reference_dates"], ", ".join(d[:10] for d in dates)),
+            (t["generated"], run_timestamp(timestamp))]
     if ext == ".xlsx":
+        from openpyxl import Workbook
+        wb = Workbook()
+        wb.remove(wb.active)
+        for tb in tables:
+            xlsx_sheet(wb, tb.title if tb.id not in ("verdict",) else t["verdict"], tb.header,
+                       [[(label, "text")] + [resolve(c, prot) for c in cells] for label, cells in tb.rows])
+        ws = xlsx_sheet(wb, t["provenance"], [t["provenance"], ""], [[(k, "text"), (v, "text")] for k, v in meta])
+        xlsx_cell(ws, len(meta) + 3, 1, t["suppressed"])
+        import io
         buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-            pd.DataFrame(overall).drop(columns=["_suppressed"]).to_excel(xw, index=False, sheet_name="per rule")
-            for key, rows in groups.items():
-                pd.DataFrame(rows).drop(columns=["_suppressed"]).to_excel(xw, index=False, sheet_name=f"per {key}")
+        wb.save(buf)
         data_bytes = buf.getvalue()
-    elif ext in (".html", ".md"):
-        num = _fmt(lang).num
-        data_bytes = _env().get_template("compliance" + ext + ".j2").render(
-            t=t, lang=lang, overall=overall, groups=groups, cols=STATUS_COLS, meta=meta, num=num).encode("utf-8")
     else:
-        raise InputError("use .html, .md or .xlsx for a report", file=str(out))
+        shown = shown_tables({"all": tables}, prot, f)["all"]
+        data_bytes = _env().get_template("compliance" + ext + ".j2").render(
+            t=t, lang=lang, verdict=shown[0], tables=shown[1:], meta=meta, source=str(findings_file),
+            dates=dates).encode("utf-8")
     atomic_write(out, lambda tmp: Path(tmp).write_bytes(data_bytes))

@@ -12,19 +12,34 @@ import jinja2
 from ..errors import InputError
 from ..outputs import atomic_write
 from . import charts
-from .privacy import suppress
-from .model_sections import model_sections
+from .privacy import HIDDEN, Protection
+from .tables import AGE_ORDER, _order, protect_scenario, resolve, scenario_tables, year_shown
 from .text import LABELS, criterion_sentence, short_title, summary_row
 
-COUNT_COLS = ["employees", "in_scope", "exempt", "due_soon", "violation"]
-GROUP_KEYS = ("unit", "salary_scale", "age_band")
-AGE_ORDER = ["<25", "25-34", "35-44", "45-54", "55-59", "60+"]
+__all__ = ["AGE_ORDER", "prepare", "render", "write_report"]
+
+
+_MD_SPECIAL = str.maketrans({"\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;", "[": "\\[",
+                             "]": "\\]", "*": "\\*", "_": "\\_", "`": "\\`", "#": "\\#", "!": "\\!",
+                             "\n": " ", "\r": " "})
+
+
+def md_escape(text) -> str:
+    """Text from data (a unit, a scenario name) as literal Markdown: no link, image, HTML,
+    emphasis or extra table column can come out of it.
+
+    >>> md_escape("a|b <script>")
+    'a\\\\|b &lt;script&gt;'
+    """
+    return str(text).translate(_MD_SPECIAL)
 
 
 def _env():
-    return jinja2.Environment(loader=jinja2.PackageLoader("hpr_rules.reports", "templates"),
-                              autoescape=jinja2.select_autoescape(["html", "html.j2"]), trim_blocks=True,
-                              lstrip_blocks=True, keep_trailing_newline=True)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("hpr_rules.reports", "templates"),
+                             autoescape=jinja2.select_autoescape(["html", "html.j2"]), trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["md"] = md_escape
+    return env
 
 
 def _nl(x, digits=0):
@@ -77,79 +92,127 @@ def _fmt(lang) -> Formatters:
     return Formatters(num, pct, val, sup)
 
 
-def _year_shown(result) -> int:
-    """The first simulated year whose reference date lies on or after the day the criteria
-    apply (the end of the transition periods); the last year when none does."""
-    start = result["feasibility"].get("criteria_from") or result["years"][0]["date"]
-    ys = [y["year"] for y in result["years"] if y["date"] >= start]
-    return ys[0] if ys else result["years"][-1]["year"]
 
 
-def _status_table(years: list[dict], rid: str, t: dict) -> list[tuple[str, list]]:
-    """Rows (label, one count per year) of one rule: in scope, exempt by reason, the norm's
-    statuses. Counts 1..4 are suppressed, with a complementary cell per year where the
-    parts would otherwise give them away (the parts add up to the in-scope total)."""
-    reasons = []
-    for y in years:
-        for reason in y["rules"].get(rid, {}).get("exempt", {}):
-            if reason not in reasons:
-                reasons.append(reason)
-    keys = [("in_scope", t["in_scope"])] + [(f"exempt.{x}", t["exempt_by"].format(t.get(x, x))) for x in reasons] + \
-        [(s, t[s]) for s in ("compliant", "due_soon", "violation")]
-    cols = [str(y["year"]) for y in years]
-
-    def count(y, key):
-        rr = y["rules"].get(rid, {})
-        if key.startswith("exempt."):
-            return int(rr.get("exempt", {}).get(key.removeprefix("exempt."), 0))
-        return int(rr.get(key, 0))
-    parts = [{"key": k, **{c: count(y, k) for c, y in zip(cols, years)}} for k, _ in keys[1:]]
-    parts = suppress(parts, cols, size_col="_none")
-    total = suppress([{"key": "in_scope", **{c: count(y, "in_scope") for c, y in zip(cols, years)}}], cols,
-                     size_col="_none")
-    by_key = {r["key"]: r for r in total + parts}
-    return [(k, label, [by_key[k][c] for c in cols]) for k, label in keys]
+def cell_text(value, fmt, f: Formatters) -> str:
+    """A resolved cell as printed in HTML and Markdown."""
+    if isinstance(value, str) and value == HIDDEN:
+        return HIDDEN
+    if fmt == "pct":
+        return f.pct(value)
+    if fmt == "band":
+        return " / ".join(f.num(v) for v in value)
+    if fmt in ("count", "euro", "hours"):
+        return f.num(value)
+    if fmt == "num":
+        return f.val(value)
+    return str(value)
 
 
-def prepare(result: dict, lang: str = "nl") -> dict:
-    """Everything a template needs, with small groups already suppressed."""
+def _hidden(v) -> bool:
+    return isinstance(v, str) and v == HIDDEN
+
+
+def shown_tables(tables: dict, prot: Protection, f: Formatters) -> dict:
+    """Each table with every cell resolved against the protection: (text, hidden?)."""
+    out = {}
+    for section, tabs in tables.items():
+        out[section] = []
+        for tb in tabs:
+            rows = []
+            for label, cells in tb.rows:
+                vals = [resolve(c, prot) for c in cells]
+                rows.append((label, [(cell_text(v, fmt, f), _hidden(v)) for v, fmt in vals]))
+            out[section].append({"id": tb.id, "title": tb.title, "header": tb.header, "rows": rows})
+    return out
+
+
+def _series(prot: Protection, keys) -> list:
+    return [(prot.estimate(k), _hidden(prot.value(k))) for k in keys]
+
+
+def _charts(result, prot: Protection, t, titles, rule_ids, moves: bool) -> dict:
+    """The charts, drawn from the protected cells (a hidden one hatched, see charts._bars)."""
+    ys = [y["year"] for y in result["years"]]
+    panels = {}
+    for rid in rule_ids:
+        exempt = []
+        for y in ys:
+            keys = [k for k in prot.linked.values if k[:4] == ("rule", y, rid, "exempt") and len(k) == 5]
+            exempt.append((sum(prot.estimate(k) for k in keys), any(_hidden(prot.value(k)) for k in keys)))
+        panels[rid] = {"exempt": exempt, **{s: _series(prot, [("rule", y, rid, s) for y in ys])
+                                            for s in ("compliant", "due_soon", "violation")}}
+    budget = result["assumptions"].get("criteria", {}).get("budget_per_year")
+    parts = [k for k in result["years"][0]["cost"] if k != "total"]
+    cost = [[(v / 1e6, h) for v, h in _series(prot, [("cost", y, k) for y in ys])] for k in parts]
+    out = {
+        "status": charts.status_bars(ys, panels, t, titles),
+        "moves": charts.grouped_bars(ys, [_series(prot, [("moves", y, k) for y in ys]) for k in
+                                          ("required", "vacancies", "made")],
+                                     [t["moves_required"], t["vacancies"], t["moves_made"]],
+                                     [charts.COLORS[k] for k in ("required", "vacancies", "made")]) if moves else None,
+        "cost": charts.stacked_bars(ys, cost, [t.get(f"cost_{k}", k) for k in parts],
+                                    [charts.COLORS.get(k, "#9aa5b1") for k in parts], "mln euro",
+                                    (budget / 1e6, t["budget"]) if budget else None),
+        "age": None,
+        "tornado": charts.tornado_chart(result["tornado"], t) if result.get("tornado") else None,
+    }
+    bands = _order("age_band", {k[2] for k in prot.linked.values if k[:2] == ("bd", "age_band")})
+    if bands:
+        series = []
+        for rid in rule_ids:
+            ser = []
+            for b in bands:
+                v = prot.ratio([("bd", "age_band", b, rid, "violation"), ("bd", "age_band", b, rid, "due_soon")],
+                               ("bd", "age_band", b, "employees"))
+                ser.append((0.0, True) if _hidden(v) else (100 * v, False))
+            series.append(ser)
+        out["age"] = charts.grouped_bars(bands, series, [titles[r] for r in rule_ids], ylabel="%", figsize=(7, 2.8))
+    return out
+
+
+def _worst(result, c, prot: Protection):
+    """The worst value a criterion quotes, recomputed from published cells; None when it
+    rests on a hidden one."""
+    years = [y["year"] for y in result["years"]]
+    if c["kind"] == "violation_share":
+        span = [y["year"] for y in result["years"] if y["date"] >= c.get("from", "")]
+        vals = [prot.ratio([("rule", y, c["rule_id"], "violation")], ("rule", y, c["rule_id"], "in_scope"))
+                for y in span]
+    elif c["kind"] == "moves_within_vacancies":
+        pairs = [(prot.value(("moves", y, "required")), prot.value(("moves", y, "vacancies"))) for y in years]
+        vals = [HIDDEN if _hidden(a) or _hidden(b) else a - b for a, b in pairs]
+    elif c["kind"] == "budget":
+        vals = [prot.value(("cost", y, "total")) for y in years]
+    elif c["kind"] == "advisor_capacity":
+        vals = [prot.value(("moves", y, "attempts")) for y in years]
+    else:
+        return None
+    if not vals or any(_hidden(v) for v in vals):
+        return None
+    return c.get("worst_value", max(vals))
+
+
+def prepare(result: dict, lang: str = "nl", prot: Protection | None = None, charts: bool = True) -> dict:
+    """Everything a template needs, every number drawn from the protected cells."""
     t = LABELS[lang]
+    f = _fmt(lang)
+    prot = prot or protect_scenario(result)
     rules = [r for r in result["rules"] if r.get("enabled", True)]
     rule_ids = [r["id"] for r in rules]
     titles = {r["id"]: r["title"][lang] for r in rules}
     shorts = {rid: short_title(rid, lang) for rid in rule_ids}
-    year = _year_shown(result)
-    tables = {}
-    for key in GROUP_KEYS:
-        rows = [r for r in result["breakdowns"][key] if r["year"] == year]
-        per_rule = {}
-        for rid in rule_ids:
-            sub = [r for r in rows if r["rule_id"] == rid]
-            if key == "age_band":
-                sub.sort(key=lambda r: AGE_ORDER.index(r["group"]) if r["group"] in AGE_ORDER else 99)
-            per_rule[rid] = suppress(sub, COUNT_COLS)
-        tables[key] = per_rule
-    years = result["years"]
-    status_tables = {rid: _status_table(years, rid, t) for rid in rule_ids}
+    tables = scenario_tables(result, prot, t, titles, shorts, f.num)
+    moves = t["moves_required"] in tables["per_year"][0].header
     crit = result["feasibility"]["criteria"]
-    budget = result["assumptions"]["criteria"].get("budget_per_year")
-    age_rows = [r for rid in rule_ids for r in tables["age_band"][rid]]
-    mobility = result.get("roles", {}).get("mobility")
     return {
         "t": t, "lang": lang, "r": result, "rules": rules, "rule_ids": rule_ids, "titles": titles, "shorts": shorts,
         "disabled": [r["id"] for r in result["rules"] if not r.get("enabled", True)],
-        "years": years, "year_shown": year, "tables": tables, "status_tables": status_tables,
-        "sv": {rid: {k: v for k, _, v in rows} for rid, rows in status_tables.items()},
-        "verdicts": [(c["passed"], criterion_sentence(result, c, lang)) for c in crit],
-        "mobility": mobility if mobility in rule_ids else None,
-        **model_sections(result, lang),
-        "charts": {
-            "status": charts.status_bars(years, rule_ids, t, titles),
-            "moves": charts.moves_chart(years, t) if mobility in rule_ids else None,
-            "cost": charts.cost_chart(years, t, budget),
-            "age": charts.age_chart(age_rows, rule_ids, AGE_ORDER, titles),
-            "tornado": charts.tornado_chart(result["tornado"], t) if result.get("tornado") else None,
-        },
+        "year_shown": year_shown(result), "prot": prot, "table_specs": tables,
+        "tables": shown_tables(tables, prot, f),
+        "verdicts": [(c["passed"], criterion_sentence(result, c, lang, _worst(result, c, prot))) for c in crit],
+        "sources": result.get("assumption_sources") or {},
+        "charts": _charts(result, prot, t, titles, rule_ids, moves) if charts else {},
     }
 
 
@@ -160,14 +223,14 @@ def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = 
     if timestamp:
         for r in results:
             r["provenance"]["generated_at"] = timestamp
-    if fmt == "xlsx":
-        return _xlsx(results, lang)
-    ctx = {"reports": [prepare(r, lang) for r in results], **_fmt(lang)._asdict(), "t": LABELS[lang], "lang": lang,
-           "age_order": AGE_ORDER,
-           "compare": [summary_row(r, lang) for r in results] if len(results) > 1 else None}
-    name = {"html": "report.html.j2", "md": "report.md.j2"}.get(fmt)
-    if name is None:
+    if fmt not in ("html", "md", "xlsx"):
         raise InputError(f"unknown report format {fmt!r}; use html, md or xlsx")
+    reports = [prepare(r, lang, charts=fmt == "html") for r in results]
+    if fmt == "xlsx":
+        return _xlsx(reports, lang)
+    ctx = {"reports": reports, **_fmt(lang)._asdict(), "t": LABELS[lang], "lang": lang,
+           "compare": [summary_row(rep["r"], lang, rep["prot"]) for rep in reports] if len(results) > 1 else None}
+    name = {"html": "report.html.j2", "md": "report.md.j2"}[fmt]
     return _env().get_template(name).render(**ctx).encode("utf-8")
 
 
@@ -178,64 +241,91 @@ def write_report(result, path, lang: str = "nl", timestamp: str | None = None) -
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
-def _xlsx(results, lang) -> bytes:
-    import pandas as pd
+XLSX_FORMATS = {"count": "#,##0", "hours": "#,##0", "euro": '"€" #,##0', "pct": "0.0%", "num": "General"}
+
+
+def xlsx_cell(ws, row: int, col: int, value, fmt: str = "text"):
+    """One worksheet cell: a number stays a number with a number format (Excel shows it in
+    the reader's locale, 1.234 in Dutch); text is always stored as text, never a formula."""
+    from openpyxl.styles import Alignment
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, bool) or value is None:
+        value = "" if value is None else str(value)
+    if isinstance(value, (int, float)):
+        cell.value = value
+        cell.number_format = XLSX_FORMATS.get(fmt, "General")
+        return cell
+    if isinstance(value, tuple):  # a band: min / median / max
+        value = " / ".join(f"{v:g}" for v in value)
+    cell.value = str(value)
+    cell.data_type = "s"   # "=HYPERLINK(..)" in a unit name stays text
+    if str(value)[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        cell.quotePrefix = True
+    if value == HIDDEN:
+        cell.alignment = Alignment(horizontal="right")
+    return cell
+
+
+def xlsx_sheet(wb, title: str, header: list, rows: list, widths_from: int = 50):
+    """A sheet with a bold, frozen header row and columns wide enough for their content.
+    ``rows`` are lists of (value, format) pairs."""
     from openpyxl.styles import Font
+    name = _sheet_name(wb, title)
+    ws = wb.create_sheet(name)
+    for j, h in enumerate(header, 1):
+        xlsx_cell(ws, 1, j, h).font = Font(bold=True)
+    for i, row in enumerate(rows, 2):
+        for j, (v, fmt) in enumerate(row, 1):
+            xlsx_cell(ws, i, j, v, fmt)
+    ws.freeze_panes = "B2"
+    for j, col in enumerate(ws.iter_cols(min_row=1, max_row=min(ws.max_row, widths_from)), 1):
+        width = max((len(str(c.value)) if c.value is not None else 0) for c in col)
+        ws.column_dimensions[col[0].column_letter].width = min(60, max(9, width + 2))
+    return ws
+
+
+def _sheet_name(wb, title: str) -> str:
+    base = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "blad"
+    name, i = base, 2
+    while name in wb.sheetnames:
+        suffix = f" ({i})"
+        name, i = base[:31 - len(suffix)] + suffix, i + 1
+    return name
+
+
+def _xlsx(reports: list, lang: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
     t = LABELS[lang]
-    val = _fmt(lang).val
-    sheets = {}
-    if len(results) > 1:
-        sheets["compare"] = pd.DataFrame([summary_row(r, lang) for r in results])
-    for i, r in enumerate(results):
-        pre = f"{i + 1}-" if len(results) > 1 else ""
-        rows = []
-        enabled = [x["id"] for x in r["rules"] if x.get("enabled", True)]
-        tables = {rid: _status_table(r["years"], rid, t) for rid in enabled}  # suppressed, exempt by reason
-        for j, y in enumerate(r["years"]):
-            base = {"year": y["year"], "population_start": y["population_start"], "hires": y["hires"],
-                    "leavers": y["leavers"], "population_end": y["population_end"]}
-            for rid in enabled:
-                base.update({f"{rid}.{key}": values[j] for key, _, values in tables[rid]})
-            base.update({f"moves.{k}": v for k, v in y["moves"].items()})
-            base.update({f"hours.{k}": v for k, v in y["hours"].items()})
-            base.update({f"cost.{k}": v for k, v in y["cost"].items()})
-            rows.append(base)
-        sheets[f"{pre}years"] = pd.DataFrame(rows)
-        for key in GROUP_KEYS:
-            out = []
-            rule_ids = {x["rule_id"] for x in r["breakdowns"][key]}
-            for year in sorted({x["year"] for x in r["breakdowns"][key]}):
-                for rid in sorted(rule_ids):
-                    sub = [x for x in r["breakdowns"][key] if x["year"] == year and x["rule_id"] == rid]
-                    out.extend({k: v for k, v in x.items() if k != "_suppressed"} for x in suppress(sub, COUNT_COLS))
-            sheets[f"{pre}{key}"] = pd.DataFrame(out)
-        if r.get("burden"):
-            from .model_sections import BURDEN_COLS
-            out = []
-            for year in sorted({x["year"] for x in r["burden"]}):
-                for dim in sorted({x["dimension"] for x in r["burden"]}):
-                    sub = [x for x in r["burden"] if x["year"] == year and x["dimension"] == dim]
-                    out.extend({k: v for k, v in x.items() if k != "_suppressed"}
-                               for x in suppress(sub, BURDEN_COLS + ["external", "employees_baseline"]))
-            sheets[f"{pre}burden"] = pd.DataFrame(out).drop(columns=["policy_minus_baseline_employees"])
-        if r.get("effects"):
-            sheets[f"{pre}effects"] = pd.DataFrame([{"metric": k, **row} for k, rows in r["effects"].items()
-                                                    for row in rows])
-        sheets[f"{pre}criteria"] = pd.DataFrame(r["feasibility"]["criteria"])
-        sheets[f"{pre}assumptions"] = pd.DataFrame(
-            [{"key": f"{g}.{k}", "value": val(v)} for g, vs in r["assumptions"].items() if isinstance(vs, dict)
-             for k, v in vs.items()])
-        sheets[f"{pre}provenance"] = pd.DataFrame([{"key": k, "value": str(v)} for k, v in
-                                                   {**r["scenario"], **r["provenance"]}.items()])
+    f = _fmt(lang)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = t["verdict"]
+    ws.column_dimensions["A"].width = 110
+    row = 1
+    for rep in reports:
+        r = rep["r"]
+        xlsx_cell(ws, row, 1, f"{r['scenario']['name']}: "
+                  f"{t['feasible'] if r['feasibility']['feasible'] else t['not_feasible']}").font = Font(bold=True)
+        row += 1
+        for passed, sentence in rep["verdicts"]:
+            xlsx_cell(ws, row, 1, ("✓ " if passed else "✗ ") + sentence).alignment = Alignment(wrap_text=True)
+            row += 1
+        row += 1
+    xlsx_cell(ws, row, 1, t["suppressed"]).alignment = Alignment(wrap_text=True)
+    for i, rep in enumerate(reports):
+        pre = f"{i + 1} " if len(reports) > 1 else ""
+        prot = rep["prot"]
+        for tabs in rep["table_specs"].values():
+            for tb in tabs:
+                rows = [[(label, "text")] + [resolve(c, prot) for c in cells] for label, cells in tb.rows]
+                xlsx_sheet(wb, pre + tb.title, tb.header, rows)
+        r = rep["r"]
+        xlsx_sheet(wb, pre + t["assumptions"], [t["assumptions"], ""],
+                   [[(f"{g}.{k}", "text"), (f.val(v), "text")] for g, vs in r["assumptions"].items()
+                    if isinstance(vs, dict) for k, v in vs.items()])
+        xlsx_sheet(wb, pre + t["provenance"], [t["provenance"], ""],
+                   [[(k, "text"), (f.val(v), "text")] for k, v in {**r["scenario"], **r["provenance"]}.items()])
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        for name, df in sheets.items():
-            df.to_excel(xw, index=False, sheet_name=name[:31])
-            ws = xw.sheets[name[:31]]
-            ws.freeze_panes = "B2"
-            for cell in ws[1]:
-                cell.font = Font(bold=True)
-            for col in ws.columns:
-                width = max(len(str(c.value or "")) for c in col[:50])
-                ws.column_dimensions[col[0].column_letter].width = min(60, max(10, width + 2))
+    wb.save(buf)
     return buf.getvalue()

@@ -14,7 +14,7 @@ LABELS = {
         "cost_pop": "POP-gesprekken", "cost_development": "Ontwikkeluren", "cost_moves": "Verschuivingen",
         "group": "Groep", "employees": "Medewerkers", "share_violation": "Aandeel overtreding",
         "share_affected": "Aandeel geraakt", "parameters": "Parameters", "article": "Artikeltekst",
-        "suppressed": "<5: een groep van minder dan 5 medewerkers, niet getoond. x: niet getoond omdat een totaal anders een groep van minder dan 5 zou verraden.",
+        "suppressed": "x: niet getoond, omdat het een groep van minder dan 5 medewerkers is of zo'n groep anders uit de andere getallen (totalen, andere tabellen, andere jaren) af te leiden zou zijn. Geen verborgen getal is uit de gepubliceerde getallen nauwkeuriger te bepalen dan op 5 na; in de grafieken is een verborgen getal gearceerd, op het midden van wat de tabellen toelaten.",
         "generated": "Gemaakt op", "scenario": "Scenario", "compare": "Scenario's naast elkaar",
         "status_chart": "Status per regel per jaar", "moves_chart": "Verschuivingen en aanpalende vacatures",
         "cost_chart": "Kosten per jaar", "age_chart": "Aandeel geraakt per leeftijdsgroep",
@@ -26,6 +26,17 @@ LABELS = {
         "exempt_by": "Uitgezonderd: {}", "dispensation": "ontheffing", "long_term_sick": "langdurig ziek",
         "near_retirement": "dicht bij de AOW-leeftijd", "status_tables": "Status per regel per jaar (aantallen)",
         "hours": "Uren per jaar", "hours_pop": "Uren POP-gesprekken", "hours_development": "Ontwikkeluren",
+        "advisor_fte": "Fte mobiliteitsadviseurs", "hours_development_obliged": "Ontwikkeluren van wie verplicht is",
+        "flows": "In- en uitstroom en verschuivingen", "population_start": "Bezetting op de peildatum",
+        "date": "Peildatum", "findings_source": "Bevindingen", "findings_hash": "SHA-256 van de bevindingen",
+        "data_source": "Personeelsbestand", "reference_dates": "Peildata", "cost_total": "Totaal",
+        "contract_ends": "Einde contract", "attrition": "Overig vertrek", "sick_exits": "Uit dienst na ziekte",
+        "external": "Extern uitgestroomd", "population_end": "Bezetting aan het eind van het jaar",
+        "positions": "Formatie (plaatsen)", "long_term_sick_count": "Langdurig ziek",
+        "distinct_must_move": "Verschillende personen die moeten verschuiven", "attempts": "Begeleide pogingen",
+        "moves_external": "Extern geplaatst", "dispensation_count": "Ontheffing gekregen",
+        "scale_down": "Verschoven naar een lagere schaal", "scale_up": "Verschoven naar een hogere schaal",
+        "model_note": "Kerncijfers, effecten en bandbreedtes zijn statistieken over gesimuleerde toekomsten (runs), geen tellingen van echte personen; de tabellen per jaar tonen één representatieve run, beschermd als hieronder.",
         "cost_talks": "Gesprekken", "cost_replacement": "Vervanging tijdens ontwikkeluren",
         "cost_advisors": "Mobiliteitsadviseurs", "cost_recruitment": "Werving",
         "cost_salary_guarantee": "Salarisgarantie", "cost_external": "Externe trajecten",
@@ -62,7 +73,7 @@ LABELS = {
         "cost_pop": "POP talks", "cost_development": "Development hours", "cost_moves": "Moves",
         "group": "Group", "employees": "Employees", "share_violation": "Share in violation",
         "share_affected": "Share affected", "parameters": "Parameters", "article": "Article text",
-        "suppressed": "<5: a group of fewer than 5 employees, not shown. x: not shown because a total would otherwise give away a group of fewer than 5.",
+        "suppressed": "x: not shown, because it is a group of fewer than 5 employees or such a group could otherwise be derived from the other numbers (totals, other tables, other years). No hidden number can be told from the published numbers more precisely than within 5; in the charts a hidden number is hatched, at the middle of what the tables allow.",
         "generated": "Generated", "scenario": "Scenario", "compare": "Scenarios side by side",
         "status_chart": "Status per rule per year", "moves_chart": "Moves and adjacent vacancies",
         "cost_chart": "Cost per year", "age_chart": "Share affected per age band",
@@ -74,6 +85,17 @@ LABELS = {
         "exempt_by": "Exempt: {}", "dispensation": "dispensation", "long_term_sick": "long-term sick",
         "near_retirement": "close to state pension age", "status_tables": "Status per rule per year (counts)",
         "hours": "Hours per year", "hours_pop": "Hours of POP talks", "hours_development": "Development hours",
+        "advisor_fte": "Mobility advisor fte", "hours_development_obliged": "Development hours of those obliged",
+        "flows": "Inflow, outflow and moves", "population_start": "Workforce on the reference date",
+        "date": "Reference date", "findings_source": "Findings", "findings_hash": "SHA-256 of the findings",
+        "data_source": "Personnel file", "reference_dates": "Reference dates", "cost_total": "Total",
+        "contract_ends": "Contract ended", "attrition": "Other leavers", "sick_exits": "Left after sickness",
+        "external": "Placed externally", "population_end": "Workforce at the end of the year",
+        "positions": "Formation (positions)", "long_term_sick_count": "Long-term sick",
+        "distinct_must_move": "Distinct persons who must move", "attempts": "Guided attempts",
+        "moves_external": "Placed externally", "dispensation_count": "Dispensation granted",
+        "scale_down": "Moved to a lower scale", "scale_up": "Moved to a higher scale",
+        "model_note": "Key numbers, effects and bands are statistics over simulated futures (runs), not counts of real persons; the tables per year show one representative run, protected as below.",
         "cost_talks": "Talks", "cost_replacement": "Replacement during development hours",
         "cost_advisors": "Mobility advisors", "cost_recruitment": "Recruitment",
         "cost_salary_guarantee": "Salary guarantee", "cost_external": "External trajectories",
@@ -123,9 +145,13 @@ def _pct(x, lang="nl"):
     return s.replace(".", ",") if lang == "nl" else s
 
 
-def criterion_sentence(result, c, lang="nl") -> str:
-    """One sentence per criterion, with the share of runs in which it holds."""
-    text = _criterion_text(result, c, lang)
+_UNSET = object()
+
+
+def criterion_sentence(result, c, lang="nl", worst=_UNSET) -> str:
+    """One sentence per criterion, with the share of runs in which it holds. ``worst`` None:
+    the worst value rests on a cell the report hides, and the sentence quotes no number."""
+    text = _criterion_text(result, c, lang, c["worst_value"] if worst is _UNSET else worst)
     if "share_passed" in c:
         share = _pct(c["share_passed"], lang)
         text += (f" Geldt in {share} van de {result['feasibility'].get('runs', 1)} runs." if lang == "nl" else
@@ -133,46 +159,49 @@ def criterion_sentence(result, c, lang="nl") -> str:
     return text
 
 
-def _criterion_text(result, c, lang="nl") -> str:
+def _criterion_text(result, c, lang, w) -> str:
     ok = c["passed"]
     year = c["first_failing_year"]
+    nl = lang == "nl"
     if c["kind"] == "violation_share":
         name = rule_title(result, c["rule_id"], lang)
-        if lang == "nl":
-            return (f"{name}: het aandeel overtredingen blijft vanaf {c['from'][:4]} onder {_pct(c['threshold'], lang)} "
-                    f"(hoogste {_pct(c['worst_value'], lang)})." if ok else
-                    f"{name}: vanaf {year} is tot {_pct(c['worst_value'], lang)} van de medewerkers binnen de reikwijdte in "
-                    f"overtreding, boven de norm van {_pct(c['threshold'], lang)}.")
-        return (f"{name}: the share of violations stays below {_pct(c['threshold'], lang)} from {c['from'][:4]} "
-                f"(highest {_pct(c['worst_value'], lang)})." if ok else
-                f"{name}: from {year} up to {_pct(c['worst_value'], lang)} of employees in scope are in violation, above "
-                f"the threshold of {_pct(c['threshold'], lang)}.")
+        if nl:
+            return (f"{name}: het aandeel overtredingen blijft vanaf {c['from'][:4]} onder {_pct(c['threshold'], lang)}"
+                    + (f" (hoogste {_pct(w, lang)})." if w is not None else ".") if ok else
+                    f"{name}: vanaf {year} is " + (f"tot {_pct(w, lang)} " if w is not None else "een te groot deel ")
+                    + f"van de medewerkers binnen de reikwijdte in overtreding, boven de norm van "
+                    f"{_pct(c['threshold'], lang)}.")
+        return (f"{name}: the share of violations stays below {_pct(c['threshold'], lang)} from {c['from'][:4]}"
+                + (f" (highest {_pct(w, lang)})." if w is not None else ".") if ok else
+                f"{name}: from {year} " + (f"up to {_pct(w, lang)} " if w is not None else "too large a share ")
+                + f"of employees in scope are in violation, above the threshold of {_pct(c['threshold'], lang)}.")
     if c["kind"] == "moves_within_vacancies":
         name = rule_title(result, c["rule_id"], lang)
-        if lang == "nl":
+        if nl:
             return (f"{name}: er zijn elk jaar genoeg aanpalende vacatures voor de nodige verschuivingen." if ok else
-                    f"{name}: vanaf {year} zijn er niet genoeg aanpalende vacatures voor de nodige verschuivingen; "
-                    f"in het slechtste jaar ontbreken er {c['worst_value']:g}.")
+                    f"{name}: vanaf {year} zijn er niet genoeg aanpalende vacatures voor de nodige verschuivingen"
+                    + (f"; in het slechtste jaar ontbreken er {w:g}." if w is not None else "."))
         return (f"{name}: every year there are enough adjacent vacancies for the moves required." if ok else
-                f"{name}: from {year} there are not enough adjacent vacancies for the moves required; "
-                f"{c['worst_value']:g} short in the worst year.")
+                f"{name}: from {year} there are not enough adjacent vacancies for the moves required"
+                + (f"; {w:g} short in the worst year." if w is not None else "."))
     if c["kind"] == "advisor_capacity":
         name = rule_title(result, c["rule_id"], lang)
-        if lang == "nl":
+        if nl:
             return (f"{name}: de mobiliteitsadviseurs kunnen elk jaar iedereen begeleiden die moet verschuiven." if ok
-                    else f"{name}: vanaf {year} moeten meer mensen verschuiven dan de adviseurs kunnen begeleiden; "
-                    f"in het slechtste jaar {c['worst_value']:g} te veel.")
+                    else f"{name}: vanaf {year} moeten meer mensen verschuiven dan de adviseurs kunnen begeleiden"
+                    + (f"; in het slechtste jaar {w:g} te veel." if w is not None else "."))
         return (f"{name}: every year the mobility advisors can guide everyone who must move." if ok else
-                f"{name}: from {year} more people must move than the advisors can guide; "
-                f"{c['worst_value']:g} too many in the worst year.")
+                f"{name}: from {year} more people must move than the advisors can guide"
+                + (f"; {w:g} too many in the worst year." if w is not None else "."))
     if c["kind"] == "budget":
-        if lang == "nl":
+        highest_nl = f" (hoogste € {w:,.0f})" if w is not None else ""
+        highest_en = f" (highest € {w:,.0f})" if w is not None else ""
+        if nl:
             return (f"Kosten bovenop niets doen: elk jaar binnen het budget van € {c['threshold']:,.0f}."
                     .replace(",", ".") if ok else
-                    f"Kosten: in {year} boven het budget van € {c['threshold']:,.0f} (hoogste € {c['worst_value']:,.0f})."
-                    .replace(",", "."))
+                    f"Kosten: in {year} boven het budget van € {c['threshold']:,.0f}{highest_nl}.".replace(",", "."))
         return (f"Cost beyond doing nothing: within the budget of € {c['threshold']:,.0f} every year." if ok else
-                f"Cost: above the budget of € {c['threshold']:,.0f} from {year} (highest € {c['worst_value']:,.0f}).")
+                f"Cost: above the budget of € {c['threshold']:,.0f} from {year}{highest_en}.")
     return str(c)
 
 
@@ -185,9 +214,11 @@ def verdict_sentences(result, lang="nl") -> list[str]:
     return [head] + [("  ✓ " if c["passed"] else "  ✗ ") + criterion_sentence(result, c, lang) for c in f["criteria"]]
 
 
-def summary_row(result, lang="nl") -> dict:
+def summary_row(result, lang="nl", prot=None) -> dict:
     """Key numbers of one scenario for side-by-side tables: medians over the runs of distinct
-    persons and peaks (horizon totals are labelled as such); a switched-off rule shows '-'."""
+    persons and peaks (horizon totals are labelled as such); a switched-off rule shows '-'.
+    Without runs, a count comes from the protected cells (``prot``)."""
+    from .tables import protect_scenario
     t = LABELS[lang]
     years = result["years"]
     last = years[-1]
@@ -196,7 +227,11 @@ def summary_row(result, lang="nl") -> dict:
     for r in result["rules"]:
         rid = r["id"]
         band = bands.get(f"violation:{rid}")
-        value = band[-1]["median"] if band else last["rules"].get(rid, {}).get("violation", "-")
+        if band:
+            value = band[-1]["median"]
+        else:
+            prot = prot or protect_scenario(result)
+            value = prot.value(("rule", last["year"], rid, "violation"))
         row[f"{short_title(rid, lang)}: {t['violation'].lower()} {last['year']}"] = \
             value if r.get("enabled", True) else "-"
     head = result.get("headline", {})
@@ -211,36 +246,26 @@ def summary_row(result, lang="nl") -> dict:
 def comparison_table(results, lang="nl") -> str:
     """Scenarios as columns (numbered), key numbers as rows; names listed below."""
     import pandas as pd
+
+    from .render import _fmt
     t = LABELS[lang]
+    n = _fmt(lang).num
     rows = [summary_row(r, lang) for r in results]
     df = pd.DataFrame(rows).drop(columns=["scenario"])
     df[t["verdict"]] = df[t["verdict"]].map({True: t["feasible"], False: t["not_feasible"]})
+    df = df.map(lambda v: n(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
     df.index = [f"[{i + 1}]" for i in range(len(rows))]
     names = "\n".join(f"[{i + 1}] {r['scenario']}" for i, r in enumerate(rows))
     return df.T.to_string() + "\n\n" + names
 
 
 def year_table(result, lang="nl") -> str:
-    """The projection year by year, for a terminal: workforce, violations per rule, moves, cost.
-    Counts under 5 are suppressed as in the reports."""
+    """The projection year by year, for a terminal: the report's per-year table, with the
+    same cells hidden."""
     import pandas as pd
 
-    from .render import _fmt, _status_table
-    t = LABELS[lang]
-    n = _fmt(lang).num
-    years = result["years"]
-    rule_ids = [r["id"] for r in result["rules"] if r.get("enabled", True)]
-    sv = {rid: {k: v for k, _, v in _status_table(years, rid, t)} for rid in rule_ids}
-    rows = []
-    for i, y in enumerate(years):
-        row = {t["year"]: y["year"], t["population"]: n(y["population_start"])}
-        for rid in rule_ids:
-            row[f"{short_title(rid, lang)}: {t['violation'].lower()}"] = \
-                f"{n(sv[rid]['violation'][i])} / {n(sv[rid]['in_scope'][i])}"
-        if result.get("roles", {}).get("mobility") in rule_ids:
-            row[t["moves_required"]] = n(y["moves"]["required"])
-            row[t["vacancies"]] = n(y["moves"]["vacancies"])
-            row[t["moves_made"]] = n(y["moves"]["made"])
-        row[t["cost"]] = n(y["cost"]["total"])
-        rows.append(row)
-    return pd.DataFrame(rows).to_string(index=False)
+    from .render import prepare
+    rep = prepare(result, lang, charts=False)
+    tb = rep["tables"]["per_year"][0]
+    return pd.DataFrame([[label] + [text for text, _ in cells] for label, cells in tb["rows"]],
+                        columns=tb["header"]).to_string(index=False)
