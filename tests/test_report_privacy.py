@@ -263,3 +263,49 @@ def test_compliance_report_withstands_the_attack_in_every_format(tmp_path_factor
         text = out.read_bytes() if fmt == "xlsx" else out.read_text()
         published, hidden, extra = read_back(layout, parse(text), linked)
         assert_protected(linked, published, hidden, extra)
+
+
+# --- output that cannot run -----------------------------------------------------------------
+
+EVIL = '=HYPERLINK("http://x.example","klik")'
+
+
+def test_findings_outputs_never_hold_a_formula(tmp_path):
+    """hpr check: an id like =HYPERLINK(..) is text in Excel and defused in CSV; the compliance
+    report reads the defused CSV back as the same id."""
+    import openpyxl
+    from hpr_rules.outputs import table_bytes, unescape_text
+    df = pd.DataFrame({"employee_id": [EVIL, "+31", "-1", "@x", "\tq", "E1"], "n": [1, 2, 3, 4, 5, 6]})
+    csv = table_bytes(df, "csv").decode()
+    lines = csv.splitlines()[1:]
+    assert all(not line.strip('"').startswith(("=", "+", "-", "@", "\t")) for line in lines), lines
+    back = pd.read_csv(io.StringIO(csv), dtype=str)["employee_id"].map(unescape_text)
+    assert list(back) == list(df["employee_id"])
+    ws = openpyxl.load_workbook(io.BytesIO(table_bytes(df, "xlsx"))).active
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert all(c.data_type != "f" for c in cells) and ws["A2"].value == EVIL and ws["A2"].quotePrefix
+
+
+def test_reports_escape_names_in_every_format():
+    import copy
+    import openpyxl
+    from hpr_rules.reports.render import render
+    from pathlib import Path
+    from hpr_rules.scenarios import load_scenario, run_scenario
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
+    sc.model.horizon_years = 2
+    sc.model.runs = 1
+    frame = _population(40, 2, 7)
+    frame["unit"] = np.where(frame["unit"] == "Unit A", EVIL, "<img src=x onerror=alert(1)> | [a](b) *c*")
+    result = run_scenario(sc, population=(frame, "test"), timestamp="2026-01-01T00:00:00")
+    result = copy.deepcopy(result)
+    result["scenario"]["name"] = "<script>alert(1)</script> | x"
+    html = render(result, "html").decode()
+    assert "<script>alert" not in html and "<img src=x" not in html and "&lt;img src=x" in html
+    md = render(result, "md").decode()
+    assert "<script" not in md and "<img" not in md and "&lt;img" in md and "\\| \\[a\\](b) \\*c\\*" in md
+    for rows in md_tables(md):  # a | in a name does not add a column
+        assert len({len(r) for r in rows}) <= 1
+    wb = openpyxl.load_workbook(io.BytesIO(render(result, "xlsx")))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(c.value == EVIL for c in cells) and all(c.data_type != "f" for c in cells)

@@ -51,9 +51,13 @@ def atomic_write(path: str | Path, write) -> None:
         raise
 
 
+FORMULA_START = "=+-@\t\r"  # a spreadsheet reads a cell starting with one of these as a formula
+
+
 def _arrow_csv(df: pd.DataFrame, sink) -> None:
     """CSV through pyarrow (an order of magnitude faster than pandas on millions of rows):
-    empty cells for missing values, quotes only where needed, ISO dates."""
+    empty cells for missing values, quotes only where needed, ISO dates, formulas defused
+    (:func:`csv_safe`)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     table = pa.Table.from_pandas(df, preserve_index=False)
@@ -63,7 +67,22 @@ def _arrow_csv(df: pd.DataFrame, sink) -> None:
             col = col.cast(pa.string())
         cols.append(col)
     table = pa.table(cols, names=table.column_names)
-    pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
+    pacsv.write_csv(csv_safe(table), sink, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def csv_safe(table):
+    """An Arrow table whose text cells a spreadsheet cannot run: one starting with = + - @,
+    tab or CR gets a leading apostrophe (OWASP CSV injection; :func:`unescape_text` undoes it)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    cols = []
+    for col in table.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            risky = pc.match_substring_regex(col, "^[=+\\-@\t\r]")
+            quote, empty = pa.scalar("'", col.type), pa.scalar("", col.type)
+            col = pc.if_else(risky, pc.binary_join_element_wise(quote, col, empty), col)
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
 
 
 def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
@@ -83,12 +102,27 @@ def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
             df.to_excel(xw, index=False, sheet_name="findings")
             ws = xw.sheets["findings"]
             ws.freeze_panes = "A2"
+            text_as_text(ws)
             from openpyxl.styles import Font
             for cell in ws[1]:
                 cell.font = Font(bold=True)
     else:
         raise InputError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     return buf.getvalue()
+
+
+def text_as_text(ws) -> None:
+    """Every text cell of a worksheet stays text: "=HYPERLINK(..)" in a name is never a formula."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value[:1] and cell.value[0] in FORMULA_START:
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
+def unescape_text(value: str) -> str:
+    """The text as it was before :func:`_arrow_csv` guarded it against formulas."""
+    return value[1:] if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START else value
 
 
 def write_parquet(df: pd.DataFrame, sink) -> None:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .errors import InputError
 from .findings import FINDINGS_COLUMNS
-from .outputs import write_table
+from .outputs import csv_safe, write_table
 
 
 def input_files(spec: str | Path) -> list[Path]:
@@ -227,7 +227,7 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
 
         def to_sink(f):
             buf = __import__("io").BytesIO()
-            pacsv.write_csv(_plain_arrow(f), buf, pacsv.WriteOptions(quoting_style="needed",
+            pacsv.write_csv(csv_safe(_plain_arrow(f)), buf, pacsv.WriteOptions(quoting_style="needed",
                                                                      include_header=state["header"]))
             sink.write(buf.getvalue())
             state["header"] = False

@@ -14,7 +14,7 @@ import pandas as pd
 from .. import run_timestamp
 from ..errors import InputError
 from ..findings import FINDINGS_COLUMNS
-from ..outputs import atomic_write
+from ..outputs import atomic_write, unescape_text
 from .privacy import Linked, protect
 from .tables import AGE_ORDER, Num, Share, Table, _order, resolve
 from .text import LABELS
@@ -34,7 +34,9 @@ def _read(path) -> pd.DataFrame:
         raise InputError(f"not a findings file: missing columns {', '.join(missing)}", file=str(p))
     if df.empty:
         raise InputError("the findings file has no rows", file=str(p))
-    return df.astype({"employee_id": str, "rule_id": str, "status": str, "reference_date": str})
+    df = df.astype({"employee_id": str, "rule_id": str, "status": str, "reference_date": str})
+    df["employee_id"] = df["employee_id"].map(unescape_text)  # "'=1" in the CSV is the id "=1"
+    return df
 
 
 def _attach(df: pd.DataFrame, data, mapping, findings_file, t) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from typing import Callable, NamedTuple
 import jinja2
 
 from ..errors import InputError
-from ..outputs import atomic_write
+from ..outputs import FORMULA_START, atomic_write
 from . import charts
 from .privacy import HIDDEN, Protection
 from .tables import AGE_ORDER, _order, protect_scenario, resolve, scenario_tables, year_shown
@@ -259,7 +259,7 @@ def xlsx_cell(ws, row: int, col: int, value, fmt: str = "text"):
         value = " / ".join(f"{v:g}" for v in value)
     cell.value = str(value)
     cell.data_type = "s"   # "=HYPERLINK(..)" in a unit name stays text
-    if str(value)[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if str(value)[:1] and str(value)[0] in FORMULA_START:
         cell.quotePrefix = True
     if value == HIDDEN:
         cell.alignment = Alignment(horizontal="right")
