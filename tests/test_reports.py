@@ -125,3 +125,29 @@ def test_html_escapes_text_from_scenarios_and_rules(result):
     html = render(r, "html").decode()
     assert "Ploeg &lt;b&gt;Noord&lt;/b&gt; &amp; Zuid" in html and "<b>Noord" not in html
     assert html.count("<svg") >= 4  # the charts stay markup
+
+
+def _keys(obj, out):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out.add(str(k))
+            _keys(v, out)
+    elif isinstance(obj, list):
+        for v in obj:
+            _keys(v, out)
+    return out
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_no_code_of_the_result_in_a_report_body(result, lang):
+    """Every label comes from the rule files or the label catalogue: no snake_case key of the
+    result object (a rule id, 'attrition_rate', 'moves_unmet', 'cost_total') is shown."""
+    import html as html_lib
+    prose = " ".join((result.get("assumption_sources") or {}).values())  # authored text naming file columns
+    codes = {k for k in _keys(result, set()) if "_" in k and k not in prose}
+    page = render(result, "html", lang).decode()
+    body = html_lib.unescape(re.sub(r"<[^>]+>", " ", page.split("<body>", 1)[1]))
+    md = render(result, "md", lang).decode().replace("\\_", "_")
+    for text in (body, md):
+        found = sorted(c for c in codes if re.search(rf"(?<![\w/.]){re.escape(c)}(?![\w])", text))
+        assert not found, found

@@ -14,7 +14,7 @@ from ..outputs import FORMULA_START, atomic_write
 from . import charts
 from .privacy import HIDDEN, Protection
 from .tables import AGE_ORDER, _order, protect_scenario, resolve, scenario_tables, year_shown
-from .text import LABELS, criterion_sentence, short_title, summary_row
+from .text import LABELS, criterion_sentence, key_label, setting_rows, short_title, summary_row, with_titles, words
 
 __all__ = ["AGE_ORDER", "prepare", "render", "write_report"]
 
@@ -193,6 +193,39 @@ def _worst(result, c, prot: Protection):
     return c.get("worst_value", max(vals))
 
 
+def _parameter_labels(lang: str) -> dict:
+    """Parameter names as the rule files describe them (the result names them by code)."""
+    try:
+        from ..language import default_rules_dir, load_rulebook
+        book = load_rulebook(default_rules_dir())
+    except Exception:  # noqa: BLE001 - without the rule files a name is written as words
+        return {}
+    out = {}
+    for r in book.rules:
+        for name, p in r.model.parameters.items():
+            d = p.description
+            if d is not None:
+                out[name] = (getattr(d, "en", None) or d.nl) if lang == "en" else d.nl
+    return out
+
+
+def _described(result: dict, lang: str, titles: dict, val) -> dict:
+    """The rules' parameters, the assumptions, their sources and the provenance as labelled rows."""
+    params = _parameter_labels(lang)
+    every = {r["id"]: r["title"][lang] for r in result["rules"] if r.get("title")}
+    prov = {**result["scenario"], **result["provenance"]}
+    if "rules_version" in prov:
+        prov["rules_version"] = with_titles(str(prov["rules_version"]), every)
+    return {
+        "parameter_rows": {r["id"]: [(params.get(n, words(n)[:1].upper() + words(n)[1:]), val(v), n in r.get("overridden", []))
+                                     for n, v in r["parameters"].items()] for r in result["rules"] if r.get("enabled", True)},
+        "assumption_rows": setting_rows(result.get("assumptions", {}), lang, val, every),
+        "source_rows": [(key_label(k, lang, every), v) for k, v in (result.get("assumption_sources") or {}).items()],
+        "provenance_rows": setting_rows(prov, lang, val, every),
+        "disabled_titles": [every.get(r["id"], words(r["id"])) for r in result["rules"] if not r.get("enabled", True)],
+    }
+
+
 def prepare(result: dict, lang: str = "nl", prot: Protection | None = None, charts: bool = True) -> dict:
     """Everything a template needs, every number drawn from the protected cells."""
     t = LABELS[lang]
@@ -211,7 +244,7 @@ def prepare(result: dict, lang: str = "nl", prot: Protection | None = None, char
         "year_shown": year_shown(result), "prot": prot, "table_specs": tables,
         "tables": shown_tables(tables, prot, f),
         "verdicts": [(c["passed"], criterion_sentence(result, c, lang, _worst(result, c, prot))) for c in crit],
-        "sources": result.get("assumption_sources") or {},
+        **_described(result, lang, titles, f.val),
         "charts": _charts(result, prot, t, titles, rule_ids, moves) if charts else {},
     }
 
@@ -228,7 +261,7 @@ def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = 
     reports = [prepare(r, lang, charts=fmt == "html") for r in results]
     if fmt == "xlsx":
         return _xlsx(reports, lang)
-    ctx = {"reports": reports, **_fmt(lang)._asdict(), "t": LABELS[lang], "lang": lang,
+    ctx = {"reports": reports, **_fmt(lang)._asdict(), "t": LABELS[lang], "lang": lang, "key_label": key_label,
            "compare": [summary_row(rep["r"], lang, rep["prot"]) for rep in reports] if len(results) > 1 else None}
     name = {"html": "report.html.j2", "md": "report.md.j2"}[fmt]
     return _env().get_template(name).render(**ctx).encode("utf-8")
@@ -322,10 +355,9 @@ def _xlsx(reports: list, lang: str) -> bytes:
                 xlsx_sheet(wb, pre + tb.title, tb.header, rows)
         r = rep["r"]
         xlsx_sheet(wb, pre + t["assumptions"], [t["assumptions"], ""],
-                   [[(f"{g}.{k}", "text"), (f.val(v), "text")] for g, vs in r["assumptions"].items()
-                    if isinstance(vs, dict) for k, v in vs.items()])
+                   [[(k, "text"), (v, "text")] for k, v in rep["assumption_rows"]])
         xlsx_sheet(wb, pre + t["provenance"], [t["provenance"], ""],
-                   [[(k, "text"), (f.val(v), "text")] for k, v in {**r["scenario"], **r["provenance"]}.items()])
+                   [[(k, "text"), (v, "text")] for k, v in rep["provenance_rows"]])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -380,7 +380,7 @@ def scenario_tables(result: dict, prot: Protection, t: dict, titles: dict, short
                     reasons.append(reason)
         rows = [(t["in_scope"], [Num(("rule", y, rid, "in_scope")) for y in ys])]
         for reason in reasons:
-            rows.append((t["exempt_by"].format(t.get(reason, reason)),
+            rows.append((t["exempt_by"].format(t.get(reason, reason.replace("_", " "))),
                          [Num(("rule", y, rid, "exempt", reason)) if ("rule", y, rid, "exempt", reason) in has else 0
                           for y in ys]))
         rows += [(t[s], [Num(("rule", y, rid, s)) for y in ys]) for s in ("compliant", "due_soon", "violation")]
@@ -466,7 +466,7 @@ def _effect_label(key: str, t: dict) -> str:
         return t.get(HOUR_LABELS.get(key[6:], key), key)
     named = {"moves_made": "moves_made", "advisor_fte": "advisor_fte", "hires": "hires", "leavers": "leavers",
              "population_end": "population", "long_term_sick": "long_term_sick_count"}
-    return t.get(named.get(key, key), key)
+    return t.get(named.get(key, key), key.replace("_", " ").replace(".", " — "))
 
 
 def _band_key(name: str):
@@ -490,4 +490,4 @@ def _band_label(name: str, t: dict, shorts: dict) -> str:
         return f"{shorts.get(rid, rid)}: {t['violation'].lower()}"
     named = {"cost_total": "cost", "population_end": "population_end", "long_term_sick": "long_term_sick_count",
              "advisor_fte": "advisor_fte"}
-    return t.get(named.get(name, name), name)
+    return t.get(named.get(name, name), name.replace("_", " "))

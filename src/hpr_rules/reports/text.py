@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 LABELS = {
     "nl": {
         "title": "Impactanalyse HPR-interventies", "feasible": "Uitvoerbaar", "not_feasible": "Niet uitvoerbaar",
@@ -269,3 +271,119 @@ def year_table(result, lang="nl") -> str:
     tb = rep["tables"]["per_year"][0]
     return pd.DataFrame([[label] + [text for text, _ in cells] for label, cells in tb["rows"]],
                         columns=tb["header"]).to_string(index=False)
+
+
+# Labels for the keys of a scenario result (assumptions, provenance, settings), Dutch and English.
+# A key the catalogue does not know is written as words, never as a code.
+
+KEY_WORDS = {
+    # groups
+    "dynamics": ("Personeelsverloop", "Workforce dynamics"), "mobility": ("Mobiliteit", "Mobility"),
+    "hours": ("Uren", "Hours"), "costs": ("Kosten", "Costs"), "benefits": ("Baten", "Benefits"),
+    "criteria": ("Criteria", "Criteria"), "population": ("Populatie", "Population"),
+    "overrides": ("Afwijkingen van de regels", "Rule overrides"),
+    # dynamics
+    "retire_at_state_pension_age": ("met pensioen op de AOW-leeftijd", "retire at state pension age"),
+    "attrition": ("vertrek om andere redenen", "other leavers"), "by_age": ("per leeftijd", "by age"),
+    "early_service_years": ("jaren met extra vroeg vertrek", "years of early leaving"),
+    "early_rate": ("vertrek in de eerste jaren", "early leaving rate"),
+    "contract_conversion": ("tijdelijk contract wordt vast", "temporary contracts made permanent"),
+    "hires": ("instroom", "hires"), "fill_rate": ("deel van de open plaatsen vervuld", "share of open places filled"),
+    "lag_months": ("wervingstijd (maanden)", "recruitment lag (months)"),
+    "age_profile": ("leeftijd bij instroom", "age at hire"), "temporary_share": ("deel met tijdelijk contract", "share temporary"),
+    "temporary_months": ("duur tijdelijk contract (maanden)", "temporary contract (months)"),
+    "sickness": ("langdurig verzuim", "long-term sickness"), "incidence_by_age": ("nieuwe gevallen per leeftijd", "new cases by age"),
+    "persistence_by_age": ("blijft ziek, per leeftijd", "stays sick, by age"),
+    "exit_after_weeks": ("uit dienst na (weken ziekte)", "leaves after (weeks sick)"),
+    "formation_file": ("formatiebestand", "formation file"), "growth_rate": ("groei van de formatie", "formation growth"),
+    # mobility
+    "rule": ("regel", "rule"), "lookahead_months": ("vooruitkijken (maanden)", "look ahead (months)"),
+    "advisor_capacity": ("capaciteit mobiliteitsadviseurs", "mobility advisor capacity"),
+    "priority": ("volgorde van begeleiding", "order of guidance"), "max_scale_up": ("hoogstens schalen omhoog", "at most scales up"),
+    "max_scale_down": ("hoogstens schalen omlaag", "at most scales down"),
+    "extra_positions_per_year": ("extra plaatsen per jaar", "extra positions per year"),
+    "vacancy_rate": ("extra vacatures (deel van de formatie)", "extra vacancies (share of formation)"),
+    "extra_vacancies_per_year": ("extra vacatures per jaar", "extra vacancies per year"),
+    "dispensation_share": ("deel met ontheffing", "share with dispensation"),
+    "dispensation_months": ("duur ontheffing (maanden)", "dispensation (months)"),
+    "external": ("externe trajecten", "external trajectories"), "rate": ("aandeel", "rate"), "cost": ("kosten", "cost"),
+    # hours
+    "talks": ("gesprekken", "talks"), "field": ("veld", "field"), "realisation": ("deel gevoerd", "share held"),
+    "hours_per_talk": ("uren per gesprek", "hours per talk"), "pop_realisation": ("deel POP-gesprekken gevoerd", "share of POP talks held"),
+    "development": ("ontwikkeling", "development"), "development_hours": ("ontwikkeluren", "development hours"),
+    "hours_without_rules": ("uren zonder de regels", "hours without the rules"), "mean": ("gemiddeld", "mean"),
+    "sd": ("spreiding", "sd"), "attrition_rate": ("vertrek per jaar", "attrition per year"),
+    "hire_rate": ("instroom per jaar", "hires per year"), "long_term_sick_share": ("deel langdurig ziek", "share long-term sick"),
+    # costs
+    "hourly_cost": ("loonkosten per uur", "wage cost per hour"), "training_cost_per_hour": ("opleidingskosten per uur", "training cost per hour"),
+    "replacement_share": ("deel vervangen tijdens ontwikkeluren", "share replaced during development hours"),
+    "cost_per_move": ("kosten per verschuiving", "cost per move"), "advisor_fte_cost": ("kosten per fte adviseur", "cost per advisor fte"),
+    "attempts_per_advisor_fte": ("pogingen per fte adviseur", "attempts per advisor fte"),
+    "recruitment_per_hire": ("wervingskosten per aanname", "recruitment cost per hire"),
+    "salary_step_per_year": ("salarisgarantie per stap per jaar", "salary guarantee per step per year"),
+    "pop_talk_hours": ("uren per POP-gesprek", "hours per POP talk"),
+    "sickness_factor_after_move": ("verzuimfactor na verschuiving", "sickness factor after a move"),
+    "cost_per_sick_year": ("kosten per verzuimjaar", "cost per year of sickness"),
+    # criteria
+    "after": ("vanaf", "from"), "max_violation_share": ("hoogstens aandeel overtreding", "at most share in violation"),
+    "moves_within_vacancies": ("verschuivingen binnen de vacatures", "moves within vacancies"),
+    "budget_per_year": ("budget per jaar", "budget per year"), "min_share_of_runs": ("in ten minste dit deel van de runs", "in at least this share of runs"),
+    # population
+    "synthetic": ("synthetisch", "synthetic"), "n": ("aantal", "number"), "seed": ("startwaarde toeval", "random seed"),
+    "file": ("bestand", "file"), "mapping": ("kolomindeling", "column mapping"), "filters": ("filters", "filters"),
+    "unit": ("organisatieonderdeel", "unit"), "function_code": ("functiecode", "function code"),
+    "max_salary_scale": ("hoogste schaal", "highest scale"), "min_salary_scale": ("laagste schaal", "lowest scale"),
+    # scenario and provenance
+    "name": ("naam", "name"), "description": ("omschrijving", "description"), "reference_date": ("peildatum", "reference date"),
+    "horizon_years": ("jaren vooruit", "years ahead"), "runs": ("runs", "runs"),
+    "tool_version": ("versie hpr-rules", "hpr-rules version"), "rules_version": ("versie van de regels", "rules version"),
+    "rules_hash": ("SHA-256 van de regels", "SHA-256 of the rules"), "rules_source": ("map met regels", "rules directory"),
+    "data_hash": ("SHA-256 van de gegevens", "SHA-256 of the data"), "data_source": ("gegevens", "data"),
+    "engine": ("rekenwijze", "engine"), "generated_at": ("gemaakt op", "generated at"),
+    "representative_seed": ("run in de tabellen per jaar", "run in the tables per year"),
+}
+
+
+def words(key: str) -> str:
+    """A code as words: ``early_rate`` -> ``early rate``."""
+    return re.sub(r"[_]+", " ", str(key)).strip()
+
+
+def key_label(key: str, lang: str = "nl", extra: dict | None = None) -> str:
+    """A dotted key of the result as a reader reads it: each part from the catalogue (or
+    ``extra``: rule ids to titles), otherwise as words. First letter capital."""
+    i = 0 if lang == "nl" else 1
+    parts = []
+    for part in str(key).split("."):
+        if extra and part in extra:
+            parts.append(extra[part])
+        elif part in KEY_WORDS:
+            parts.append(KEY_WORDS[part][i])
+        else:
+            parts.append(words(part))
+    text = " — ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def _identifiers(d) -> bool:
+    return isinstance(d, dict) and bool(d) and all(re.fullmatch(r"[a-z][a-z0-9_]*", str(k)) for k in d)
+
+
+def setting_rows(groups: dict, lang: str, val, extra: dict | None = None, prefix: str = "") -> list:
+    """(label, value) rows of nested settings: a mapping of named settings is unfolded, a
+    mapping of data (age bands) stays one value."""
+    rows = []
+    for k, v in groups.items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if _identifiers(v):
+            rows += setting_rows(v, lang, val, extra, key)
+        else:  # a rule named by its id is named by its title
+            rows.append((key_label(key, lang, extra), val(extra.get(v, v) if extra and isinstance(v, str) else v)))
+    return rows
+
+
+def with_titles(text: str, titles: dict) -> str:
+    """Rule ids in a text (a version line) replaced by the rules' titles."""
+    for rid, title in titles.items():
+        text = re.sub(rf"\b{re.escape(rid)}\b", title, text)
+    return text
