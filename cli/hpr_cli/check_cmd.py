@@ -95,7 +95,8 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         write_table(findings, out, fmt)
     else:
         click.echo(table_bytes(findings, fmt).decode("utf-8"), nl=False)
-    _report(data, day, book, rs.rows_read, len(rs.rejected_rows), summarize(findings), out, strict, fail_on)
+    _report(data, day, book, rs.rows_read, len(rs.rejected_rows), summarize(findings), out, strict, fail_on,
+            rs.notes)
 
 
 def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size):
@@ -115,10 +116,13 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
     finally:
         if bar:
             bar.__exit__(None, None, None)
-    _report(data, day, book, res["rows_read"], res["rows_rejected"], res["summary"], out, strict, fail_on)
+    _report(data, day, book, res["rows_read"], res["rows_rejected"], res["summary"], out, strict, fail_on,
+            res["notes"])
 
 
-def _report(data, day, book, read, rejected, summary, out, strict, fail_on):
+def _report(data, day, book, read, rejected, summary, out, strict, fail_on, notes=()):
+    if notes:
+        click.echo(f"{data}: read with {'; '.join(notes)}", err=True)
     click.echo(f"{data}: {read} rows read, {read - rejected} accepted, {rejected} rejected; "
                f"reference date {day.isoformat()}; rules {book.version()} from {book.source}", err=True)
     click.echo(summary.to_string(index=False), err=True)

@@ -59,6 +59,8 @@ def validate(data_file, mapping, strict, rejects_out):
     from hpr_rules.records import load_records
 
     rs = load_records(data_file, mapping)
+    if rs.notes:
+        click.echo(f"{data_file}: read with {'; '.join(rs.notes)}", err=True)
     n_rej = len(rs.rejected_rows)
     click.echo(f"{data_file}: {rs.rows_read:,} rows read, {rs.rows_read - n_rej:,} accepted, {n_rej:,} rejected")
     rej = rs.rejects

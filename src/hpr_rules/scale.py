@@ -118,45 +118,6 @@ def _plain_arrow(df: pd.DataFrame):
     return pa.table(cols, names=table.column_names).cast(schema)
 
 
-def _dialect(path: Path, encoding, delimiter) -> tuple[str, str, int]:
-    """(encoding, delimiter, number of header fields) of a CSV, detected as the whole-file reader does."""
-    import csv
-
-    from .records.readers import detect_encoding, sniff_delimiter
-    with path.open("rb") as fh:
-        head = fh.read(65536)
-    enc = encoding or detect_encoding(head)
-    header = head.decode(enc, errors="ignore").lstrip("\ufeff").splitlines()[0] if head.strip() else ""
-    if not header:
-        raise InputError("file is empty (no header line)", file=str(path))
-    sep = delimiter or ("\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(header))
-    return enc, sep, len(next(csv.reader([header], delimiter=sep)))
-
-
-def _csv_chunks(path: Path, chunk_size: int, enc: str, sep: str, ncols: int):
-    """Text chunks of a CSV; a line with too many fields is marked, never dropped."""
-    import warnings
-
-    from .records.readers import _BAD_LINE, LINE_ERROR
-    opts = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False, encoding=enc, skip_blank_lines=True)
-
-    def bad(fields):
-        return [f"{_BAD_LINE}line has {len(fields)} fields, the header has {ncols}"] + [""] * (ncols - 1)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        reader = pd.read_csv(path, engine="python", on_bad_lines=bad, chunksize=chunk_size, **opts)
-        for chunk in reader:
-            chunk.columns = [str(c).strip().lstrip("\ufeff") for c in chunk.columns]
-            chunk = chunk.fillna("")
-            first = chunk.iloc[:, 0].astype(str)
-            marked = first.str.startswith(_BAD_LINE)
-            if marked.any():
-                chunk[LINE_ERROR] = first.where(marked, "").str.replace(_BAD_LINE, "", regex=False)
-                chunk.iloc[marked.to_numpy().nonzero()[0], 0] = ""
-            yield chunk
-
-
 def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=None, rules=None,
                      fmt: str = "csv", progress=None, sink=None) -> dict:
     """``hpr check`` on a large CSV in chunks of ``chunk_size`` rows: memory stays bounded.
@@ -171,7 +132,7 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
 
     from .engines import evaluate
     from .outputs import atomic_write
-    from .records import load_mapping, validate_frame
+    from .records import load_mapping, open_source, validate_frame
     from .records.mapping import mapping_doc
     from .records.validate import duplicate_message
 
@@ -181,37 +142,31 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     if not p.exists():
         raise InputError("file not found", file=str(p))
     m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
-    enc, delim = (m.encoding, m.delimiter) if m else (None, None)
     id_col = _id_column(m)
-    enc, sep, ncols = _dialect(p, enc, delim)
+    source = open_source(p, m)
     # first pass: the id column only, so duplicates anywhere in the file (and their rows) are known
     first: dict[str, int] = {}
     rows_of: dict[str, list[int]] = {}
-    start = 0
-    for chunk in _csv_chunks(p, max(chunk_size, 100_000), enc, sep, ncols):
+    for chunk in source.frames(max(chunk_size, 100_000)):
         if id_col in chunk.columns:
             ids = chunk[id_col].astype(str).str.strip().to_numpy(dtype=object)
-            for row, v in zip(range(start + 1, start + len(chunk) + 1), ids):
+            for row, v in zip(chunk["row"].tolist(), ids):
                 if not v:
                     continue
                 r0 = first.setdefault(v, row)
                 if r0 != row:
                     rows_of.setdefault(v, [r0]).append(row)
-        start += len(chunk)
     dups = {v: duplicate_message(v, r) for v, r in rows_of.items()}
     del first, rows_of
 
-    totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0}
+    totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0, "notes": source.notes}
     summary = None
 
     def run(write_chunk):
         nonlocal summary
-        offset = 0
-        for chunk in _csv_chunks(p, chunk_size, enc, sep, ncols):
+        for chunk in source.frames(chunk_size):
             raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m)) if m else chunk
-            raw = raw.assign(row=np.arange(offset + 1, offset + len(raw) + 1, dtype=np.int64))  # rows of the file
             rs = validate_frame(raw, source=str(p), mapping=m, duplicates=dups)
-            offset += len(chunk)
             f = evaluate(rs, book, day, rules=rules)
             write_chunk(f)
             totals["rows_read"] += rs.rows_read

@@ -15,13 +15,14 @@ from .schema import COLUMNS, FIELD_TYPES, REQUIRED
 
 if TYPE_CHECKING:
     from .mapping import ColumnMapping
+    from .readers import Source
     from .validate import RecordSet
 
 # Imported on first use (PEP 562): the record schema alone (what the rule compiler needs)
 # must not pull in pandas, so `hpr rules show` stays instant.
 _LAZY = {
     "load_function_catalogue": "catalogue", "ColumnMapping": "mapping", "load_mapping": "mapping",
-    "mapping_doc": "mapping", "read_table": "readers", "write_records": "readers",
+    "mapping_doc": "mapping", "read_table": "readers", "write_records": "readers", "Source": "readers",
     "generate_population": "synthetic", "RecordSet": "validate", "validate_frame": "validate",
 }
 
@@ -35,7 +36,8 @@ def __getattr__(name: str):
 
 __all__ = [
     "COLUMNS", "FIELD_TYPES", "REQUIRED", "RecordSet", "ColumnMapping", "load_records", "validate_frame",
-    "read_table", "load_mapping", "generate_population", "write_records", "load_function_catalogue", "as_records",
+    "read_table", "open_source", "Source", "load_mapping", "generate_population", "write_records",
+    "load_function_catalogue", "as_records",
 ]
 
 
@@ -48,14 +50,15 @@ def load_records(path, mapping: str | Path | ColumnMapping | None = None, *,
     ``duplicates``: ids duplicated beyond this file (see :func:`validate_frame`).
     """
     from .mapping import load_mapping, mapping_doc
-    from .readers import read_table
     from .validate import validate_frame
     m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
-    raw = read_table(path, encoding=m.encoding if m else None, delimiter=m.delimiter if m else None,
-                     typed=m is None)
+    src = open_source(path, m)
+    raw = src.read()
     if m is not None:
         raw = m.apply(raw, data_file=str(path), doc=mapping_doc(m))
-    return validate_frame(raw, source=str(path), mapping=m, duplicates=duplicates)
+    rs = validate_frame(raw, source=str(path), mapping=m, duplicates=duplicates)
+    rs.notes = src.notes
+    return rs
 
 
 def as_records(data, mapping: str | Path | ColumnMapping | None = None) -> RecordSet:
@@ -78,3 +81,11 @@ def as_records(data, mapping: str | Path | ColumnMapping | None = None) -> Recor
         return validate_frame(data)
     from ..errors import InputError
     raise InputError(f"expected records as a pandas DataFrame, a file path or a RecordSet, not {type(data).__name__}")
+
+
+def open_source(path, mapping: ColumnMapping | None = None) -> Source:
+    """The reader of a data file, with the format settings of the mapping (if any)."""
+    from .readers import Source
+    m = mapping
+    return Source(path, encoding=m.encoding if m else None, delimiter=m.delimiter if m else None,
+                  header_row=m.header_row if m else None, sheet=m.sheet if m else None, typed=m is None)

@@ -64,6 +64,8 @@ class ColumnMapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
     encoding: str | None = None
     delimiter: str | None = None
+    header_row: int | None = Field(default=None, ge=1)
+    sheet: str | int | None = None
     decimal: Literal[",", "."] = "."
     date_format: str = "%Y-%m-%d"
     date_formats: dict[str, str] = Field(default_factory=dict)

@@ -7,26 +7,21 @@ stood in the file. Typed Excel/Parquet cells are turned into the canonical text 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
-import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .csvfile import LINE_ERROR, LINE_TEXT, CsvFormat, iter_csv, sniff_csv
 from .schema import COLUMNS, FIELD_TYPES, NS_DATE_MAX, NS_DATE_MIN
 
-CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
-DELIMITERS = (",", ";", "|", "\t")
+__all__ = ["LINE_ERROR", "LINE_TEXT", "Source", "read_table", "write_records", "to_canonical_text"]
 
-#: first cell of a line the CSV parser could not split into the header's fields;
-#: read_table turns it into the hidden column ``_line_error`` that validation rejects
-_BAD_LINE = "\x00bad-line\x00"
-LINE_ERROR = "_line_error"
-LINE_TEXT = "_line_text"
+CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 
 
 def _format(path: Path) -> str:
@@ -41,146 +36,86 @@ def _format(path: Path) -> str:
                      file=str(path))
 
 
-def detect_encoding(raw: bytes) -> str:
-    """``utf-8-sig`` with a BOM, ``utf-8`` when the bytes decode as such, else ``cp1252``."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    try:
-        raw.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
+class Source:
+    """One data file, read as text frames: whole (:meth:`read`) or in chunks (:meth:`frames`).
 
-
-def sniff_delimiter(header: str) -> str:
-    """The candidate delimiter occurring most often in the header line (``,`` on a tie of zeros)."""
-    counts = {d: header.count(d) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def read_table(path, *, encoding: str | None = None, delimiter: str | None = None,
-               typed: bool = False) -> pd.DataFrame:
-    """All cells of a data file as text (missing → ``""``), headers as in the file (trimmed).
-
-    Lines with more fields than the header are kept: their cells are blanked and the
-    hidden column ``_line_error`` says what was wrong, so the row is rejected, not lost.
+    Every frame has the file's columns (trimmed headers) plus ``row``, the record's number
+    in the file (1-based, header excluded); CSV lines that cannot be split into the
+    header's fields are kept as rows with the hidden columns ``_line_error`` and
+    ``_line_text``, which validation rejects. ``notes`` say what was detected (encoding,
+    delimiter, header line), filled once the file has been opened.
 
     ``typed=True`` keeps the types a Parquet file already has (dates, numbers, booleans;
     strings as Arrow-backed text) instead of a text round trip; validation gives the
     same result either way, several times faster. Other formats are always text.
     """
-    p = Path(path)
-    fmt = _format(p)
-    if not p.exists():
-        raise InputError("file not found", file=str(p))
-    if p.is_dir():
-        raise InputError("is a directory, expected a data file", file=str(p))
-    try:
-        if fmt == "csv":
-            df = _read_csv(p, encoding, delimiter)
-        elif fmt == "xlsx":
-            df = _read_xlsx(p)
+
+    def __init__(self, path, *, encoding: str | None = None, delimiter: str | None = None,
+                 header_row: int | None = None, sheet: str | int | None = None, typed: bool = False):
+        self.path = Path(path)
+        self.fmt = _format(self.path)
+        self.encoding, self.delimiter, self.header_row, self.sheet = encoding, delimiter, header_row, sheet
+        self.typed = typed
+        self.notes: list[str] = []
+        self._csv: CsvFormat | None = None
+
+    def _open(self):
+        p = self.path
+        if not p.exists():
+            raise InputError("file not found", file=str(p))
+        if p.is_dir():
+            raise InputError("is a directory, expected a data file", file=str(p))
+
+    def frames(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
+        """Frames of at most ``rows`` records (``None``: one frame with the whole file)."""
+        self._open()
+        if self.fmt == "csv":
+            fmt = self._guard(lambda: sniff_csv(self.path, encoding=self.encoding, delimiter=self.delimiter,
+                                                header_row=self.header_row))
+            self._csv, self.notes = fmt, list(fmt.notes)
+            it = iter_csv(fmt, rows)
+            while True:
+                frame = self._guard(lambda: next(it, None))
+                if frame is None:
+                    break
+                yield frame
+            if fmt.empty_lines:
+                self.notes.append(f"{fmt.empty_lines} empty lines skipped")
+            return
+        if self.fmt == "xlsx":
+            df = self._guard(lambda: _read_xlsx(self.path, self.sheet, self.header_row))
         else:
-            df = _read_parquet(p, typed=typed)
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a file the user must fix
-        raise InputError(f"cannot read as {fmt}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}",
-                         file=str(p)) from None
-    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-    return df
+            df = self._guard(lambda: _read_parquet(self.path, typed=self.typed))
+        df["row"] = np.arange(1, len(df) + 1, dtype=np.int64)
+        step = rows or max(len(df), 1)
+        for k in range(0, max(len(df), 1), step):
+            yield df.iloc[k:k + step].reset_index(drop=True) if rows else df
+
+    def read(self) -> pd.DataFrame:
+        """The whole file as one frame."""
+        (frame,) = self.frames(None)  # to its end: the notes are complete then
+        return frame
+
+    def _guard(self, fn):
+        try:
+            return fn()
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any parser failure is a file the user must fix
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"cannot read as {self.fmt}: {text}", file=str(self.path)) from None
 
 
-def _read_csv(p: Path, encoding: str | None, delimiter: str | None) -> pd.DataFrame:
-    raw = p.read_bytes()
-    enc = encoding or detect_encoding(raw)
-    if enc.lower().replace("_", "-") in ("utf-8", "utf8") and raw.startswith(b"\xef\xbb\xbf"):
-        enc = "utf-8-sig"
-    try:
-        text_head = raw[:65536].decode(enc, errors="strict" if len(raw) <= 65536 else "ignore")
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise InputError(f"cannot decode as {enc}: {exc}", file=str(p)) from None
-    if not text_head.strip():
-        raise InputError("file is empty (no header line)", file=str(p))
-    header = text_head.lstrip("\ufeff").splitlines()[0]
-    sep = delimiter or (("\t" if p.suffix.lower() == ".tsv" else sniff_delimiter(header)))
-    df = _read_csv_arrow(p, enc, sep, header)
-    if df is None:  # some line does not fit the header: the slower parser keeps and marks it
-        df = _read_csv_pandas(p, enc, sep, header)
-    df = df.fillna("")
-    ncols = len(df.columns)
-    if ncols > 1:
-        first = df.iloc[:, 0].astype(str)
-        marked = first.str.startswith(_BAD_LINE).to_numpy()
-        # a line written with another delimiter lands whole in the first cell
-        others = [d for d in DELIMITERS if d != sep]
-        rest_empty = (df.iloc[:, 1:] == "").all(axis=1).to_numpy()
-        wrong = np.zeros(len(df), dtype=bool)
-        if rest_empty.any():
-            cand = first[rest_empty]
-            for d in others:
-                hit = cand.str.count(re.escape(d)).to_numpy() >= max(ncols // 2, 1)
-                idx = np.flatnonzero(rest_empty)[hit]
-                wrong[idx] = True
-        if marked.any() or wrong.any():
-            msg = first.where(pd.Series(marked, index=df.index), "").str.replace(_BAD_LINE, "", regex=False)
-            msg = msg.where(~pd.Series(wrong, index=df.index),
-                            f"line is not separated by {_show(sep)} like the header (another delimiter?)")
-            df[LINE_ERROR] = msg.astype(object)
-            df[LINE_TEXT] = first.where(pd.Series(wrong, index=df.index), "").astype(object)
-            df.iloc[np.flatnonzero(marked | wrong), 0] = ""
-    return df
+def read_table(path, *, encoding: str | None = None, delimiter: str | None = None,
+               header_row: int | None = None, sheet: str | int | None = None, typed: bool = False) -> pd.DataFrame:
+    """All cells of a data file as text (missing → ``""``), headers as in the file (trimmed).
 
-
-def _show(sep: str) -> str:
-    return {"\t": "tabs", ",": "commas", ";": "semicolons", "|": "'|'"}.get(sep, repr(sep))
-
-
-def _read_csv_arrow(p: Path, enc: str, sep: str, header: str) -> pd.DataFrame | None:
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    bad = []
-
-    def handler(row):
-        bad.append(row)
-        return "skip"
-
-    try:
-        reader_opts = pcsv.ReadOptions(encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
-                                       block_size=1 << 24)
-        table = pcsv.read_csv(
-            p, read_options=reader_opts,
-            parse_options=pcsv.ParseOptions(delimiter=sep, quote_char='"', newlines_in_values=True,
-                                            invalid_row_handler=handler),
-            convert_options=pcsv.ConvertOptions(column_types={h: pa.string() for h in next(csv.reader([header], delimiter=sep))}, strings_can_be_null=False,
-                                                quoted_strings_can_be_null=False))
-    except pa.ArrowInvalid:
-        return None
-    if bad:
-        return None
-    names = [str(c) for c in table.column_names]
-    if len(set(names)) != len(names):
-        return None  # duplicate headers: let pandas de-duplicate them
-    return table.to_pandas()
-
-
-def _read_csv_pandas(p: Path, enc: str, sep: str, header: str) -> pd.DataFrame:
-    opts = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False, encoding=enc,
-                skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL)
-    try:
-        return pd.read_csv(p, engine="c", **opts)
-    except pd.errors.ParserError:
-        ncols = len(next(csv.reader([header], delimiter=sep)))
-
-        def bad(fields):
-            return [f"{_BAD_LINE}line has {len(fields)} fields, the header has {ncols}"] + [""] * (ncols - 1)
-
-        import warnings
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return pd.read_csv(p, engine="python", on_bad_lines=bad, **opts)
+    Lines that do not split into the header's fields are kept: their cells are blanked and
+    the hidden column ``_line_error`` says what was wrong, so the row is rejected, not lost.
+    See :class:`Source` for ``typed``.
+    """
+    return Source(path, encoding=encoding, delimiter=delimiter, header_row=header_row, sheet=sheet,
+                  typed=typed).read().drop(columns=["row"])
 
 
 def _cell_text(v) -> str:
@@ -197,19 +132,37 @@ def _cell_text(v) -> str:
     return str(v).strip()
 
 
-def _read_xlsx(p: Path) -> pd.DataFrame:
+def _read_xlsx(p: Path, sheet: str | int | None = None, header_row: int | None = None) -> pd.DataFrame:
+    """A worksheet as text. ``header_row`` (1-based) skips a title block above the header;
+    a header cell left empty by a merged (multi-row) header takes the nearest name above it."""
     import openpyxl
 
+    from ..errors import did_you_mean
     wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
     try:
-        ws = wb.worksheets[0]
+        ws = _worksheet(wb, sheet, p, did_you_mean)
         rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
+        above: list[list[str]] = []
+        header = None
+        for k, r in enumerate(rows, start=1):
+            cells = [_cell_text(v) for v in r]
+            if header_row is not None and k < header_row:
+                above.append(cells)
+                continue
+            if header_row is None and not any(cells):
+                continue
+            header = cells
+            break
         if header is None:
-            raise InputError("worksheet is empty (no header row)", file=str(p))
-        names = [_cell_text(h) for h in header]
-        while names and names[-1] == "":
-            names.pop()
+            where = f"row {header_row}" if header_row else "a header row"
+            raise InputError(f"worksheet {ws.title!r} has no {where}", file=str(p))
+        for j, name in enumerate(header):
+            if not name:  # part of a merged cell: the name stands in a row above
+                header[j] = next((row[j] for row in reversed(above) if j < len(row) and row[j]), "")
+        while header and header[-1] == "":
+            header.pop()
+        from .csvfile import header_names
+        names = header_names(header)
         k = len(names)
         data = []
         for r in rows:
@@ -221,6 +174,22 @@ def _read_xlsx(p: Path) -> pd.DataFrame:
     finally:
         wb.close()
     return pd.DataFrame(data, columns=names, dtype=object)
+
+
+def _worksheet(wb, sheet, p: Path, did_you_mean):
+    names = wb.sheetnames
+    if sheet is None or sheet == "":
+        return wb.worksheets[0]
+    if isinstance(sheet, str) and sheet in names:
+        return wb[sheet]
+    if isinstance(sheet, int) or str(sheet).isdigit():
+        i = int(sheet)
+        if 0 <= i < len(names):
+            return wb.worksheets[i]
+        raise InputError(f"sheet {i} does not exist; the workbook has {len(names)} sheets (0-based: "
+                         f"0..{len(names) - 1}): {', '.join(names)}", file=str(p))
+    listed = "; sheets: " + ", ".join(names)
+    raise InputError(f"no sheet named {sheet!r}{did_you_mean(sheet, names, listed)}", file=str(p))
 
 
 def _read_parquet(p: Path, typed: bool = False) -> pd.DataFrame:

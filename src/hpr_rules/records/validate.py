@@ -35,6 +35,8 @@ class RecordSet:
     rejects: pd.DataFrame
     rows_read: int
     source: str = "<frame>"
+    #: what the reader detected (encoding, delimiter, header line, ...), for the user
+    notes: list[str] = field(default_factory=list)
 
     @cached_property
     def rejected_rows(self) -> pd.DataFrame:

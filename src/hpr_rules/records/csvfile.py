@@ -1,0 +1,539 @@
+"""CSV personnel files, read strictly and accounted for line by line.
+
+Every physical line after the header is a record, part of a multi-line record, an empty
+line (only delimiters and spaces), or a rejected record that names its line: nothing is
+dropped. The same code reads a file whole and in chunks (``--chunk-size``), block by block,
+so both give the same records with the same row numbers.
+
+- A line without a quote character is split on the delimiter (vectorised in Arrow).
+- A line with a quote is parsed by :mod:`csv` (strict). A quoted field may continue on the
+  next lines only when it closes within :data:`MAX_SPAN` lines and the record then has the
+  header's number of fields; otherwise that one line is rejected as an unbalanced quote
+  (line and column) and reading resumes on the next line.
+- A record with more fields than the header is rejected (empty trailing fields, as
+  spreadsheets write them, are tolerated); so is a record with fewer.
+- Bytes that are not valid in the file's encoding and NUL characters reject their line.
+
+The encoding is decided on the whole file (UTF-8 when every byte decodes, else cp1252), the
+delimiter (``, ; | tab``) on the header line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+DELIMITERS = (",", ";", "|", "\t")
+#: lines a quoted field may span before its opening quote counts as unbalanced
+MAX_SPAN = 10
+#: bytes read at a time (a block always ends at a line break)
+BLOCK_BYTES = 1 << 24
+#: hidden columns of a rejected line: the message, and the line as it stood in the file
+LINE_ERROR = "_line_error"
+LINE_TEXT = "_line_text"
+_SHOWN_TEXT = 200
+_BAD_CHAR = re.compile("[\x00\udc80-\udcff]")
+_BOMS = {b"\xef\xbb\xbf": "utf-8"}
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass
+class CsvFormat:
+    """How a CSV file is written, as declared or detected; ``notes`` say what was detected."""
+
+    path: Path
+    encoding: str
+    bom: bool
+    delimiter: str
+    header_line: int
+    columns: list[str]
+    notes: list[str] = field(default_factory=list)
+    #: filled while reading: records, empty lines and rejected lines seen so far
+    records: int = 0
+    empty_lines: int = 0
+    #: every byte is known to decode (the encoding was detected on the whole file)
+    valid: bool = False
+
+
+def show_delimiter(sep: str) -> str:
+    return {"\t": "tabs", ",": "commas", ";": "semicolons", "|": "'|'"}.get(sep, repr(sep))
+
+
+def _codec(name: str, path: Path) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise InputError(f"unknown encoding {name!r}; use utf-8 or cp1252", file=str(path)) from None
+
+
+def _first_invalid_utf8(path: Path, skip: int) -> int | None:
+    """Byte offset of the first byte that is not UTF-8, or None (the whole file is read)."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    pos = 0
+    with path.open("rb") as fh:
+        fh.seek(skip)
+        while True:
+            data = fh.read(BLOCK_BYTES)
+            try:
+                dec.decode(data, final=not data)
+            except UnicodeDecodeError as exc:
+                return pos + exc.start
+            if not data:
+                return None
+            pos += len(data)
+
+
+def sniff_csv(path, *, encoding: str | None = None, delimiter: str | None = None,
+              header_row: int | None = None) -> CsvFormat:
+    """The format of a CSV file: encoding, BOM, delimiter, header line and column names."""
+    p = Path(path)
+    with p.open("rb") as fh:
+        head = fh.read(1 << 20)
+    if head.startswith(_UTF16):
+        raise InputError("file is UTF-16; save it as UTF-8 (or cp1252) CSV", file=str(p))
+    bom = head.startswith(b"\xef\xbb\xbf")
+    notes = []
+    if encoding:
+        enc = _codec(encoding, p)
+        if enc == "utf-8-sig":
+            enc = "utf-8"
+        notes.append(f"encoding {enc}" + (" with BOM" if bom else ""))
+    else:
+        bad = _first_invalid_utf8(p, 3 if bom else 0)
+        enc = "utf-8" if bad is None else "cp1252"
+        notes.append(f"encoding {enc}" + (" with BOM" if bom else "") + " (detected)")
+    text = head[3 if bom else 0:]
+    cut = max(text.rfind(b"\n"), text.rfind(b"\r"))
+    if cut >= 0 and len(head) == 1 << 20:
+        text = text[:cut + 1]
+    lines = _split(text.decode(enc, "surrogateescape"))
+    if header_row is not None:
+        if header_row < 1 or header_row > len(lines):
+            raise InputError(f"header_row {header_row} is beyond the first {len(lines)} lines of the file",
+                             file=str(p))
+        h = header_row - 1
+    else:
+        h = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+        if h is None:
+            raise InputError("file is empty (no header line)", file=str(p))
+    header = lines[h]
+    if _BAD_CHAR.search(header):
+        raise InputError(f"line {h + 1}: the header holds bytes that are not {enc} or NUL characters",
+                         file=str(p))
+    if delimiter:
+        sep = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter)
+        if len(sep) != 1:
+            raise InputError(f"delimiter must be one character (or 'tab'), not {delimiter!r}", file=str(p))
+    elif p.suffix.lower() == ".tsv":
+        sep = "\t"
+    else:
+        sep = _sniff_delimiter(header, lines[h + 1:h + 51])
+        notes.append(f"delimiter {show_delimiter(sep)} (detected)")
+    try:
+        names = next(csv.reader([header], delimiter=sep, strict=True))
+    except csv.Error as exc:
+        raise InputError(f"line {h + 1}: the header line cannot be read ({exc})", file=str(p)) from None
+    if h:
+        notes.append(f"header on line {h + 1}")
+    return CsvFormat(path=p, encoding=enc, bom=bom, delimiter=sep, header_line=h + 1,
+                     columns=header_names(names), notes=notes, valid=not encoding and enc == "utf-8")
+
+
+def header_names(names) -> list[str]:
+    """Trimmed header names; an empty name becomes ``column N``, a repeated one gets ``.1``, ``.2``."""
+    out, seen = [], {}
+    for k, n in enumerate(names, start=1):
+        n = str(n).strip().lstrip("\ufeff").strip() if n is not None else ""
+        n = n or f"column {k}"
+        base, i = n, seen.get(n, 0)
+        while n in seen:
+            i += 1
+            n = f"{base}.{i}"
+        seen[base] = i
+        seen[n] = 0
+        out.append(n)
+    return out
+
+
+def _sniff_delimiter(header: str, sample: list[str]) -> str:
+    """The candidate most frequent outside quotes in the header; a tie goes to the one that
+    splits the next lines into as many fields as the header."""
+    bare = re.sub(r'"[^"]*"', "", header)
+    counts = {d: bare.count(d) for d in DELIMITERS}
+    top = max(counts.values())
+    if not top:
+        return ","
+    tied = [d for d in DELIMITERS if counts[d] == top]
+    if len(tied) > 1:
+        rows = [re.sub(r'"[^"]*"', "", s) for s in sample if s.strip()]
+        tied.sort(key=lambda d: -sum(r.count(d) == top for r in rows))
+    return tied[0]
+
+
+def _split(text: str) -> list[str]:
+    """Physical lines: ``\\r\\n``, ``\\r`` and ``\\n`` each end one."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def iter_csv(fmt: CsvFormat, rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """The records of the file as text frames of at most ``rows`` records (one frame when None).
+
+    Columns: the header's, plus ``row`` (record number, 1-based, header excluded) and, when
+    a line was rejected, ``_line_error``/``_line_text``. Cells are text, never missing.
+    """
+    pending: list[pd.DataFrame] = []
+    n = 0
+    for frame in _blocks(fmt):
+        if not len(frame):
+            continue
+        pending.append(frame)
+        n += len(frame)
+        while rows is not None and n >= rows:
+            whole = _concat(pending)
+            yield whole.iloc[:rows].reset_index(drop=True)
+            rest = whole.iloc[rows:].reset_index(drop=True)
+            pending, n = ([rest] if len(rest) else []), len(rest)
+    if pending or rows is None or not fmt.records:  # a file without records still has its columns
+        yield _concat(pending) if pending else _empty(fmt.columns)
+
+
+def _empty(columns) -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
+    out["row"] = pd.Series([], dtype="int64")
+    return out
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if len(frames) == 1:
+        return frames[0]
+    if any(LINE_ERROR in f.columns for f in frames):
+        frames = [f if LINE_ERROR in f.columns else f.assign(**{LINE_ERROR: "", LINE_TEXT: ""}) for f in frames]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _blocks(fmt: CsvFormat) -> Iterator[pd.DataFrame]:
+    """Frames of records, one per block of the file; updates ``fmt.records``/``empty_lines``.
+
+    The structure of a block (line ends, delimiters, quotes) is found on its bytes: in
+    UTF-8 and cp1252 those are single bytes that never occur inside another character.
+    """
+    fmt.records = fmt.empty_lines = 0
+    carry = b""
+    first = fmt.header_line + 1  # physical line number of the first line of ``carry``
+    skip = fmt.header_line
+    with fmt.path.open("rb") as fh:
+        if fmt.bom:
+            fh.read(3)
+        buf = b""
+        while True:
+            data = fh.read(BLOCK_BYTES)
+            final = not data
+            buf += data
+            if final:
+                chunk, buf = buf, b""
+            else:
+                cut = buf.rfind(b"\n")
+                if cut < 0:
+                    continue
+                chunk, buf = buf[:cut + 1], buf[cut + 1:]
+            if b"\r" in chunk:
+                chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            if final and chunk and not chunk.endswith(b"\n"):
+                chunk += b"\n"
+            while skip and chunk:
+                k = chunk.find(b"\n")
+                chunk = chunk[k + 1:] if k >= 0 else b""
+                skip -= 1
+            block = carry + chunk
+            frame, used = _parse_block(fmt, block, first, final)
+            carry = block[used[1]:]
+            first += used[0]
+            yield frame
+            if final:
+                return
+
+
+class _Lines:
+    """The decoded lines of a block, decoded only when asked for (quoted or rejected lines)."""
+
+    def __init__(self, block: bytes, starts, ends, encoding: str):
+        self.block, self.starts, self.ends, self.encoding = block, starts, ends, encoding
+
+    def __len__(self):
+        return len(self.starts)
+
+    def __getitem__(self, i) -> str:
+        return self.block[self.starts[i]:self.ends[i]].decode(self.encoding, "surrogateescape")
+
+    def raw(self, i) -> bytes:
+        return self.block[self.starts[i]:self.ends[i]]
+
+
+def _per_line(b: np.ndarray, ends: np.ndarray, byte: int, n: int) -> np.ndarray:
+    """How often ``byte`` occurs in each line."""
+    pos = np.flatnonzero(b == byte)
+    if not len(pos):
+        return np.zeros(n, dtype=np.int64)
+    return np.bincount(np.searchsorted(ends, pos), minlength=n)[:n]
+
+
+def _parse_block(fmt: CsvFormat, block: bytes, first: int, final: bool) -> tuple[pd.DataFrame, tuple[int, int]]:
+    """Records of the complete lines in ``block`` (its first line is physical line ``first``).
+
+    Returns the frame and (lines used, bytes used). Unless ``final``, the last lines are left
+    for the next block so that a quoted field opened there can still be closed.
+    """
+    import pyarrow as pa
+
+    sep, ncols = fmt.delimiter, len(fmt.columns)
+    sepb = ord(sep)
+    b = np.frombuffer(block, dtype=np.uint8)
+    ends = np.flatnonzero(b == 10)
+    n = len(ends)
+    starts = np.concatenate([[0], ends[:-1] + 1]) if n else np.zeros(0, dtype=np.int64)
+    lines = _Lines(block, starts, ends, fmt.encoding)
+    # a line of delimiters and spaces is short: only short lines are looked at one by one
+    short = np.flatnonzero(ends - starts <= 4 * ncols + 8)
+    empty = np.zeros(n, dtype=bool)
+    blank_chars = " \t" + sep
+    for i in short.tolist():
+        empty[i] = not lines[i].strip(blank_chars)
+    decodes = fmt.valid or _decodes(block, fmt.encoding)
+    if decodes and n and not empty.any() and not (b == 34).any() and not (b == 0).any():  # the usual block: plain lines only; a line with another field count makes it unclean
+        end = n if final else max(n - MAX_SPAN, 0)
+        used_bytes = int(starts[end]) if end < n else len(block)
+        cols = _split_plain(block[:used_bytes], end, fmt.encoding, sep, ncols, strict=False)
+        if cols is not None:
+            return _frame(fmt, cols, end, {}, {}, None), (end, used_bytes)
+    seps = np.add.reduceat((b == sepb).view(np.uint8), starts, dtype=np.int64) if n else np.zeros(0, np.int64)
+    quoted = _per_line(b, ends, 34, n) > 0
+
+    errors: dict[int, str] = {}  # line index -> why the line is rejected
+    damaged = np.flatnonzero(_per_line(b, ends, 0, n)).tolist() if decodes else range(n)
+    for i in damaged:
+        m = _BAD_CHAR.search(lines[i])
+        if m:
+            errors[i] = _damage_message(m, fmt.encoding, first + i)
+            empty[i] = quoted[i] = False
+
+    limit = n if final else max(n - MAX_SPAN, 0)
+    consumed = np.zeros(n, dtype=bool)
+    parsed: dict[int, list[str]] = {}  # start line index -> fields of a record with quotes
+    end = limit
+    damaged_at = sorted(errors)  # a quoted field never continues over a damaged line
+    for i in np.flatnonzero(quoted[:limit]).tolist():
+        if consumed[i]:
+            continue
+        k = bisect.bisect_right(damaged_at, i)
+        stop = min(n, i + MAX_SPAN, damaged_at[k] if k < len(damaged_at) else n)
+        fields, span, err = _quoted_record(lines, i, stop, sep, ncols, first)
+        if err:
+            errors[i] = err
+            continue
+        parsed[i] = fields
+        if span > 1:
+            consumed[i + 1:i + span] = True
+            end = max(end, i + span)
+    rec = ~empty & ~consumed
+    rec[end:] = False
+    fmt.empty_lines += int((empty[:end] & ~consumed[:end]).sum())
+
+    plain = rec & ~quoted
+    for i in errors:
+        plain[i] = False
+    trimmed: dict[int, bytes] = {}
+    blank_bytes = blank_chars.encode()
+    for i in np.flatnonzero(plain & (seps != ncols - 1)).tolist():
+        ln, count = lines.raw(i), int(seps[i]) + 1
+        if count > ncols:  # empty trailing fields, as spreadsheets write them, are no data
+            cut = ln.rstrip(blank_bytes)
+            k = cut.count(sep.encode())
+            if k <= ncols - 1:
+                trimmed[i] = cut + sep.encode() * (ncols - 1 - k)
+                continue
+        errors[i] = _count_message(lines[i], count, ncols, sep, first + i)
+        plain[i] = False
+    plain_idx = np.flatnonzero(plain)
+    used_bytes = int(starts[end]) if end < n else len(block)
+    if not trimmed and len(plain_idx) == end:  # the usual block: every line a plain record
+        text = block[:used_bytes]
+    else:
+        text = b"\n".join(trimmed.get(i) or lines.raw(i) for i in plain_idx.tolist()) + b"\n"
+    cols = _split_plain(text, len(plain_idx), fmt.encoding, sep, ncols)
+    return _frame(fmt, cols, n, parsed, errors, (rec, plain_idx, lines)), (end, used_bytes)
+
+
+def _frame(fmt: CsvFormat, cols, n: int, parsed: dict, errors: dict, where) -> pd.DataFrame:
+    """The records of a block in file order: plain ones (``cols``), quoted ones (``parsed``)
+    and rejected lines (``errors``); ``where`` = (record start mask, plain line indices, lines)."""
+    import pyarrow as pa
+    ncols = len(fmt.columns)
+    if where is None:
+        nrec, e_idx = n, ()
+    else:
+        rec, plain_idx, lines = where
+        rec_idx = np.flatnonzero(rec)  # record start lines, in file order
+        nrec = len(rec_idx)
+        if not nrec:
+            return _empty(fmt.columns)
+        e_idx = np.array(sorted(i for i in errors if rec[i]), dtype=np.int64)
+    if parsed or len(e_idx):
+        # plain records, then quoted ones, then rejected lines; then back to file order
+        q_idx = np.array(sorted(parsed), dtype=np.int64)
+        source = np.concatenate([plain_idx, q_idx, e_idx])
+        pos = np.empty(len(rec), dtype=np.int64)
+        pos[source] = np.arange(len(source))
+        order = pa.array(pos[rec_idx])
+        blanks = pa.array([""] * len(e_idx), pa.large_string())
+        cols = [pa.chunked_array(cols[j].chunks + [pa.array([parsed[i][j] for i in q_idx.tolist()],
+                                                            pa.large_string()), blanks]).take(order)
+                for j in range(ncols)]
+    frame = pd.DataFrame({name: pd.Series(pd.arrays.ArrowStringArray(col)) for name, col in zip(fmt.columns, cols)})
+    frame["row"] = np.arange(fmt.records + 1, fmt.records + nrec + 1, dtype=np.int64)
+    if len(e_idx):
+        err_msg = np.full(len(rec), "", dtype=object)
+        err_txt = np.full(len(rec), "", dtype=object)
+        for i in e_idx.tolist():
+            err_msg[i] = errors[i]
+            err_txt[i] = _shown(lines[i])
+        frame[LINE_ERROR] = pd.Series(err_msg[rec_idx], dtype="str")
+        frame[LINE_TEXT] = pd.Series(err_txt[rec_idx], dtype="str")
+    fmt.records += nrec
+    return frame
+
+
+def _decodes(block: bytes, encoding: str) -> bool:
+    try:
+        block.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _split_plain(text: bytes, nlines: int, encoding: str, sep: str, ncols: int, strict: bool = True):
+    """Columns (Arrow text) of ``nlines`` lines without quotes that each hold ``ncols`` fields;
+    not ``strict``: None when some line has another number of fields."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    if not nlines:
+        return [pa.chunked_array([], pa.large_string()) for _ in range(ncols)]
+    names = [f"f{j}" for j in range(ncols)]
+    misfits = []
+
+    def misfit(row):
+        misfits.append(row)
+        return "skip"
+    table = pcsv.read_csv(
+        io.BytesIO(text),
+        read_options=pcsv.ReadOptions(column_names=names, encoding="utf8" if encoding == "utf-8" else encoding),
+        parse_options=pcsv.ParseOptions(delimiter=sep, quote_char=False, ignore_empty_lines=False,
+                                        invalid_row_handler=None if strict else misfit),
+        convert_options=pcsv.ConvertOptions(column_types={c: pa.large_string() for c in names},
+                                            strings_can_be_null=False, quoted_strings_can_be_null=False))
+    if misfits:
+        return None
+    if table.num_rows != nlines:  # pragma: no cover - every line was counted to fit
+        raise AssertionError("CSV block parsed into another number of rows than it has lines")
+    return [table.column(j) for j in range(ncols)]
+
+
+def _shown(line: str) -> str:
+    txt = line.replace("\x00", "\\0").encode("utf-8", "backslashreplace").decode("utf-8")
+    return txt if len(txt) <= _SHOWN_TEXT else txt[:_SHOWN_TEXT] + "…"
+
+
+def _damage_message(m, encoding: str, lineno: int) -> str:
+    ch, col = m.group(), m.start() + 1
+    if ch == "\x00":
+        return f"line {lineno}, column {col}: NUL character (a damaged or binary file?)"
+    hint = " (pass --encoding cp1252?)" if encoding == "utf-8" else ""
+    return f"line {lineno}, column {col}: byte 0x{ord(ch) - 0xdc00:02x} is not valid {encoding}{hint}"
+
+
+def _count_message(line: str, count: int, ncols: int, sep: str, lineno: int) -> str:
+    if count == 1 and ncols > 1:
+        for d in DELIMITERS:
+            if d != sep and line.count(d) >= max(ncols // 2, 1):
+                return (f"line {lineno} is not separated by {show_delimiter(sep)} like the header "
+                        f"(another delimiter?)")
+    return f"line {lineno} has {count} fields, the header has {ncols}"
+
+
+class _Feed:
+    """Lines for :mod:`csv`, one at a time, at most ``limit``; counts how many were taken."""
+
+    def __init__(self, lines, start, stop):
+        self.lines, self.i, self.stop, self.used = lines, start, stop, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.i >= self.stop:
+            raise StopIteration
+        ln = self.lines[self.i]
+        self.i += 1
+        self.used += 1
+        return ln + "\n"
+
+
+def _quoted_record(lines, i, stop, sep, ncols, first) -> tuple[list[str] | None, int, str | None]:
+    """(fields, lines spanned, None) for a record starting at line ``i`` that holds a quote,
+    or (None, 1, message) when its quoting is broken: then line ``i`` alone is rejected."""
+    feed = _Feed(lines, i, stop)
+    try:
+        fields = next(csv.reader(feed, delimiter=sep, strict=True))
+    except csv.Error:
+        return None, 1, _quote_message(lines[i], sep, first + i)
+    except StopIteration:  # pragma: no cover - a quoted line is never empty
+        return None, 1, f"line {first + i} cannot be read"
+    span = feed.used
+    if len(fields) > ncols and not any(f.strip() for f in fields[ncols:]):
+        fields = fields[:ncols]
+    if len(fields) != ncols:
+        if span > 1:
+            return None, 1, _quote_message(lines[i], sep, first + i)
+        return None, 1, _count_message(lines[i], len(fields), ncols, sep, first + i)
+    return fields, span, None
+
+
+def _quote_message(line: str, sep: str, lineno: int) -> str:
+    """Where the quoting of a line goes wrong: an unclosed quote, or text after a closing one."""
+    k, start = 0, True
+    n = len(line)
+    while k < n:
+        ch = line[k]
+        if start and ch == '"':
+            j = k + 1
+            while True:
+                j = line.find('"', j)
+                if j < 0:
+                    return f"line {lineno}, column {k + 1}: unbalanced quote (the field opened here is not closed)"
+                if j + 1 < n and line[j + 1] == '"':
+                    j += 2
+                    continue
+                break
+            if j + 1 < n and line[j + 1] != sep:
+                return f"line {lineno}, column {j + 2}: text after the closing quote of a field"
+            k, start = j + 1, False
+            continue
+        start = ch == sep
+        k += 1
+    return f"line {lineno}: quotes do not pair up"
