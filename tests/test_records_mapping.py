@@ -90,7 +90,7 @@ def test_dutch_date_error_message(tmp_path):
     data = tmp_path / "x.csv"
     data.write_text("employee_id,birth_date,hire_date,function_code,function_start_date,salary_scale,"
                     "physically_demanding,unit,fte,development_hours_12m\n"
-                    "E1,1980-05-05,01-01-2010,X,01-01-2010,5,J,U,1,0\n")
+                    "E1,1980/05/05,01-01-2010,X,01-01-2010,5,J,U,1,0\n")
     m = _map(tmp_path, 'date_format: "%d-%m-%Y"\n')
     rs = load_records(data, m)
-    assert rs.rejects.loc[0, "message"] == "date 1980-05-05 is not a valid date (expected DD-MM-YYYY)"
+    assert rs.rejects.loc[0, "message"] == "date 1980/05/05 is not a valid date (expected DD-MM-YYYY)"

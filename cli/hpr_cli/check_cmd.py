@@ -12,7 +12,7 @@ from hpr_rules.engines import ENGINES
 from hpr_rules.errors import InputError
 from hpr_rules.outputs import FORMATS
 
-from .common import DATE
+from .common import DATE, read_options
 from .main import cli
 
 RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
@@ -49,7 +49,8 @@ def progress_for(total: int, label: str):
 @click.option("--strict", is_flag=True, help="Exit 2 when any input row is rejected.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None,
               help="Stream a large CSV in chunks of this many rows (bounded memory; csv/parquet output).")
-def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size):
+@read_options
+def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, read_flags):
     """Check a personnel file against the rules in force on a date.
 
     One row per employee and rule (status, reason, due date, days overdue,
@@ -72,7 +73,9 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     from hpr_rules.outputs import format_for, table_bytes, write_table
     from hpr_rules.records import load_records
 
+    from hpr_rules.records.mapping import mapping_with
     day = day or dt.date.today()
+    mapping = mapping_with(mapping, **read_flags)
     book = load_book(rules_dir)
     for rid in rule_ids:
         book.get(rid)  # unknown id -> clear error with a suggestion
@@ -96,7 +99,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     else:
         click.echo(table_bytes(findings, fmt).decode("utf-8"), nl=False)
     _report(data, day, book, rs.rows_read, len(rs.rejected_rows), summarize(findings), out, strict, fail_on,
-            rs.notes)
+            rs.notes, rs.diagnoses)
 
 
 def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size):
@@ -117,12 +120,14 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
         if bar:
             bar.__exit__(None, None, None)
     _report(data, day, book, res["rows_read"], res["rows_rejected"], res["summary"], out, strict, fail_on,
-            res["notes"])
+            res["notes"], res["diagnoses"])
 
 
-def _report(data, day, book, read, rejected, summary, out, strict, fail_on, notes=()):
+def _report(data, day, book, read, rejected, summary, out, strict, fail_on, notes=(), diagnoses=()):
     if notes:
         click.echo(f"{data}: read with {'; '.join(notes)}", err=True)
+    for line in diagnoses:
+        click.echo(f"{data}: {line}", err=True)
     click.echo(f"{data}: {read} rows read, {read - rejected} accepted, {rejected} rejected; "
                f"reference date {day.isoformat()}; rules {book.version()} from {book.source}", err=True)
     click.echo(summary.to_string(index=False), err=True)
@@ -166,7 +171,8 @@ def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, str
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Column-mapping YAML for an HR export.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
-def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang):
+@read_options
+def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang, read_flags):
     """Explain, step by step, why one employee gets the outcome they get.
 
     Every step of the decision order with the article, the values used, the
@@ -185,7 +191,8 @@ def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang)
     book = load_book(rules_dir)
     for rid in rule_ids:
         book.get(rid)
-    rs = load_records(data, mapping)
+    from hpr_rules.records.mapping import mapping_with
+    rs = load_records(data, mapping_with(mapping, **read_flags))
     traces = explain(rs, book, day, employee_id, list(rule_ids) or None)
     if fmt == "json":
         click.echo(json.dumps(to_dict(traces), ensure_ascii=False, indent=2))

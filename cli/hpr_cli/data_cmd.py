@@ -2,7 +2,7 @@
 
 import click
 
-from .common import DATE
+from .common import DATE, read_options
 from .main import cli
 
 MAX_SHOWN = 50
@@ -47,7 +47,8 @@ def generate(n, seed, out, date):
 @click.option("--strict", is_flag=True, help="Exit 2 when any row is rejected.")
 @click.option("--rejects", "rejects_out", type=click.Path(dir_okay=False),
               help="Write the full reject table (one line per failure) to this CSV.")
-def validate(data_file, mapping, strict, rejects_out):
+@read_options
+def validate(data_file, mapping, strict, rejects_out, read_flags):
     """Check a personnel file against the record contract; list every rejected value.
 
     \b
@@ -58,12 +59,19 @@ def validate(data_file, mapping, strict, rejects_out):
     """
     from hpr_rules.records import load_records
 
-    rs = load_records(data_file, mapping)
+    from hpr_rules.records.mapping import mapping_with
+    rs = load_records(data_file, mapping_with(mapping, **read_flags))
     if rs.notes:
         click.echo(f"{data_file}: read with {'; '.join(rs.notes)}", err=True)
     n_rej = len(rs.rejected_rows)
     click.echo(f"{data_file}: {rs.rows_read:,} rows read, {rs.rows_read - n_rej:,} accepted, {n_rej:,} rejected")
     rej = rs.rejects
+    whole = [c.column for c in rs.columns.values() if c.whole]
+    if whole:  # one diagnosis per column that failed throughout, instead of a line per cell
+        click.echo("")
+        for line in rs.diagnoses:
+            click.echo(line)
+        rej = rej[~rej["column"].isin(whole)]
     if len(rej):
         shown = rej.head(MAX_SHOWN).fillna("")
         click.echo("")

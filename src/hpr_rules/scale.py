@@ -132,8 +132,10 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
 
     from .engines import evaluate
     from .outputs import atomic_write
-    from .records import load_mapping, open_source, validate_frame
+    from .records import ColumnMapping, load_mapping, open_source, validate_frame
     from .records.mapping import mapping_doc
+    from .records.sniff import text_uniques
+    from .records.validate import settle_formats
     from .records.validate import duplicate_message
 
     p = Path(path)
@@ -144,10 +146,13 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
     id_col = _id_column(m)
     source = open_source(p, m)
-    # first pass: the id column only, so duplicates anywhere in the file (and their rows) are known
+    # first pass: the id column, so duplicates anywhere in the file (and their rows) are known, and
+    # the distinct dates and numbers, so every chunk reads them as the whole file would
     first: dict[str, int] = {}
     rows_of: dict[str, list[int]] = {}
+    uniques: dict[str, set] = {}
     for chunk in source.frames(max(chunk_size, 100_000)):
+        text_uniques(m.apply(chunk, data_file=str(p), doc=mapping_doc(m)) if m else chunk, uniques)
         if id_col in chunk.columns:
             ids = chunk[id_col].astype(str).str.strip().to_numpy(dtype=object)
             for row, v in zip(chunk["row"].tolist(), ids):
@@ -158,6 +163,9 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
                     rows_of.setdefault(v, [r0]).append(row)
     dups = {v: duplicate_message(v, r) for v, r in rows_of.items()}
     del first, rows_of
+    m, detected = settle_formats(m or ColumnMapping(), uniques)
+    del uniques
+    checks: dict = {}
 
     totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0, "notes": source.notes}
     summary = None
@@ -165,8 +173,10 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     def run(write_chunk):
         nonlocal summary
         for chunk in source.frames(chunk_size):
-            raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m)) if m else chunk
+            raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m))
             rs = validate_frame(raw, source=str(p), mapping=m, duplicates=dups)
+            for c, k in rs.columns.items():
+                checks[c] = checks[c].merged(k) if c in checks else k
             f = evaluate(rs, book, day, rules=rules)
             write_chunk(f)
             totals["rows_read"] += rs.rows_read
@@ -209,6 +219,8 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
         totals["summary"] = summarize(rep)
     else:
         totals["summary"] = summarize(pd.DataFrame())
+    totals["notes"] = source.notes + detected
+    totals["diagnoses"] = [str(k) for k in checks.values() if k.whole]
     return totals
 
 

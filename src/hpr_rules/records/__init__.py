@@ -57,7 +57,7 @@ def load_records(path, mapping: str | Path | ColumnMapping | None = None, *,
     if m is not None:
         raw = m.apply(raw, data_file=str(path), doc=mapping_doc(m))
     rs = validate_frame(raw, source=str(path), mapping=m, duplicates=duplicates)
-    rs.notes = src.notes
+    rs.notes = src.notes + rs.notes
     return rs
 
 

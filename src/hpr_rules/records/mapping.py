@@ -66,8 +66,8 @@ class ColumnMapping(BaseModel):
     delimiter: str | None = None
     header_row: int | None = Field(default=None, ge=1)
     sheet: str | int | None = None
-    decimal: Literal[",", "."] = "."
-    date_format: str = "%Y-%m-%d"
+    decimal: Literal[",", "."] | None = None
+    date_format: str | None = None
     date_formats: dict[str, str] = Field(default_factory=dict)
     booleans: Booleans = Field(default_factory=Booleans)
     rename: dict[str, str] = Field(default_factory=dict)
@@ -119,7 +119,7 @@ class ColumnMapping(BaseModel):
         return v
 
     def date_format_for(self, column: str) -> str:
-        return self.date_formats.get(column, self.date_format)
+        return self.date_formats.get(column, self.date_format or "%Y-%m-%d")
 
     def apply(self, raw: pd.DataFrame, data_file: str = "<frame>", doc: YamlDoc | None = None) -> pd.DataFrame:
         """Rename the columns of ``raw`` and fill defaults/constants; values stay text."""
@@ -173,6 +173,30 @@ def load_mapping(path) -> ColumnMapping:
     m.file = str(p)
     m._doc = doc  # positions, for "column not in the file" messages
     return m
+
+
+#: the settings a command line flag may override (``--delimiter`` ... ``--header-row``)
+READ_SETTINGS = ("delimiter", "encoding", "decimal", "date_format", "sheet", "header_row")
+
+
+def mapping_with(mapping, **overrides) -> ColumnMapping | None:
+    """The mapping (a path, a :class:`ColumnMapping` or None) with the given settings
+    replaced; None when there is neither a mapping nor an override."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
+    if not overrides:
+        return m
+    base = m.model_dump(exclude_unset=True, exclude={"file"}) if m is not None else {}
+    if "sheet" in overrides and str(overrides["sheet"]).isdigit():
+        overrides["sheet"] = int(overrides["sheet"])
+    try:
+        out = ColumnMapping.model_validate({**base, **overrides})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError(f"--{str(err['loc'][0]).replace('_', '-')}: {err['msg']}") from None
+    if m is not None:
+        out.file, out._doc = m.file, m._doc
+    return out
 
 
 def mapping_doc(m: ColumnMapping) -> YamlDoc | None:

@@ -16,7 +16,8 @@ import pandas as pd
 from ..errors import InputError
 from .mapping import ColumnMapping, _did_you_mean
 from .readers import LINE_ERROR, LINE_TEXT
-from .schema import (COLUMNS, DATE_MAX, DATE_MIN, FIELD_TYPES, HOURS_MAX, MIN_AGE_AT_HIRE, NS_DATE_MAX,
+from .sniff import date_shape, sniff_values
+from .schema import (COLUMNS, DATE_COLUMNS, DATE_MAX, DECIMAL_COLUMNS, DATE_MIN, FIELD_TYPES, HOURS_MAX, MIN_AGE_AT_HIRE, NS_DATE_MAX,
                      NS_DATE_MIN, REJECT_COLUMNS, REQUIRED, SCALE_MAX, SCALE_MIN)
 
 _LO = pd.Timestamp(DATE_MIN)
@@ -37,6 +38,13 @@ class RecordSet:
     source: str = "<frame>"
     #: what the reader detected (encoding, delimiter, header line, ...), for the user
     notes: list[str] = field(default_factory=list)
+    #: per column with failures: how many values failed (see :attr:`diagnoses`)
+    columns: dict = field(default_factory=dict)
+
+    @property
+    def diagnoses(self) -> list[str]:
+        """One line per column whose every value failed, with the setting that reads it."""
+        return [str(c) for c in self.columns.values() if c.whole]
 
     @cached_property
     def rejected_rows(self) -> pd.DataFrame:
@@ -59,6 +67,63 @@ class RecordSet:
     @property
     def rows_rejected(self) -> int:
         return self.rows_read - len(self.frame)
+
+
+@dataclass
+class ColumnCheck:
+    """How many values of one column failed to parse, with an example and a likely fix."""
+
+    column: str
+    failed: int
+    present: int
+    example: str
+    kind: str
+    setting: str  # the date format or decimal mark in use
+
+    @classmethod
+    def of(cls, column, bad, missing, t, kind, setting) -> ColumnCheck:
+        failed = int(np.count_nonzero(bad))
+        example = str(_pick(t, np.flatnonzero(bad)[:1])[0]) if failed else ""
+        return cls(column, failed, int(np.count_nonzero(~missing)), example, kind, setting)
+
+    def merged(self, other: ColumnCheck) -> ColumnCheck:
+        return ColumnCheck(self.column, self.failed + other.failed, self.present + other.present,
+                           self.example or other.example, self.kind, self.setting)
+
+    @property
+    def whole(self) -> bool:
+        return self.failed > 0 and self.failed == self.present
+
+    def __str__(self) -> str:
+        head = f"{self.column}: {self.failed} of {self.present} values"
+        v = self.example
+        if self.kind == "date":
+            shape = date_shape(v)
+            if shape:
+                return (f"{head} look like {shape[0]}; add `date_format: '{shape[1]}'` to the mapping "
+                        f"or pass `--date-format '{shape[1]}'`")
+            return (f"{head} are not dates written {_fmt_human(self.setting)} (e.g. {v!r}); set `date_format` "
+                    "in the mapping or pass `--date-format`")
+        if self.kind in ("decimal", "int"):
+            if "," in v and self.setting != ",":
+                return f"{head} have a decimal comma (e.g. {v!r}); add `decimal: ','` to the mapping or pass `--decimal ,`"
+            if "%" in v:
+                return f"{head} carry a % sign (e.g. {v!r}); remove it in the export and add `units: {{{self.column}: percent}}`"
+            return f"{head} are not numbers (e.g. {v!r})"
+        return (f"{head} are not yes/no words (e.g. {v!r}); list the words under `booleans:` "
+                "(`\"true\": [...]`, `\"false\": [...]`) in the mapping")
+
+
+def settle_formats(m: ColumnMapping, uniques: dict) -> tuple[ColumnMapping, list[str]]:
+    """The mapping with the date formats and decimal mark the values show (see :mod:`.sniff`),
+    made explicit, and notes on what was detected. A frame checked in chunks is settled once
+    on the whole file first, so every chunk reads the same way."""
+    changes, notes = sniff_values(uniques, date_format=m.date_format, date_formats=m.date_formats,
+                                  decimal=m.decimal)
+    update = {"date_format": m.date_format or "%Y-%m-%d", "decimal": changes.get("decimal", m.decimal or ".")}
+    if "date_formats" in changes:
+        update["date_formats"] = {**changes["date_formats"], **m.date_formats}
+    return m.model_copy(update=update), notes
 
 
 @dataclass
@@ -103,13 +168,14 @@ def _cell(v) -> str:
     return str(v)
 
 
-def _by_uniques(t: pd.Series, parse, fill):
+def _by_uniques(t: pd.Series, parse, fill, factored=None):
     """Apply ``parse`` (Series -> array) to the distinct values of ``t`` only.
 
     Exports repeat a few thousand dates and numbers a million times; parsing the
-    distinct values and taking by code is several times faster.
+    distinct values and taking by code is several times faster. ``factored``: the
+    ``(codes, uniques)`` of ``t`` when already known.
     """
-    codes, uniq = pd.factorize(t, use_na_sentinel=True)
+    codes, uniq = factored if factored is not None else pd.factorize(t, use_na_sentinel=True)
     parsed = np.asarray(parse(pd.Series(np.asarray(uniq, dtype=object), dtype=object)))
     out = np.concatenate([parsed, np.array([fill], dtype=parsed.dtype)])
     return out[codes]  # code -1 (missing) picks the fill value at the end
@@ -164,6 +230,13 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
 
     trues = {w.lower() for w in m.booleans.true}
     falses = {w.lower() for w in m.booleans.false}
+    # distinct values of the date and number columns: parsed once each, and they tell how
+    # the file writes dates and decimals where the mapping does not say
+    pretext = {col: _text(raw[col]) for col in DATE_COLUMNS + DECIMAL_COLUMNS
+               if col in raw.columns and _is_text(raw[col])}
+    factored = {col: pd.factorize(t, use_na_sentinel=True) for col, t in pretext.items()}
+    m, notes = settle_formats(m, {col: u for col, (_, u) in factored.items()})
+    columns: dict[str, ColumnCheck] = {}
 
     for col in COLUMNS:
         kind = FIELD_TYPES[col]
@@ -173,7 +246,7 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
             continue
         s = raw[col]
         if _is_text(s):
-            t = _text(s)
+            t = pretext[col] if col in pretext else _text(s)
             missing = t.isna().to_numpy()
         else:  # already typed (e.g. a generated population): no text round trip
             t = s
@@ -188,17 +261,24 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
                 d = s.astype("datetime64[ns]")
             else:
                 fmt = m.date_format_for(col)
-                tt = t
-                if fmt == "%Y-%m-%d" and (tt.str.len() > 10).any():
-                    tt = tt.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "", regex=True)
+
                 def parse(u, fmt=fmt):
+                    if fmt == "%Y-%m-%d" and (u.str.len() > 10).any():
+                        u = u.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "", regex=True)
                     r = pd.to_datetime(u, format=fmt, errors="coerce")
                     if not pd.api.types.is_datetime64_any_dtype(r.dtype):
                         r = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+                    if fmt != "%Y-%m-%d" and r.isna().any():  # a real date cell of a workbook reads as ISO
+                        iso = pd.to_datetime(u[r.isna()], format="%Y-%m-%d", errors="coerce")
+                        if pd.api.types.is_datetime64_any_dtype(iso.dtype):
+                            r = _clip_ns(r).astype("datetime64[ns]")
+                            r[r.isna()] = _clip_ns(iso).astype("datetime64[ns]")
                     return _clip_ns(r).to_numpy()
-                d = pd.Series(_by_uniques(tt, parse, np.datetime64("NaT", "ns")), dtype="datetime64[ns]")
+                d = pd.Series(_by_uniques(t, parse, np.datetime64("NaT", "ns"), factored.get(col)),
+                              dtype="datetime64[ns]")
                 bad = ~missing & d.isna().to_numpy()
                 fail.add(bad, col, _msgs(bad, t, lambda v, fmt=fmt: f"date {v} is not a valid date (expected {_fmt_human(fmt)})"))
+                columns[col] = ColumnCheck.of(col, bad, missing, t, "date", fmt)
             out = (d < _LO) | (d > _HI)
             out = out.to_numpy()
             fail.add(out, col, f"{col} must be between {DATE_MIN} and {DATE_MAX}")
@@ -207,11 +287,16 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
             if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
                 x = s.astype("float64")
             else:
-                tt = t.str.replace(",", ".", regex=False) if m.decimal == "," else t
-                x = pd.Series(_by_uniques(tt, lambda u: pd.to_numeric(u, errors="coerce").astype("float64").to_numpy(),
-                                          np.nan), dtype="float64")
+                comma = m.decimal == ","
+
+                def number(u, comma=comma):
+                    u = u.str.replace(",", ".", regex=False) if comma else u
+                    return pd.to_numeric(u, errors="coerce").astype("float64").to_numpy()
+                x = pd.Series(_by_uniques(t, number, np.nan, factored.get(col)), dtype="float64")
             xv = x.to_numpy(dtype="float64")
             bad = ~missing & np.isnan(xv)
+            if _is_text(s):
+                columns[col] = ColumnCheck.of(col, bad, missing, t, kind, m.decimal or ".")
             if kind == "int":
                 frac = ~np.isnan(xv) & (np.floor(xv) != xv)
                 fail.add(bad | frac, col, _msgs(bad | frac, t, lambda v, c=col: f"{c} {v} is not a whole number"))
@@ -237,6 +322,10 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
             if pd.api.types.is_bool_dtype(s.dtype):
                 b = s.to_numpy(dtype=bool)
                 bad = np.zeros(n, dtype=bool)
+            elif pd.api.types.is_numeric_dtype(s.dtype):  # 1/0 as numbers (a Parquet int column)
+                xv = s.to_numpy(dtype="float64", na_value=np.nan)
+                b = xv == 1
+                bad = ~missing & ~b & (xv != 0)
             else:
                 low = t.str.lower()
                 is_t = low.isin(trues).to_numpy(dtype=bool)
@@ -245,6 +334,7 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
                 bad = ~missing & ~is_t & ~is_f
             words = f"{', '.join(m.booleans.true[:3])} for yes or {', '.join(m.booleans.false[:3])} for no"
             fail.add(bad, col, _msgs(bad, t, lambda v, c=col: f"{c} {v} is not a yes/no value (expected {words})"))
+            columns[col] = ColumnCheck.of(col, bad, missing, t, kind, "")
             typed[col] = b
 
     # relations between fields (only where both sides parsed)
@@ -289,7 +379,8 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
         bad_pos[pos] = True
     keep = ~bad_pos
     frame = _typed_frame(typed, keep, rows)
-    return RecordSet(frame=frame, rejects=rejects, rows_read=n, source=source)
+    return RecordSet(frame=frame, rejects=rejects, rows_read=n, source=source, notes=notes,
+                     columns={c: k for c, k in columns.items() if k.failed})
 
 
 _NS_LO, _NS_HI = pd.Timestamp(NS_DATE_MIN), pd.Timestamp(NS_DATE_MAX)
