@@ -38,7 +38,8 @@ def progress_for(total: int, label: str):
 @click.option("--date", "day", type=DATE, default=None, help="Reference date D (default: today).")
 @RULES_OPT
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Column-mapping YAML for an HR export.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write findings here (default: CSV to stdout).")
+@click.option("--out", type=click.Path(), help="Write findings here (default: CSV to stdout); "
+              "a directory for a dataset.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from --out's extension).")
 @click.option("--rule", "rule_ids", multiple=True, help="Only this rule (repeatable).")
 @click.option("--engine", type=click.Choice(ENGINES + ("dask",)), default="vector", show_default=True,
@@ -80,8 +81,11 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     for rid in rule_ids:
         book.get(rid)  # unknown id -> clear error with a suggestion
     from pathlib import Path
+
+    from hpr_rules.outputs import refuse_input
     if engine == "dask" or Path(data).is_dir() or any(c in data for c in "*?["):
         return _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict)
+    refuse_input(out, data, getattr(mapping, "file", None))
     fmt = format_for(out, fmt)
     if out is None and fmt in ("xlsx", "parquet"):
         raise InputError(f"--format {fmt} needs --out FILE (binary output is not written to a terminal)")
@@ -145,9 +149,15 @@ def _report(data, day, book, read, rejected, summary, out, strict, fail_on, note
 
 
 def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict):
+    import os
+    from pathlib import Path
+
     from hpr_rules.scale import check_dataset, input_files
     if not out:
         raise InputError("a dataset (directory or glob of Parquet files) needs --out DIRECTORY for the findings")
+    if Path(out).suffix and not str(out).endswith(("/", os.sep)):
+        raise InputError(f"a dataset's findings are a directory of parts, one per input file; give --out a "
+                         f"directory (no suffix, or ending in '/'), not {out!r}")
     if engine not in ("vector", "dask"):
         raise InputError(f"--engine {engine} runs on single files; use vector or dask for a dataset")
     files = input_files(data)

@@ -105,19 +105,6 @@ def _table(df) -> str:
 
 
 def _write_rejects(rej, path):
-    import os
-    from pathlib import Path
-
-    from hpr_rules.errors import InputError
-
-    p = Path(path)
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-    try:
-        rej.to_csv(tmp, index=False, lineterminator="\n")
-        os.replace(tmp, p)
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror or exc}", file=str(p)) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    from hpr_rules.outputs import atomic_write
+    atomic_write(path, lambda tmp: rej.to_csv(tmp, index=False, lineterminator="\n"))
 

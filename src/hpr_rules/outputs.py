@@ -17,6 +17,10 @@ if TYPE_CHECKING:  # pandas is imported where a table is written: `hpr --help` s
     import pandas as pd
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
+#: data rows an Excel sheet holds (1,048,576 rows, one of them the header)
+XLSX_MAX_ROWS = 1_048_575
+#: written last into a directory of parts: the parts beside it are complete
+SUCCESS = "_SUCCESS"
 
 
 def format_for(path: str | Path | None, fmt: str | None = None) -> str:
@@ -37,7 +41,12 @@ def atomic_write(path: str | Path, write) -> None:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.exists():
         raise InputError("output directory does not exist", file=str(directory))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    if target.is_dir():
+        raise InputError("is a directory; expected a file name for the output", file=str(target))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write here: {exc.strerror or exc}", file=str(target)) from None
     os.close(fd)
     try:
         write(tmp)
@@ -45,10 +54,45 @@ def atomic_write(path: str | Path, write) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is for reading by others too
         os.replace(tmp, target)
-    except BaseException:
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=str(target)) from None
+    except UnicodeError as exc:
+        raise InputError(f"cannot write: text that {exc.encoding} cannot hold", file=str(target)) from None
+    finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        raise
+
+
+def refuse_input(out, *inputs) -> None:
+    """An ``--out`` that is one of the input files (a personnel file, a mapping) is refused:
+    writing findings there would destroy the input."""
+    if out is None or not Path(out).exists():
+        return
+    for inp in inputs:
+        if inp is not None and Path(inp).is_file() and os.path.samefile(out, inp):
+            raise InputError(f"--out is the input file {inp}; write the findings elsewhere", file=str(out))
+
+
+def start_parts(directory: str | Path) -> Path:
+    """A directory for findings parts, emptied of an earlier run's parts, marker and
+    temporary files (a run that was killed leaves those)."""
+    d = Path(directory)
+    if d.exists() and not d.is_dir():
+        raise InputError("exists and is not a directory; a dataset's findings are a directory of parts",
+                         file=str(d))
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        for stale in [*d.glob(".*.tmp"), *d.glob("part-*.parquet"), d / SUCCESS]:
+            if stale.is_file():
+                stale.unlink()
+    except OSError as exc:
+        raise InputError(f"cannot write here: {exc.strerror or exc}", file=str(d)) from None
+    return d
+
+
+def finish_parts(directory: str | Path) -> None:
+    """The completion marker, written after every part."""
+    atomic_write(Path(directory) / SUCCESS, lambda tmp: Path(tmp).write_bytes(b""))
 
 
 FORMULA_START = "=+-@\t\r"  # a spreadsheet reads a cell starting with one of these as a formula
@@ -97,6 +141,9 @@ def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
     if fmt == "parquet":
         write_parquet(df, buf)
     elif fmt == "xlsx":
+        if len(df) > XLSX_MAX_ROWS:
+            raise InputError(f"{len(df):,} rows do not fit in one Excel sheet (at most {XLSX_MAX_ROWS:,}); "
+                             "write .parquet or .csv instead")
         import pandas as pd
         with pd.ExcelWriter(buf, engine="openpyxl") as xw:
             df.to_excel(xw, index=False, sheet_name="findings")

@@ -57,9 +57,10 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
     Returns counts: files, rows read, rows rejected, and the status summary.
     """
     from .findings import summarize
+    from .outputs import finish_parts, refuse_input, start_parts
     files = input_files(spec)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    refuse_input(out_dir, *files)
+    out = start_parts(out_dir)
     dups = cross_file_duplicates(files, mapping) if len(files) > 1 else {}
     if use_dask:
         try:
@@ -88,6 +89,7 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
             if progress:
                 progress(1)
         findings = pd.concat(frames, ignore_index=True)
+    finish_parts(out)
     return {"files": len(files), "rows_read": read, "rows_rejected": rejected, "summary": summarize(findings)}
 
 

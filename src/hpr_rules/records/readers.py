@@ -8,7 +8,7 @@ stood in the file. Typed Excel/Parquet cells are turned into the canonical text 
 from __future__ import annotations
 
 import datetime as dt
-import os
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -278,20 +278,17 @@ def _floats_text(vals: np.ndarray) -> np.ndarray:
     return text[inv.ravel()]
 
 
-def _tmp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def write_records(frame: pd.DataFrame, path) -> None:
     """Write a records frame as CSV, XLSX or Parquet (by extension), atomically.
 
     CSV is the canonical text form; Parquet keeps types (dates as day dates) and is
     byte-identical for identical frames.
     """
+    from ..outputs import atomic_write
     p = Path(path)
     fmt = _format(p)
-    tmp = _tmp_path(p)
-    try:
+
+    def write(tmp):
         if fmt == "csv":
             text = to_canonical_text(frame)
             sep = "\t" if p.suffix.lower() == ".tsv" else ","
@@ -301,17 +298,12 @@ def write_records(frame: pd.DataFrame, path) -> None:
             for c in out.columns:
                 if pd.api.types.is_datetime64_any_dtype(out[c].dtype):
                     out[c] = out[c].dt.date.astype(object).where(out[c].notna(), None)
-            out.to_excel(tmp, index=False, engine="openpyxl")
+            buf = io.BytesIO()  # the engine goes by the file name, and a temporary file ends in .tmp
+            out.to_excel(buf, index=False, engine="openpyxl")
+            Path(tmp).write_bytes(buf.getvalue())
         else:
             _write_parquet(frame, tmp)
-        os.replace(tmp, p)
-    except InputError:
-        raise
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror or exc}", file=str(p)) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write(p, write)
 
 
 def _write_parquet(frame: pd.DataFrame, tmp: Path) -> None:
