@@ -29,7 +29,7 @@ def read_options(command):
     reads a DATA file; they override the mapping and reach the command as ``read_flags``."""
     import functools
 
-    from hpr_rules.records.mapping import READ_SETTINGS
+    from hpr_rules.records.schema import READ_SETTINGS
 
     @functools.wraps(command)
     def with_flags(*args, **kwargs):

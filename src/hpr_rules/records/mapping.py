@@ -175,10 +175,6 @@ def load_mapping(path) -> ColumnMapping:
     return m
 
 
-#: the settings a command line flag may override (``--delimiter`` ... ``--header-row``)
-READ_SETTINGS = ("delimiter", "encoding", "decimal", "date_format", "sheet", "header_row")
-
-
 def mapping_with(mapping, **overrides) -> ColumnMapping | None:
     """The mapping (a path, a :class:`ColumnMapping` or None) with the given settings
     replaced; None when there is neither a mapping nor an override."""

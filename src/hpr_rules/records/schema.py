@@ -36,4 +36,7 @@ MIN_AGE_AT_HIRE = 15
 TRUE_WORDS = ("true", "ja", "j", "1", "y", "yes")
 FALSE_WORDS = ("false", "nee", "n", "0", "no")
 
+#: mapping settings a command line flag may override (``--delimiter`` ... ``--header-row``)
+READ_SETTINGS = ("delimiter", "encoding", "decimal", "date_format", "sheet", "header_row")
+
 REJECT_COLUMNS = ["row", "employee_id", "column", "value", "message"]
