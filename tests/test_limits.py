@@ -69,8 +69,9 @@ def test_what_passes_the_limits_runs_on_every_engine(tmp_path):
     d = rules_with_scope(tmp_path, f"({chain}) and {parens}")
     book = load_rulebook(d)
     df = frame(record(), record(employee_id="E2", salary_scale=9), record(employee_id="E3", physically_demanding=False))
-    out = {e: evaluate(df, book, D("2027-03-01"), engine=e) for e in ("vector", "reference")}
+    out = {e: evaluate(df, book, D("2027-03-01"), engine=e) for e in ("vector", "reference", "durable")}
     pd.testing.assert_frame_equal(out["vector"], out["reference"])
+    pd.testing.assert_frame_equal(out["vector"], out["durable"])
     tenure = out["vector"][out["vector"]["rule_id"] == "max_function_tenure"]
     assert list(tenure["reason"])[1:] == ["out_of_scope", "out_of_scope"]
 
@@ -93,3 +94,37 @@ def test_parse_never_overflows_the_stack(src):
     except ExprSyntaxError as exc:
         assert 0 <= exc.offset <= len(src)
         assert isinstance(exc, RuleError)
+
+
+@pytest.mark.parametrize("scope", [
+    "salary_scale in [1, 2, 3, 4, 5, 6, 7, 8] and physically_demanding",
+    "physically_demanding and not (salary_scale in [9, 10, 11, 12, 13, 14, 15, 16, 17, 18])",
+    "unit in ['DSB-HHO', 'X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7', 'X8'] or salary_scale in [1, 2, 3, 4, 5, 6, 7, 8, 9]",
+    " or ".join(f"(salary_scale == {i} and physically_demanding)" for i in range(1, 12)),
+    " and ".join(f"(salary_scale != {i} or not physically_demanding)" for i in range(8, 19)),
+])
+def test_durable_agrees_with_vector_on_long_conditions(tmp_path, scope):
+    from hpr_rules.engines.durable import DurableEngine, groups, lowering_problems, MAX_GROUPS
+    from hpr_rules.language import compile_book
+    book = load_rulebook(rules_with_scope(tmp_path, scope))
+    day = D("2027-03-01")
+    cb = compile_book(book, day)
+    with DurableEngine() as eng:
+        for rule in cb.rules:
+            assert lowering_problems(rule) == []
+            assert groups(eng.ruleset_json(rule)) <= MAX_GROUPS * len(rule.steps) + 1
+    df = frame(*(record(employee_id=f"E{i}", salary_scale=1 + i % 18, physically_demanding=i % 3 > 0,
+                        unit=["DSB-HHO", "X3", "Y"][i % 3]) for i in range(60)))
+    v = evaluate(df, book, day)
+    pd.testing.assert_frame_equal(v, evaluate(df, book, day, engine="durable"))
+    pd.testing.assert_frame_equal(v, evaluate(df, book, day, engine="reference"))
+    assert v["reason"].eq("out_of_scope").any() and not v["reason"].eq("out_of_scope").all()
+
+
+def test_validate_says_when_durable_cannot_run_a_rule(monkeypatch):
+    from hpr_rules.engines import durable
+    monkeypatch.setattr(durable, "MAX_MESSAGE_PROPERTIES", 10)
+    r = run("rules", "validate", ROOT / "rules")
+    assert r.exit_code == 2
+    assert "error: the durable engine cannot run this rule: a record needs" in r.stderr
+    assert r.stderr.count("max_function_tenure.yaml: error: the durable engine") == 1
