@@ -8,6 +8,7 @@ drafts that load but cannot mean what their author intended:
 * an exemption that never decides anything because earlier steps always cover it
   (found by probing: a synthetic population on dates across the rule's life);
 * a scope condition that excludes everyone in the probes;
+* a rule the durable engine cannot run (beyond durable_rules' limits even after lowering);
 * exemptions that overlap (both hold for someone in scope): a note, since then the
   order of the exemptions decides which reason is given.
 """
@@ -62,6 +63,7 @@ def _probe_population(n=3000, seed=7):
 def check_rulebook_static(book) -> list[Finding]:
     from ..engines.vector import run_rule
     from ..engines.columns import frame_columns
+    from ..engines.durable import lowering_problems
     from ..language.compile import compile_rule
     from ..calendar import to_daynum
     out: list[Finding] = []
@@ -85,6 +87,9 @@ def check_rulebook_static(book) -> list[Finding]:
         both: dict[tuple[int, int], int] = {}  # (earlier, later) exemption steps holding together
         for day in probe_dates(rule):
             cr = compile_rule(rule, day)
+            for problem in lowering_problems(cr):  # said here, before any check runs on durable
+                f = Finding(doc.file, None, None, f"the durable engine cannot run this rule: {problem}")
+                out.extend([f] if f not in out else [])
             cols = frame_columns(pop, cr.fields | {"birth_date"}, book.pension)
             step, _ = run_rule(cr, cols, len(pop), to_daynum(day))
             scope_k = next(k for k, s in enumerate(cr.steps) if s.kind == "scope")

@@ -76,11 +76,43 @@ def to_json(msg: dict) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+# durable_rules 2.0 keeps one rule's condition in a sequence of at most 31 entries, and each
+# $and/$or takes two (its operator and an end mark); comparisons with a constant or another
+# fact of the message cost none. One more group fails with "error code 113".
+MAX_GROUPS = 15
+# a message (one record) holds at most ~253 properties: two per fact (value and null flag)
+MAX_MESSAGE_PROPERTIES = 250
+
+
+def _join(op: str, parts: list[dict]) -> dict:
+    """``{op: parts}`` with nested groups of the same operator merged and neutral parts dropped."""
+    keep, neutral, absorbing = [], (_TRUE if op == "$and" else _FALSE), (_FALSE if op == "$and" else _TRUE)
+    for p in parts:
+        if p == neutral:
+            continue
+        if p == absorbing:
+            return absorbing
+        keep.extend(p[op] if list(p) == [op] else [p])
+    if not keep:
+        return neutral
+    return keep[0] if len(keep) == 1 else {op: keep}
+
+
+def groups(cond) -> int:
+    """How many $and/$or groups a lowered condition has (what durable_rules limits)."""
+    if isinstance(cond, dict):
+        return sum((k in ("$and", "$or")) + groups(v) for k, v in cond.items())
+    if isinstance(cond, list):
+        return sum(groups(c) for c in cond)
+    return 0
+
+
 class _Lowering:
     """Turns IR conditions into durable_rules JSON over facts of one message."""
 
     def __init__(self):
         self.derived: dict[str, Node] = {}  # fact name -> expression computed per record
+        self.flags: dict[str, Node] = {}  # fact name -> sub-condition decided per record
         self._by_expr: dict[Node, str] = {}
         self.facts: set[str] = set()
 
@@ -98,6 +130,38 @@ class _Lowering:
             self.facts.add(name)
         return ("fact", self._by_expr[n])
 
+    def step(self, n: Node) -> dict:
+        """One decision step's condition, within durable_rules' limit of groups.
+
+        Where the condition as a whole needs more groups, its largest operands are decided
+        per record by the shared evaluator and handed over as boolean facts (as arithmetic
+        is), largest first, until it fits.
+        """
+        cond = self.cond(n)
+        if groups(cond) <= MAX_GROUPS:
+            return cond
+        neg = False
+        while isinstance(n, Unary) and n.op == "not":
+            n, neg = n.arg, not neg
+        if not (isinstance(n, Binary) and n.op in ("and", "or")):
+            return self.flag(n, neg)
+        operands = _operands(n, n.op)
+        parts = [self.cond(o, neg) for o in operands]
+        op = "$" + (n.op if not neg else ("or" if n.op == "and" else "and"))
+        for i in sorted(range(len(parts)), key=lambda i: -groups(parts[i])):
+            if groups(_join(op, parts)) <= MAX_GROUPS:
+                break
+            parts[i] = self.flag(operands[i], neg)
+        return _join(op, parts)
+
+    def flag(self, n: Node, neg: bool) -> dict:
+        if n not in self._by_expr:
+            name = f"_b{len(self.flags)}"
+            self._by_expr[n] = name
+            self.flags[name] = n
+            self.facts.add(name)
+        return {self._by_expr[n]: not neg}
+
     def cond(self, n: Node, neg: bool = False) -> dict:
         if isinstance(n, Lit) and n.type == BOOL:
             return _TRUE if (bool(n.value) != neg) else _FALSE
@@ -105,13 +169,9 @@ class _Lowering:
             return self.cond(n.arg, not neg)
         if isinstance(n, Binary) and n.op in ("and", "or"):
             op = n.op if not neg else ("or" if n.op == "and" else "and")
-            return {f"${op}": [self.cond(n.left, neg), self.cond(n.right, neg)]}
+            return _join(f"${op}", [self.cond(n.left, neg), self.cond(n.right, neg)])
         if isinstance(n, InList):
-            eqs = [Binary(n.pos, "==", n.arg, it) for it in n.items]
-            node = eqs[0]
-            for e in eqs[1:]:
-                node = Binary(n.pos, "or", node, e)
-            return self.cond(node, neg)
+            return self.in_list(n, neg)
         if isinstance(n, Binary) and (is_null_lit(n.left) or is_null_lit(n.right)):
             other = n.right if is_null_lit(n.left) else n.left
             kind, val = self.operand(other)
@@ -132,14 +192,62 @@ class _Lowering:
             cmp = {l[1]: target} if op == "==" else {_OPS[op]: {l[1]: target}}
             oks = [{f"{l[1]}__ok": True}] + ([{f"{r[1]}__ok": True}] if r[0] == "fact" else [])
             if not neg:
-                return {"$and": oks + [cmp]}
+                return _join("$and", oks + [cmp])
             # not (L op R) with nulls: a side is null, or the opposite comparison holds
             nulls = [{k: False} for o in oks for k in o]
-            return {"$or": nulls + [cmp]}
+            return _join("$or", nulls + [cmp])
         if isinstance(n, Name):  # a boolean field or let
             self.facts.add(n.name)
             return {n.name: not neg}
         raise DurableEngineError(f"cannot lower {n!r} to durable_rules")
+
+    def in_list(self, n: InList, neg: bool) -> dict:
+        """``x in [a, b, ...]`` as one group of equalities (null never matches), not a chain
+        of or-groups: a list of any length costs at most two groups."""
+        kind, x = self.operand(n.arg)
+        if kind == "const":
+            from .scalar import eval_scalar as ev
+            return _TRUE if bool(ev(n, {})) != neg else _FALSE
+        hits = []
+        for item in n.items:
+            ik, iv = self.operand(item)
+            if ik == "const":
+                if iv is not None:
+                    hits.append({x: iv} if not neg else {"$neq": {x: iv}})
+            elif not neg:
+                hits.append(_join("$and", [{f"{iv}__ok": True}, {x: {"$m": iv}}]))
+            else:
+                hits.append(_join("$or", [{f"{iv}__ok": False}, {"$neq": {x: {"$m": iv}}}]))
+        if not neg:
+            return _join("$and", [{f"{x}__ok": True}, _join("$or", hits)])
+        return _join("$or", [{f"{x}__ok": False}, _join("$and", hits)])
+
+
+def _operands(n: Node, op: str) -> list[Node]:
+    """The operands of a chain of one operator: ``a or b or c`` -> [a, b, c]."""
+    out, stack = [], [n]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Binary) and x.op == op:
+            stack.extend((x.right, x.left))
+        else:
+            out.append(x)
+    return out
+
+
+def lowering_problems(rule: CompiledRule) -> list[str]:
+    """Why ``rule`` cannot run on durable_rules (empty when it can); checked before any record."""
+    low = _Lowering()
+    try:
+        conds = [low.step(s.condition) for s in rule.steps]
+    except DurableEngineError as exc:
+        return [str(exc)]
+    out = [f"step {k} ({s.kind} {s.reason or s.status}) needs {groups(c)} condition groups; durable_rules "
+           f"allows {MAX_GROUPS}" for k, (s, c) in enumerate(zip(rule.steps, conds)) if groups(c) > MAX_GROUPS]
+    props = 2 * len(low.facts | {n for n, _, _ in rule.lets}) + 2
+    if props > MAX_MESSAGE_PROPERTIES:
+        out.append(f"a record needs {props} message properties; durable_rules allows {MAX_MESSAGE_PROPERTIES}")
+    return out
 
 
 class DurableEngine:
@@ -199,10 +307,13 @@ class DurableEngine:
         hit = self._by_id.get(id(rule))
         if hit is not None and hit[0] is rule:
             return hit[1], hit[2]
+        problems = lowering_problems(rule)
+        if problems:
+            raise DurableEngineError(f"rule {rule.id} cannot run on durable_rules: {'; '.join(problems)}")
         low = _Lowering()
-        conds = [low.cond(s.condition) for s in rule.steps]
-        sig = json.dumps([rule.id, conds, sorted((k, repr(v)) for k, v in low.derived.items())], sort_keys=True,
-                         default=repr)
+        conds = [low.step(s.condition) for s in rule.steps]
+        sig = json.dumps([rule.id, conds, sorted((k, repr(v)) for k, v in low.derived.items()),
+                          sorted((k, repr(v)) for k, v in low.flags.items())], sort_keys=True, default=repr)
         if sig not in self._rulesets:
             name = f"hpr_{rule.id}_{self._tag}_{len(self._rulesets)}"
             definition = {}
@@ -245,6 +356,8 @@ class DurableEngine:
             env[lname] = lets[lname] = eval_scalar(expr, env)
         for fname, expr in low.derived.items():
             env[fname] = eval_scalar(expr, env)
+        for fname, expr in low.flags.items():
+            env[fname] = bool(eval_scalar(expr, env))
         sid = f"{self._tag}-{next(self._seq)}"
         msg = {"sid": sid, "_one": 1}
         for f in sorted(low.facts):
@@ -281,4 +394,4 @@ class DurableEngine:
         return per_record(rule, cols, n, lambda env: self.decide(rule, env, day_num), progress)
 
 
-__all__ = ["DurableEngine", "DurableEngineError", "to_json", "names_in", "NULL"]
+__all__ = ["DurableEngine", "DurableEngineError", "lowering_problems", "to_json", "names_in", "NULL"]

@@ -102,6 +102,12 @@ _TOKEN = re.compile(r"""
 
 KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
 
+# Rule files are untrusted input and every engine walks expressions recursively: these
+# bounds keep a pathological expression an error at file:line:col, never a RecursionError.
+# Real conditions are a few hundred characters and a handful of levels deep.
+MAX_LENGTH = 2_000  # characters in one expression
+MAX_DEPTH = 32  # nested parentheses, calls and operators (a chain of n 'or' nests n deep)
+
 
 @dataclass
 class Tok:
@@ -138,8 +144,22 @@ def tokenize(src: str) -> list[Tok]:
 class _Parser:
     def __init__(self, src: str):
         self.src = src
+        if len(src) > MAX_LENGTH:
+            raise ExprSyntaxError(f"expression longer than {MAX_LENGTH:,} characters ({len(src):,}); "
+                                  "write a long list of alternatives as 'x in [a, b, c]'", 0)
         self.toks = tokenize(src)
         self.i = 0
+        self.depth = 0
+
+    def nested(self, parse_inner, pos: int):
+        """``parse_inner()`` one level deeper; refused beyond ``MAX_DEPTH`` before Python's stack is."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise ExprSyntaxError(f"expression nested more than {MAX_DEPTH} levels deep", pos)
+            return parse_inner()
+        finally:
+            self.depth -= 1
 
     def peek(self) -> Tok:
         return self.toks[self.i]
@@ -167,6 +187,7 @@ class _Parser:
         t = self.peek()
         if t.kind != "eof":
             raise ExprSyntaxError(f"unexpected {t.text!r} after a complete expression", t.pos)
+        _check_depth(node)
         return node
 
     def or_(self):
@@ -183,7 +204,7 @@ class _Parser:
 
     def not_(self):
         if (t := self.accept("not")):
-            return Unary(t.pos, "not", self.not_())
+            return Unary(t.pos, "not", self.nested(self.not_, t.pos))
         return self.cmp()
 
     def cmp(self):
@@ -218,7 +239,7 @@ class _Parser:
 
     def unary(self):
         if (t := self.accept("op", "-")):
-            arg = self.unary()
+            arg = self.nested(self.unary, t.pos)
             if isinstance(arg, Lit) and arg.type == NUMBER:
                 return Lit(t.pos, -arg.value, NUMBER)
             return Unary(t.pos, "-", arg)
@@ -246,9 +267,9 @@ class _Parser:
             if self.accept("op", "("):
                 args = []
                 if not self.accept("op", ")"):
-                    args.append(self.or_())
+                    args.append(self.nested(self.or_, t.pos))
                     while self.accept("op", ","):
-                        args.append(self.or_())
+                        args.append(self.nested(self.or_, t.pos))
                     self.take("op", ")")
                 if t.text not in FUNCTIONS:
                     dym = did_you_mean(t.text, FUNCTIONS, otherwise=f"; known: {', '.join(FUNCTIONS)}")
@@ -259,7 +280,7 @@ class _Parser:
                 return Call(t.pos, t.text, tuple(args))
             return Name(t.pos, t.text)
         if t.kind == "op" and t.text == "(":
-            node = self.or_()
+            node = self.nested(self.or_, t.pos)
             self.take("op", ")")
             return node
         got = "end of expression" if t.kind == "eof" else repr(t.text)
@@ -267,8 +288,24 @@ class _Parser:
 
 
 def parse(src: str) -> Node:
-    """Parse one expression; raises :class:`ExprSyntaxError` with a 0-based offset."""
+    """Parse one expression; raises :class:`ExprSyntaxError` with a 0-based offset.
+
+    >>> parse("a or " * 40 + "a")
+    Traceback (most recent call last):
+    hpr_rules.language.expr.ExprSyntaxError: expression nested more than 32 levels deep; write a long list of alternatives as 'x in [a, b, c]'
+    """
     return _Parser(str(src)).parse()
+
+
+def _check_depth(node: Node) -> None:
+    """Refuse a tree deeper than ``MAX_DEPTH`` (chains of 'and'/'or'/'+' nest without parentheses)."""
+    stack = [(node, 1)]
+    while stack:  # iterative: this is the check that keeps the recursive walks safe
+        n, d = stack.pop()
+        if d > MAX_DEPTH:
+            raise ExprSyntaxError(f"expression nested more than {MAX_DEPTH} levels deep; write a long "
+                                  "list of alternatives as 'x in [a, b, c]'", n.pos)
+        stack.extend((c, d + 1) for c in children(n))
 
 
 # ----------------------------------------------------------------- types
