@@ -120,10 +120,11 @@ class _Ctx:
         self.env.update(BUILTINS)
         for name, p in m.parameters.items():
             if name in self.env:
-                self.fail(f"parameter {name!r} has the name of a record field or built-in", ("parameters", name))
+                self.fail(f"parameter {name!r} has the name of a record field or built-in", ("parameters", name),
+                          code="name-clash")
             self.env[name] = _param_type(p)
 
-    def fail(self, msg, path, offset=None):
+    def fail(self, msg, path, offset=None, suggestion=None, code="expression"):
         doc = self.rule.doc
         line, col = doc.where(path)
         if offset is not None and line is not None:
@@ -132,7 +133,8 @@ class _Ctx:
             for p in path:
                 text = text[p] if isinstance(text, (dict, list)) else text
             col = col + offset + (1 if self._quoted(line, col) else 0)
-        raise RuleError(msg, file=doc.file, line=line, col=col, key=".".join(map(str, path)))
+        raise RuleError(msg, file=doc.file, line=line, col=col, key=".".join(map(str, path)), code=code,
+                        suggestion=suggestion)
 
     def _quoted(self, line, col):
         lines = self.rule.text.splitlines()
@@ -146,7 +148,7 @@ class _Ctx:
             node = parse(src)
             t = check_types(node, self.env)
         except ExprSyntaxError as exc:
-            self.fail(exc.message, path, exc.offset)
+            self.fail(exc.message, path, exc.offset, exc.suggestion)
         if want and t != want and not (want == DATE and t == NULL):
             self.fail(f"expected a {want} here, but the expression gives a {t}", path, 0)
         return node
@@ -170,7 +172,8 @@ def _parse_rule(rule: LoadedRule):
     lets: list[tuple[str, Node, str]] = []
     for name, src in m.norm.let.items():
         if name in cx.env:
-            cx.fail(f"let {name!r} has the name of a field, parameter or built-in", ("norm", "let", name))
+            cx.fail(f"let {name!r} has the name of a field, parameter or built-in", ("norm", "let", name),
+                    code="name-clash")
         node = cx.expr(src, ("norm", "let", name))
         t = check_types(node, cx.env)
         cx.env[name] = t
@@ -224,7 +227,7 @@ def compile_rule(rule: LoadedRule, day: dt.date) -> CompiledRule:
             if in_force:
                 line, col = rule.doc.where(("parameters", name))
                 raise RuleError(f"parameter {name!r} has no value on {day} (first value from "
-                                f"{p.values[0].from_})", file=rule.doc.file, line=line, col=col)
+                                f"{p.values[0].from_})", file=rule.doc.file, line=line, col=col, code="parameter-gap")
             v = p.values[0]  # the rule is not in force on this day: any value will do
         params[name] = v.value
     binding = {k: _param_lit(v) for k, v in params.items()}

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..errors import RuleError, did_you_mean
+from ..errors import RuleError, closest, did_you_mean
 
 # ----------------------------------------------------------------- AST
 
@@ -113,8 +113,8 @@ class Tok:
 class ExprSyntaxError(RuleError):
     """A syntax or name error inside one expression; ``offset`` is the 0-based column in it."""
 
-    def __init__(self, message: str, offset: int):
-        super().__init__(message)
+    def __init__(self, message: str, offset: int, suggestion: str | None = None):
+        super().__init__(message, code="expression", suggestion=suggestion)
         self.offset = offset
 
 
@@ -252,7 +252,7 @@ class _Parser:
                     self.take("op", ")")
                 if t.text not in FUNCTIONS:
                     dym = did_you_mean(t.text, FUNCTIONS, otherwise=f"; known: {', '.join(FUNCTIONS)}")
-                    raise ExprSyntaxError(f"unknown function {t.text!r}{dym}", t.pos)
+                    raise ExprSyntaxError(f"unknown function {t.text!r}{dym}", t.pos, closest(t.text, FUNCTIONS))
                 lo, hi, _ = FUNCTIONS[t.text]
                 if not lo <= len(args) <= hi:
                     raise ExprSyntaxError(f"{t.text}() takes {lo}{'' if lo == hi else f'..{hi}'} arguments, got {len(args)}", t.pos)
@@ -286,7 +286,8 @@ def check_types(node: Node, env: dict[str, str]) -> str:
             return n.type
         if isinstance(n, Name):
             if n.name not in env:
-                err(f"unknown name {n.name!r}{did_you_mean(n.name, env)}", n)
+                raise ExprSyntaxError(f"unknown name {n.name!r}{did_you_mean(n.name, env)}", n.pos,
+                                      closest(n.name, env))
             return env[n.name]
         if isinstance(n, Unary):
             a = t(n.arg)
