@@ -86,7 +86,7 @@ def check_book(book, probe: bool = True) -> list[Diagnostic]:
         if gaps or not probe:
             continue
         if pop is None:
-            pop = _probe_population()
+            pop = _with_rule_dispensations(_probe_population(), book)
         out += _probe_rule(book, rule, pop)
     return out
 
@@ -125,6 +125,48 @@ def _probe_population(n=3000, seed=7):
     df.loc[half, "physically_demanding"] = True
     df.loc[half, "salary_scale"] = np.minimum(df.loc[half, "salary_scale"], 7)
     return df
+
+
+def _strings_in(rule) -> set[str]:
+    """The string literals a rule's conditions compare with (e.g. a dispensation ground)."""
+    from ..language.compile import _parse_rule
+    from ..language.expr import STRING, Lit, children
+    found: set[str] = set()
+
+    def walk(n):
+        if isinstance(n, Lit) and n.type == STRING:
+            found.add(n.value)
+        for c in children(n):
+            walk(c)
+
+    lets, steps, _ = _parse_rule(rule)
+    for s in steps:
+        walk(s.condition)
+    for _, e, _ in lets:
+        walk(e)
+    return found
+
+
+def _with_rule_dispensations(pop, book, seed=11):
+    """Per-rule dispensations for a tenth of the probes, with every ground the draft's
+    conditions name and one they do not, ending on dates across the rules' lives."""
+    import numpy as np
+    import pandas as pd
+
+    from ..records.sidetables import attach_dispensations
+    rng = np.random.default_rng(seed)
+    rows = []
+    ids = pop["employee_id"].to_numpy()
+    for rule in book.rules:
+        grounds = sorted(_strings_in(rule)) + ["(other ground)"]
+        pick = np.flatnonzero(rng.random(len(pop)) < 0.1)
+        start = rule.model.effective_from
+        days = rng.integers(0, 10 * 366, len(pick))
+        for i, d in zip(pick, days):
+            rows.append((ids[i], rule.id, pd.Timestamp(start) + pd.Timedelta(days=int(d)),
+                         grounds[rng.integers(len(grounds))]))
+    table = pd.DataFrame(rows, columns=["employee_id", "rule_id", "until", "ground"])
+    return attach_dispensations(pop, table)
 
 
 def _probe_rule(book, rule, pop) -> list[Diagnostic]:

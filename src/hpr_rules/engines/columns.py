@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..calendar import state_pension_date_v
-from ..language.compile import record_types
+from ..language.compile import field_type
 from ..language.expr import BOOL, DATE, NUMBER
 
 Column = tuple[np.ndarray, np.ndarray]
@@ -26,9 +26,10 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
     A column not in its canonical type (text where a date, number or yes/no belongs) is an
     error, never converted here: ``"false"`` as a boolean would be true. Validation
     (:func:`hpr_rules.records.as_records`) turns any frame into the canonical types.
+    A per-rule column (``dispensation_<rule_id>_until``) the frame does not carry is
+    all null: without a dispensations table nobody has one.
     """
     from ..errors import InputError
-    types = record_types()
     need = set(fields)
     if "state_pension_date" in need:
         need.add("birth_date")
@@ -36,8 +37,11 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
     for name in sorted(need):
         if name == "state_pension_date":
             continue
+        t = field_type(name)
+        if name not in frame.columns:
+            cols[name] = (np.zeros(len(frame), dtype=np.int64 if t == DATE else object), np.zeros(len(frame), dtype=bool))
+            continue
         s = frame[name]
-        t = types[name]
         if t in _KIND_OK and not _KIND_OK[t](s.dtype):
             raise InputError(f"column {name!r} is {s.dtype}, not a validated {t}; validate the frame first "
                              "(hpr_rules.records.as_records, or hpr.check, which does)", key=name)
@@ -53,8 +57,8 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
             vals = s.fillna(False).to_numpy(dtype=bool)
             ok = np.ones(len(s), dtype=bool)
         else:
-            vals = s.to_numpy(dtype=object)
             ok = ~pd.isna(s).to_numpy()
+            vals = np.where(ok, s.to_numpy(dtype=object), None)  # pd.NA does not compare
         cols[name] = (vals, ok)
     if "state_pension_date" in fields:
         b, ok = cols["birth_date"]

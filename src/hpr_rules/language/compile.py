@@ -45,6 +45,23 @@ def record_types() -> dict[str, str]:
 BUILTINS = {"D": DATE, "effective_from": DATE, "valid_until": DATE}
 
 
+def rule_names() -> dict[str, str]:
+    """Names that mean a different frame column for each rule (per-rule dispensations)."""
+    from ..records.sidetables import RULE_FIELDS
+    return {name: _TYPE_OF[typ] for name, (_, typ) in RULE_FIELDS.items()}
+
+
+def field_type(name: str) -> str | None:
+    """The type of a frame column the engines read: a record field, ``state_pension_date``
+    or the column of a per-rule name (``dispensation_<rule_id>_until``); else None."""
+    t = record_types().get(name)
+    if t is None:
+        from ..records.sidetables import rule_field_type
+        kind = rule_field_type(name)
+        t = _TYPE_OF[kind] if kind else None
+    return t
+
+
 @dataclass(frozen=True)
 class Step:
     status: str
@@ -71,13 +88,12 @@ class CompiledRule:
     @property
     def fields(self) -> set[str]:
         """Record fields (and derived fields) this rule reads."""
-        rt = record_types()
         out = set()
         for _, e, _ in self.lets:
             out |= names_in(e)
         for s in self.steps:
             out |= names_in(s.condition)
-        return {n for n in out if n in rt}
+        return {n for n in out if field_type(n) is not None}
 
 
 @dataclass
@@ -118,6 +134,7 @@ class _Ctx:
         m = rule.model
         self.env = dict(record_types())
         self.env.update(BUILTINS)
+        self.env.update(rule_names())
         for name, p in m.parameters.items():
             if name in self.env:
                 self.fail(f"parameter {name!r} has the name of a record field or built-in", ("parameters", name),
@@ -233,6 +250,8 @@ def compile_rule(rule: LoadedRule, day: dt.date) -> CompiledRule:
     binding = {k: _param_lit(v) for k, v in params.items()}
     binding["effective_from"] = _param_lit(m.effective_from)
     binding["valid_until"] = _param_lit(m.valid_until)
+    from ..records.sidetables import rule_field_column
+    binding.update({name: Name(0, rule_field_column(name, m.id)) for name in rule_names()})
     b_lets = [(n, substitute(e, binding), t) for n, e, t in lets]
     b_steps = [Step(s.status, s.reason, substitute(s.condition, binding), s.article, s.kind, s.source) for s in steps]
     return CompiledRule(m.id, rule, day, params, b_lets, b_steps, m.norm.type, outputs)
@@ -250,4 +269,4 @@ def check_rulebook(book: RuleBook) -> None:
 
 
 __all__ = ["compile_book", "compile_rule", "CompiledBook", "CompiledRule", "Step", "STATUSES",
-           "check_rulebook", "record_types", "Name"]
+           "check_rulebook", "record_types", "field_type", "rule_names", "Name"]
