@@ -60,7 +60,7 @@ def test_check_with_dispensations_per_rule(staff, dispensations):
     assert "disp.csv:4: [employee_id] no accepted personnel record" in r.stderr
     assert "disp.csv:5: [until] not a date YYYY-MM-DD" in r.stderr
     assert "disp.csv:6: [ground] ground is required" in r.stderr
-    assert "6 dispensations read, 2 used, 4 rejected" in r.stderr
+    assert "6 rows read, 2 used, 4 rejected" in r.stderr
 
 
 def test_without_dispensations_findings_are_unchanged(staff, tmp_path):

@@ -12,7 +12,7 @@ from hpr_rules.engines import ENGINES
 from hpr_rules.errors import InputError
 from hpr_rules.outputs import FORMATS
 
-from .common import DATE
+from .common import DATE, side_table_options, with_side_tables
 from .main import cli
 
 RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
@@ -22,28 +22,6 @@ RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False
 def load_book(rules_dir):
     from hpr_rules.language import default_rules_dir, load_rulebook
     return load_rulebook(rules_dir or default_rules_dir())
-
-
-DISPENSATIONS_OPT = click.option(
-    "--dispensations", type=click.Path(dir_okay=False), default=None,
-    help="Dispensations per rule (csv/xlsx/parquet: employee_id, rule_id, until, ground); "
-         "exemption_until in the records still exempts from every rule.")
-
-
-def with_dispensations(rs, book, path):
-    """The record set with the per-rule dispensations of ``path`` attached; rejected rows
-    of the table are listed on stderr (they are not used)."""
-    import dataclasses
-
-    from hpr_rules.records.sidetables import attach_dispensations, load_dispensations
-    if not path:
-        return rs
-    table = load_dispensations(path, book.ids(), rs.frame["employee_id"])
-    for _, r in table.rejects.iterrows():
-        click.echo(f"{path}:{r['row']}: [{r['column']}] {r['message']} (value {r['value']!r}); row not used", err=True)
-    click.echo(f"{path}: {table.rows_read} dispensations read, {len(table.frame)} used, "
-               f"{table.rows_read - len(table.frame)} rejected", err=True)
-    return dataclasses.replace(rs, frame=attach_dispensations(rs.frame, table))
 
 
 def progress_for(total: int, label: str):
@@ -71,8 +49,8 @@ def progress_for(total: int, label: str):
 @click.option("--strict", is_flag=True, help="Exit 2 when any input row is rejected.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None,
               help="Stream a large CSV in chunks of this many rows (bounded memory; csv/parquet output).")
-@DISPENSATIONS_OPT
-def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, dispensations):
+@side_table_options
+def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, dispensations, absences):
     """Check a personnel file against the rules in force on a date.
 
     One row per employee and rule (status, reason, due date, days overdue,
@@ -86,7 +64,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
       hpr check staff.parquet --engine durable --rule mandatory_pop --out pop.xlsx
       hpr check 'dataset/*.parquet' --engine dask --date 2027-03-01 --out findings/
       hpr check big.csv --chunk-size 200000 --date 2027-03-01 --out findings.parquet
-      hpr check staff.csv --dispensations dispensations.csv --date 2027-03-01
+      hpr check staff.csv --dispensations dispensations.csv --absences absences.csv --date 2027-03-01
 
     A directory or glob of Parquet files is checked file by file and written as
     partitioned Parquet findings into the --out directory.
@@ -102,9 +80,9 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         book.get(rid)  # unknown id -> clear error with a suggestion
     from pathlib import Path
     dataset = engine == "dask" or Path(data).is_dir() or any(c in data for c in "*?[")
-    if dispensations and (dataset or chunk_size):
-        raise InputError("--dispensations works on one personnel file read whole (not with --chunk-size, "
-                         "--engine dask or a dataset)")
+    if (dispensations or absences) and (dataset or chunk_size):
+        raise InputError("--dispensations and --absences work on one personnel file read whole (not with "
+                         "--chunk-size, --engine dask or a dataset)")
     if dataset:
         return _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict)
     fmt = format_for(out, fmt)
@@ -112,7 +90,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         raise InputError(f"--format {fmt} needs --out FILE (binary output is not written to a terminal)")
     if chunk_size:
         return _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size)
-    rs = with_dispensations(load_records(data, mapping), book, dispensations)
+    rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences)
     bar, update = progress_for(len(rs.frame) * len(rule_ids or book.ids()), "checking")
     try:
         findings = evaluate(rs, book, day, engine=engine, rules=list(rule_ids) or None, progress=update)
@@ -190,8 +168,8 @@ def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, str
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Column-mapping YAML for an HR export.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
-@DISPENSATIONS_OPT
-def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang, dispensations):
+@side_table_options
+def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang, dispensations, absences):
     """Explain, step by step, why one employee gets the outcome they get.
 
     Every step of the decision order with the article, the values used, the
@@ -202,6 +180,7 @@ def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang,
       hpr explain staff.csv --employee E000001 --date 2027-03-01
       hpr explain staff.csv --employee E000001 --rule max_function_tenure --lang en
       hpr explain staff.csv --employee E000001 --format json
+      hpr explain staff.csv --employee E000001 --absences absences.csv
     """
     from hpr_rules.explain import explain, render_text, to_dict
     from hpr_rules.records import load_records
@@ -210,7 +189,7 @@ def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang,
     book = load_book(rules_dir)
     for rid in rule_ids:
         book.get(rid)
-    rs = with_dispensations(load_records(data, mapping), book, dispensations)
+    rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences)
     traces = explain(rs, book, day, employee_id, list(rule_ids) or None)
     if fmt == "json":
         click.echo(json.dumps(to_dict(traces), ensure_ascii=False, indent=2))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import DATE
+from .common import DATE, side_table_options, with_side_tables
 from .main import cli
 
 
@@ -159,7 +159,8 @@ def _dates(ctx, param, value):
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the diff here (default: stdout).")
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when any employee changes status (for CI).")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
-def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang):
+@side_table_options
+def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang, dispensations, absences):
     """Who changes status between two drafts, from what to what, and why.
 
     OLD and NEW are rule directories or ``git:REV[:PATH]`` (read with git show,
@@ -173,6 +174,7 @@ def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang):
       hpr rules diff git:HEAD~1 rules/ --data staff.csv --dates 2027-01-01,2028-01-01,2029-01-01
       hpr rules diff rules/ rules/drafts/alt/ --format csv --out changes.csv
       hpr rules diff git:main rules/ --data staff.csv --fail-on-change
+      hpr rules diff rules/ rules/drafts/alt/ --data staff.csv --absences absences.csv
     """
     import datetime as dt
     import json
@@ -199,6 +201,8 @@ def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang):
         frame = generate_population(5000, 1, reference_date=days[0])
         label = (f"synthetische populatie (n=5000, seed 1, per {days[0].isoformat()})" if lang == "nl" else
                  f"synthetic population (n=5000, seed 1, as of {days[0].isoformat()})")
+    if dispensations or absences:
+        frame = with_side_tables(frame, sorted(set(old_book.ids()) | set(new_book.ids())), dispensations, absences)
     result = behavioural_diff(frame, old_book, new_book, days)
     result["population"] = label
     changes = result["changes"]

@@ -76,12 +76,29 @@ class CaseDispensation(BaseModel):
     ground: str
 
 
+class CaseAbsence(BaseModel):
+    """A documented absence period (a row of the absences table, data.md); no end = going on."""
+    model_config = ConfigDict(extra="forbid")
+    start: dt.date
+    end: dt.date | None = None
+    kind: str
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v):
+        from ..absence import KINDS
+        if v not in KINDS:
+            raise ValueError(f"unknown absence kind {v!r}{did_you_mean(v, KINDS)}; kinds: {', '.join(KINDS)}")
+        return v
+
+
 class Case(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     date: dt.date
     employee: dict[str, Any] = {}
     dispensations: list[CaseDispensation] = []
+    absences: list[CaseAbsence] = []
     expect: dict[str, Expectation]
 
     @field_validator("employee")
@@ -180,8 +197,14 @@ def case_frame(employee: dict[str, Any]) -> pd.DataFrame:
 
 
 def case_records(lc: LoadedCase) -> pd.DataFrame:
-    """The record of a case with its side tables (per-rule dispensations) attached."""
+    """The record of a case with its side tables (dispensations, absences) attached."""
     df = case_frame(lc.employee)
+    if lc.case.absences:
+        from ..records.sidetables import attach_absences
+        df = attach_absences(df, pd.DataFrame([{"employee_id": str(df["employee_id"].iloc[0]),
+                                                "start": pd.Timestamp(a.start), "kind": a.kind,
+                                                "end": pd.Timestamp(a.end) if a.end else pd.NaT}
+                                               for a in lc.case.absences]))
     if lc.case.dispensations:
         from ..records.sidetables import attach_dispensations
         table = pd.DataFrame([{"employee_id": str(df["employee_id"].iloc[0]), "rule_id": d.rule_id,

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..absence import COLUMN as ABSENCES
 from ..calendar import state_pension_date_v
-from ..language.compile import field_type
+from ..language.compile import field_type, record_types
 from ..language.expr import BOOL, DATE, NUMBER
 
 Column = tuple[np.ndarray, np.ndarray]
@@ -26,10 +27,12 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
     A column not in its canonical type (text where a date, number or yes/no belongs) is an
     error, never converted here: ``"false"`` as a boolean would be true. Validation
     (:func:`hpr_rules.records.as_records`) turns any frame into the canonical types.
-    A per-rule column (``dispensation_<rule_id>_until``) the frame does not carry is
-    all null: without a dispensations table nobody has one.
+    A side-table column the frame does not carry (a per-rule dispensation
+    ``dispensation_<rule_id>_until``, the absences) is all null: without the table
+    nobody has one.
     """
     from ..errors import InputError
+    types = record_types()
     need = set(fields)
     if "state_pension_date" in need:
         need.add("birth_date")
@@ -37,10 +40,14 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
     for name in sorted(need):
         if name == "state_pension_date":
             continue
-        t = field_type(name)
-        if name not in frame.columns:
-            cols[name] = (np.zeros(len(frame), dtype=np.int64 if t == DATE else object), np.zeros(len(frame), dtype=bool))
+        if name not in frame.columns and name not in types:  # a side table that was not given
+            cols.update(null_columns([name], len(frame)))
             continue
+        if name == ABSENCES:  # one tuple of (start, end, kind) per record
+            vals = frame[name].to_numpy(dtype=object)
+            cols[name] = (vals, np.array([bool(v) for v in vals], dtype=bool))
+            continue
+        t = field_type(name)
         s = frame[name]
         if t in _KIND_OK and not _KIND_OK[t](s.dtype):
             raise InputError(f"column {name!r} is {s.dtype}, not a validated {t}; validate the frame first "
@@ -64,6 +71,17 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
         b, ok = cols["birth_date"]
         cols["state_pension_date"] = (np.where(ok, state_pension_date_v(b, pension), 0), ok.copy())
     return cols
+
+
+def null_columns(names, n: int) -> dict[str, Column]:
+    """All-null engine columns for side-table names (per-rule dispensations, absences) that
+    were not given: without a dispensations or absences table nobody has one."""
+    out = {}
+    for name in names:
+        t = field_type(name)
+        out[name] = (np.zeros(n, dtype=np.int64) if t == DATE else np.full(n, None, dtype=object),
+                     np.zeros(n, dtype=bool))
+    return out
 
 
 def row_env(cols: dict[str, Column], i: int) -> dict[str, object]:

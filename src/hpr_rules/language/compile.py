@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from ..calendar import to_daynum
 from ..errors import RuleError
 from .expr import (BOOL, DATE, NULL, NUMBER, STRING, Binary, ExprSyntaxError, Lit, Name, Node, Unary,
-                   check_types, names_in, parse, substitute, to_text)
+                   calls_in, check_types, names_in, parse, substitute, to_text)
 from .model import LoadedRule, RuleBook
 
 STATUSES = ("not_in_force", "not_applicable", "exempt", "compliant", "due_soon", "violation", "invalid")
@@ -93,7 +93,10 @@ class CompiledRule:
             out |= names_in(e)
         for s in self.steps:
             out |= names_in(s.condition)
-        return {n for n in out if field_type(n) is not None}
+        from ..absence import COLUMN, FUNCTION
+        reads_absences = any(calls_in(e, FUNCTION) for _, e, _ in self.lets) or \
+            any(calls_in(s.condition, FUNCTION) for s in self.steps)
+        return {n for n in out if field_type(n) is not None} | ({COLUMN} if reads_absences else set())
 
 
 @dataclass

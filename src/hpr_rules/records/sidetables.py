@@ -1,4 +1,4 @@
-"""Tables beside the personnel records: per-rule dispensations (shared/spec/data.md).
+"""Tables beside the personnel records: per-rule dispensations and absence periods (data.md).
 
 A side table is read with the one reader (:func:`hpr_rules.records.read_table`, any
 format it reads) and checked row by row like the records: a row that cannot be used is
@@ -12,6 +12,12 @@ the columns ``dispensation_<rule_id>_until`` and ``dispensation_<rule_id>_ground
 the frame the engines evaluate. Where an employee has several for one rule, the one
 that lasts longest counts (it holds whenever any of them holds). The record column
 ``exemption_until`` keeps its meaning: a dispensation from every rule.
+
+**Absences** (``employee_id, start, end, kind``; ``end`` empty = still going on; kinds
+``sick``, ``parental``, ``unpaid``, ``other``): documented absence periods. A row is
+rejected when end < start, the kind is unknown, the employee has no accepted record, or
+it overlaps an earlier row of the same employee and kind. The rules read them through
+``absent_days(from, to, kind, ...)`` (:mod:`hpr_rules.absence`).
 """
 
 from __future__ import annotations
@@ -112,11 +118,15 @@ def read_side_table(path, columns: dict[str, str], required: set[str], source: s
     return frame, ok, rejects
 
 
+def _text(v) -> str:
+    return v.date().isoformat() if hasattr(v, "date") and callable(v.date) else str(v)
+
+
 def _reject_where(frame, ok, mask, column, message, rejects):
     import numpy as np
     for i in np.flatnonzero(mask & ok):
         rejects.append({"row": int(frame["row"].iloc[i]), "employee_id": frame["employee_id"].iloc[i],
-                        "column": column, "value": str(frame[column].iloc[i]), "message": message(i)})
+                        "column": column, "value": _text(frame[column].iloc[i]), "message": message(i)})
     return ok & ~mask
 
 
@@ -141,6 +151,94 @@ def load_dispensations(path, rule_ids, employee_ids=None, source: str | None = N
     return SideTable(frame[np.asarray(ok)].reset_index(drop=True), _rejects(rejects), source, len(frame))
 
 
+def load_absences(path, employee_ids=None, source: str | None = None) -> SideTable:
+    """Read and check an absences table (see the module docstring)."""
+    import numpy as np
+    import pandas as pd
+
+    from ..absence import KINDS
+    source = source or str(path)
+    frame, ok, rejects = read_side_table(path, {"employee_id": "string", "start": "date", "end": "date",
+                                                "kind": "string"}, {"employee_id", "start", "kind"}, source)
+    if "end" not in frame.columns:
+        raise InputError("column 'end' is not in the file (leave a cell empty for an absence still going on)",
+                         file=source, key="end")
+    kind = frame["kind"].fillna("").str.lower()
+    frame["kind"] = kind
+    ok = _reject_where(frame, ok, ~kind.isin(KINDS).to_numpy(), "kind",
+                       lambda i: f"unknown kind {kind.iloc[i]!r}{did_you_mean(kind.iloc[i], KINDS)}; "
+                                 f"kinds: {', '.join(KINDS)}", rejects)
+    ends_before = (frame["end"].notna() & (frame["end"] < frame["start"])).to_numpy()
+    ok = _reject_where(frame, ok, ends_before, "end", lambda i: f"end lies before start {frame['start'].iloc[i].date()}",
+                       rejects)
+    if employee_ids is not None:
+        ids = set(employee_ids)
+        ok = _reject_where(frame, ok, ~frame["employee_id"].fillna("").isin(ids).to_numpy(), "employee_id",
+                           lambda i: "no accepted personnel record with this employee_id", rejects)
+    # overlap within one employee and kind: the later row (in start order) is rejected
+    overlap = np.zeros(len(frame), dtype=bool)
+    open_end = frame["end"].fillna(pd.Timestamp.max)  # still going on
+    cand = frame[np.asarray(ok)].assign(until_=open_end[np.asarray(ok)]).sort_values(["employee_id", "kind", "start", "row"])
+    first_row = {}
+    prev_key, prev_end, prev_row = None, None, None
+    for idx, r in zip(cand.index, cand.itertuples(index=False)):
+        key = (r.employee_id, r.kind)
+        if key == prev_key and r.start <= prev_end:
+            overlap[idx] = True
+            first_row[idx] = prev_row
+            continue
+        if key != prev_key or r.until_ > prev_end:
+            prev_end, prev_row = r.until_, r.row
+        prev_key = key
+    ok = _reject_where(frame, ok, overlap, "start",
+                       lambda i: f"overlaps row {first_row[i]} of the same employee and kind", rejects)
+    rejects.sort(key=lambda r: r["row"])
+    return SideTable(frame[np.asarray(ok)].reset_index(drop=True), _rejects(rejects), source, len(frame))
+
+
+def attach_absences(records, absences):
+    """The records frame with each record's absences (column :data:`hpr_rules.absence.COLUMN`:
+    a tuple of (start, end, kind), day numbers, end open = OPEN_END); a copy."""
+    import pandas as pd
+
+    from ..absence import COLUMN, OPEN_END
+    table = getattr(absences, "frame", absences)
+    out = records.copy()
+    if table is None or not len(table):
+        return out
+    start = pd.to_datetime(table["start"]).to_numpy("datetime64[D]").astype("int64")
+    end_ts = pd.to_datetime(table["end"])
+    end = end_ts.to_numpy("datetime64[D]").astype("int64")
+    end[end_ts.isna().to_numpy()] = OPEN_END
+    by_id: dict = {}
+    for e, s, t, k in sorted(zip(table["employee_id"], start.tolist(), end.tolist(), table["kind"])):
+        by_id.setdefault(e, []).append((s, t, k))
+    out[COLUMN] = [tuple(by_id.get(e, ())) for e in out["employee_id"]]
+    return out
+
+
+def with_side_tables(records, rule_ids, *, dispensations=None, absences=None):
+    """A record set (or frame) with the dispensations and absences files attached.
+
+    Returns (records with the side columns, the loaded :class:`SideTable` objects, whose
+    ``rejects`` the caller reports). Rows of a side table must belong to accepted records.
+    """
+    import dataclasses
+    frame = getattr(records, "frame", records)
+    ids = frame["employee_id"]
+    tables = []
+    if dispensations:
+        t = load_dispensations(dispensations, rule_ids, ids)
+        frame = attach_dispensations(frame, t)
+        tables.append(t)
+    if absences:
+        t = load_absences(absences, ids)
+        frame = attach_absences(frame, t)
+        tables.append(t)
+    out = dataclasses.replace(records, frame=frame) if hasattr(records, "frame") else frame
+    return out, tables
+
+
 def attach_dispensations(records, dispensations):
     """The records frame with the per-rule dispensation columns of ``dispensations``
     (a :class:`SideTable` or a frame with DISPENSATION_COLUMNS) added; a copy."""
@@ -160,5 +258,6 @@ def attach_dispensations(records, dispensations):
     return out
 
 
-__all__ = ["DISPENSATION_COLUMNS", "RULE_FIELDS", "SideTable", "attach_dispensations", "load_dispensations",
+__all__ = ["DISPENSATION_COLUMNS", "RULE_FIELDS", "SideTable", "attach_absences", "attach_dispensations",
+           "load_absences", "load_dispensations", "with_side_tables",
            "read_side_table", "rule_field_column", "rule_field_type"]
