@@ -38,7 +38,8 @@ def test_validate_ok():
     # overlapping exemptions are noted: there the order decides which reason is given
     line = _line_of(ROOT / "rules" / "max_function_tenure.yaml", "state_pension_date <= add_months(D, near_retirement_months)")
     assert f"max_function_tenure.yaml:{line}:16: note: exemption 'near_retirement' overlaps 'long_term_sick'" in r.stderr
-    assert "warning" not in r.stderr
+    # the concept draft tests near-retirement on the reference date: a cliff in time
+    assert "warning: temporal cliff" in r.stderr and "exempt (near_retirement)" in r.stderr
 
 
 def test_validate_typo_points_at_line_and_column(tmp_path):
@@ -136,8 +137,8 @@ def test_validate_json_clean_draft_lists_notes_only():
     r = run("rules", "validate", ROOT / "rules", "--format", "json")
     assert r.exit_code == 0, r.output
     diags = _json_diags(r)
-    assert diags and {d["severity"] for d in diags} == {"note"}
-    assert {d["code"] for d in diags} == {"exemption-overlap"}
+    assert diags and {d["severity"] for d in diags} == {"note", "warning"}
+    assert {d["code"] for d in diags} == {"exemption-overlap", "temporal-cliff", "deadline-inside-exemption"}
 
 
 def test_validate_json_expression_error_has_code_and_suggestion(tmp_path):

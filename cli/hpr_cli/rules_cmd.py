@@ -21,6 +21,7 @@ def rules():
       hpr rules show max_function_tenure --date 2028-01-01
       hpr rules test
       hpr rules diff rules/ rules/drafts/alt/ --data staff.csv --date 2029-01-01
+      hpr rules timeline staff.csv --employee E000001 --from 2026-01-01 --to 2031-12-31
     """
 
 
@@ -130,6 +131,45 @@ def test(path, rules_dir, engine, lang):
                f"cases, each on the engines {', '.join(engines)}")
     if failed:
         sys.exit(1)
+
+
+@rules.command("timeline")
+@click.argument("data", type=click.Path())
+@click.option("--employee", "employee_id", required=True, help="employee_id (personeelsnummer).")
+@click.option("--from", "start", type=DATE, required=True, help="First day of the period.")
+@click.option("--to", "end", type=DATE, required=True, help="Last day of the period.")
+@click.option("--rule", "rule_ids", multiple=True, help="Only this rule (repeatable).")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Rule draft directory.")
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Column-mapping YAML for an HR export.")
+@side_table_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+def timeline_cmd(data, employee_id, start, end, rule_ids, rules_dir, mapping, dispensations, absences, fmt, lang):
+    """One person's status per rule over time: each period, and why it begins.
+
+    The data stay as they are; only the reference date moves day by day, so every
+    change is caused by time: a due date that passes, a warning period, an
+    exemption that starts or stops holding, a parameter that changes on a date.
+
+    \b
+    Examples:
+      hpr rules timeline staff.csv --employee E000001 --from 2026-01-01 --to 2031-12-31
+      hpr rules timeline staff.csv --employee E000001 --from 2027-01-01 --to 2029-12-31 --rule max_function_tenure
+      hpr rules timeline staff.csv --employee E000001 --from 2026-01-01 --to 2030-12-31 --format json
+    """
+    import json
+
+    from hpr_rules.drafts.timeline import render_text, timeline, to_dict
+    from hpr_rules.records import load_records
+    book = _book(rules_dir)
+    for rid in rule_ids:
+        book.get(rid)
+    rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences)
+    result = timeline(rs, book, employee_id, start, end, list(rule_ids) or None, lang)
+    if fmt == "json":
+        click.echo(json.dumps(to_dict(result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(result, book, lang), nl=False)
 
 
 def _dates(ctx, param, value):

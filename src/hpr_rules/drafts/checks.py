@@ -13,7 +13,18 @@ and, probing a synthetic population on dates across each rule's life:
 * ``unreachable-exemption``: an exemption that holds only where an earlier step
   already decided; ``exemption-never-holds``: one that never holds;
 * ``exemption-overlap`` (a note): two exemptions hold for someone in scope, so their
-  order decides which reason is given.
+  order decides which reason is given;
+
+and, for deadline rules, probing the same population month by month over the rule's life:
+
+* ``temporal-cliff``: someone goes from violation or due_soon to exempt or compliant with
+  no change in their data, only because time passes (the situation is held fixed: the
+  optional fields an exemption reads, such as a sick leave or a dispensation, are empty);
+* ``deadline-inside-exemption``: someone is in violation of a due date on which an
+  exemption held (the term ran out while they were exempt).
+
+Hours norms assess a rolling window anew on every date, so a change between dates is
+not a cliff there; they are not probed over time.
 """
 
 from __future__ import annotations
@@ -88,6 +99,7 @@ def check_book(book, probe: bool = True) -> list[Diagnostic]:
         if pop is None:
             pop = _with_rule_dispensations(_probe_population(), book)
         out += _probe_rule(book, rule, pop)
+        out += _temporal_checks(book, rule, pop)
     return out
 
 
@@ -187,11 +199,11 @@ def _probe_rule(book, rule, pop) -> list[Diagnostic]:
     for day in dates:
         cr = compile_rule(rule, day)
         cols = frame_columns(pop, cr.fields | {"birth_date"}, book.pension)
-        step, _ = run_rule(cr, cols, len(pop), to_daynum(day))
+        step, lets = run_rule(cr, cols, len(pop), to_daynum(day))
         scope_k = next(k for k, s in enumerate(cr.steps) if s.kind == "scope")
         reach = step > scope_k  # in scope: the exemptions are looked at
         hits = {}
-        env = dict(cols)
+        env = {**cols, **lets}  # an exemption may read a let (e.g. tested on the due date)
         env["D"] = (np.full(len(pop), to_daynum(day)), np.ones(len(pop), dtype=bool))
         for k, s in enumerate(cr.steps):
             decided[k] = decided.get(k, 0) + int((step == k).sum())
@@ -228,6 +240,113 @@ def _probe_rule(book, rule, pop) -> list[Diagnostic]:
                     out.append(_diag(doc, where, "note", "exemption-overlap",
                                      f"exemption {ex.reason!r} overlaps {earlier.reason!r} in {n_both:,} "
                                      f"probes; there {earlier.reason!r} decides, as it comes first"))
+    return out
+
+
+def _month_grid(rule) -> list[dt.date]:
+    from ..calendar import add_months
+    dates = probe_dates(rule)
+    start, end = dates[0], dates[-1]
+    out, k = [], 0
+    while (d := add_months(start, k)) <= end:
+        out.append(d)
+        k += 1
+    return out
+
+
+def _without_events(pop, rule):
+    """The population with the optional record fields the exemptions read emptied (and no
+    per-rule dispensations or absences): each person's situation held fixed."""
+    import pandas as pd
+
+    from ..language.compile import _parse_rule
+    from ..language.expr import names_in
+    from ..records.schema import FIELD_TYPES, REQUIRED
+    from ..records.sidetables import rule_field_type
+    _, steps, _ = _parse_rule(rule)
+    read = set().union(*[names_in(s.condition) for s in steps if s.kind == "exemption"])
+    fixed = pop.drop(columns=[c for c in pop.columns if rule_field_type(c) or c == "absences"])
+    for name in read:
+        if name in FIELD_TYPES and name not in REQUIRED and name in fixed.columns:
+            fixed[name] = pd.NaT if FIELD_TYPES[name] == "date" else None
+            if FIELD_TYPES[name] == "date":
+                fixed[name] = fixed[name].astype("datetime64[ns]")
+    return fixed
+
+
+def _example(pop, i, dates, j, due):
+    from ..calendar import from_daynum
+    born = pop["birth_date"].iloc[i]
+    born = f"born {born.date().isoformat()}, " if hasattr(born, "date") else ""
+    return born, (from_daynum(int(due)).isoformat() if due is not None else "?")
+
+
+def _temporal_checks(book, rule, pop) -> list[Diagnostic]:
+    import numpy as np
+
+    from ..engines.columns import frame_columns
+    from ..engines.vector import eval_vector
+    from .timeline import decide_over_dates
+    m = rule.model
+    if m.norm.type != "deadline":
+        return []
+    doc = rule.doc
+    dates = _month_grid(rule)
+    out: list[Diagnostic] = []
+    where_of = {e.reason: ("exemptions", i, "condition") for i, e in enumerate(m.exemptions)}
+
+    # temporal-cliff: the same people, their situation fixed, month after month
+    fixed = _without_events(pop, rule)
+    steps, lets, compiled = decide_over_dates(rule, fixed, dates, book.pension)
+    st = compiled[0].steps
+    status = np.array([s.status for s in st], dtype=object)
+    before = np.isin(status[steps[:-1]], ["violation", "due_soon"])
+    after = np.isin(status[steps[1:]], ["exempt", "compliant"])
+    cliff = before & after
+    due_v, due_ok = lets["due"]
+    for k in sorted(set(steps[1:][cliff].tolist())):
+        hit = cliff & (steps[1:] == k)
+        j, i = (int(x[0]) for x in np.nonzero(hit))
+        s = st[k]
+        born, due = _example(fixed, i, dates, j, due_v[j, i] if due_ok[j, i] else None)
+        to = f"exempt ({s.reason})" if s.status == "exempt" else s.status
+        path = where_of.get(s.reason, ("norm", "due"))
+        out.append(_diag(doc, path, "warning", "temporal-cliff",
+                         f"temporal cliff: {int(hit.sum()):,} month-to-month probes go from "
+                         f"{status[steps[j, i]]} to {to} with no change in the person's data; e.g. {born}"
+                         f"{status[steps[j, i]]} on {dates[j]} (due {due}), {to} on {dates[j + 1]}"))
+
+    # deadline-inside-exemption: violations of a due date on which an exemption held
+    steps, lets, compiled = decide_over_dates(rule, pop, dates, book.pension)
+    due_v, due_ok = lets["due"]
+    viol = (status[steps] == "violation") & due_ok
+    if viol.any():
+        jj, ii = np.nonzero(viol)
+        cols_all = frame_columns(pop, compiled[0].fields | {"birth_date"}, book.pension)
+        env = {k: (v[ii], ok[ii]) for k, (v, ok) in cols_all.items()}
+        for name, (v, ok) in lets.items():
+            env[name] = (v[jj, ii], ok[jj, ii])
+        env["D"] = (due_v[jj, ii], np.ones(len(ii), dtype=bool))
+        taken = np.zeros(len(ii), dtype=bool)
+        for s in compiled[0].steps:
+            if s.kind != "exemption":
+                continue
+            # the exemption as bound on each probe's own date (parameters may differ by date)
+            hit = np.zeros(len(ii), dtype=bool)
+            for cr in {id(c): c for c in compiled}.values():
+                rows = np.array([compiled[j] is cr for j in jj])
+                cond = next(x.condition for x in cr.steps if x.kind == "exemption" and x.reason == s.reason)
+                h, _ = eval_vector(cond, env, len(ii))
+                hit |= np.asarray(h, dtype=bool) & rows
+            hit &= ~taken
+            taken |= hit
+            if hit.any():
+                t = int(np.flatnonzero(hit)[0])
+                born, due = _example(pop, int(ii[t]), dates, int(jj[t]), due_v[jj[t], ii[t]])
+                out.append(_diag(doc, where_of[s.reason], "warning", "deadline-inside-exemption",
+                                 f"deadline inside exemption: {int(hit.sum()):,} probes are in violation of a due "
+                                 f"date on which exemption {s.reason!r} held, so the term ran out while they were "
+                                 f"exempt; e.g. {born}due {due}, violation on {dates[int(jj[t])]}"))
     return out
 
 

@@ -115,7 +115,8 @@ def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
 def run_rule(rule: CompiledRule, cols: dict[str, Column], n: int, day_num: int):
     """Decide every record: returns (step index per record, let values)."""
     env = dict(cols)
-    env["D"] = (np.full(n, day_num, dtype=np.int64), np.ones(n, dtype=bool))
+    # day_num: one reference date for all, or one per record (a timeline, temporal probes)
+    env["D"] = (np.broadcast_to(np.asarray(day_num, dtype=np.int64), (n,)).copy(), np.ones(n, dtype=bool))
     lets = {}
     for name, expr, _ in rule.lets:
         env[name] = lets[name] = eval_vector(expr, env, n)
