@@ -88,7 +88,7 @@ def show(rule_id, day, rules_dir, lang):
     from hpr_rules.drafts.show import render_rule
     day = day or dt.date.today()
     book = _book(rules_dir)
-    click.echo(render_rule(book.get(rule_id), day, lang))
+    click.echo(render_rule(book.get(rule_id), day, lang, book.pension))
 
 
 @rules.command("test")

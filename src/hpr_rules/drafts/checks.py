@@ -6,6 +6,7 @@
 * loading errors of every file (``yaml``, ``schema``, ``expression``, ``name-clash``,
   ``duplicate-id``, ``missing-file``), file by file, so one typo does not hide the next;
 * ``parameter-gap``: a parameter without a value on a date the rule is in force;
+* ``missing-legal-instrument`` (a warning): the rule does not say how it binds;
 
 and, probing a synthetic population on dates across each rule's life:
 
@@ -93,7 +94,7 @@ def check_book(book, probe: bool = True) -> list[Diagnostic]:
     pop = None
     for rule in book.rules:
         gaps = _parameter_gaps(rule)
-        out += gaps
+        out += gaps + _legal_instrument(rule)
         if gaps or not probe:
             continue
         if pop is None:
@@ -101,6 +102,14 @@ def check_book(book, probe: bool = True) -> list[Diagnostic]:
         out += _probe_rule(book, rule, pop)
         out += _temporal_checks(book, rule, pop)
     return out
+
+
+def _legal_instrument(rule) -> list[Diagnostic]:
+    if rule.model.legal_instrument:
+        return []
+    return [_diag(rule.doc, ("id",), "warning", "missing-legal-instrument",
+                  "no legal_instrument: say how the rule binds (an agreement under the cao, the works "
+                  "council's consent, or the employer's instruction right, BW 7:660)")]
 
 
 def _parameter_gaps(rule) -> list[Diagnostic]:

@@ -142,11 +142,15 @@ class RuleFile(_Strict):
     status: Literal["concept", "vastgesteld"]
     version: str
     article: Article
+    #: how the rule binds (e.g. employer's instruction under BW 7:660 with works-council consent)
+    legal_instrument: str | None = None
     legal_basis: list[LegalBasis]
     aim: Text
     proportionality: Text
     effective_from: dt.date
     valid_until: dt.date | None = None
+    #: when the rule is to be evaluated; unlike valid_until it does not end the rule
+    evaluation_date: dt.date | None = None
     parameters: dict[str, Parameter]
     scope: Condition
     exemptions: list[Exemption] = []
@@ -172,6 +176,9 @@ class AgeBand(_Strict):
     years: int
     months: int = 0
     note: str = ""
+    #: statutory: fixed by law; projection: expected, not yet fixed
+    status: Literal["statutory", "projection"] | None = None
+    source: str = ""
 
 
 class StatePensionTable(_Strict):
