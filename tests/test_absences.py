@@ -6,23 +6,16 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import frame, record
-from hpr_cli.main import cli
+from conftest import CSV_HEADER, frame, record, run_cli
 from hpr_rules.engines import evaluate
 from hpr_rules.records.sidetables import attach_absences
 
 ROOT = Path(__file__).resolve().parents[1]
-HEADER = ("employee_id,birth_date,hire_date,employment_end_date,function_code,function_title,function_start_date,"
-          "salary_scale,physically_demanding,unit,department,fte,pop_date,development_hours_12m,sick_leave_start,"
-          "exemption_until,contract_type\n")
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+HEADER = CSV_HEADER
+run = run_cli
 
 
 def _staff(tmp_path):

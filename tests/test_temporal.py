@@ -3,19 +3,12 @@
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from hpr_cli.main import cli
+from conftest import CSV_HEADER, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXED = ROOT / "rules" / "drafts" / "due_date"
-HEADER = ("employee_id,birth_date,hire_date,employment_end_date,function_code,function_title,function_start_date,"
-          "salary_scale,physically_demanding,unit,department,fte,pop_date,development_hours_12m,sick_leave_start,"
-          "exemption_until,contract_type\n")
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+HEADER = CSV_HEADER
+run = run_cli
 
 
 def _codes(directory):
