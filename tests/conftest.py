@@ -4,6 +4,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the canonical header of a personnel CSV (shared/spec/data.md)
+CSV_HEADER = ("employee_id,birth_date,hire_date,employment_end_date,function_code,function_title,function_start_date,"
+              "salary_scale,physically_demanding,unit,department,fte,pop_date,development_hours_12m,sick_leave_start,"
+              "exemption_until,contract_type\n")
+
+
+def run_cli(*args):
+    """``hpr ARGS`` through Click's CliRunner (arguments may be paths)."""
+    from click.testing import CliRunner
+
+    from hpr_cli.main import cli
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
 @pytest.fixture(scope="session")

@@ -211,6 +211,6 @@ def test_explain_shows_the_values_a_computation_reads(staff):
             "--lang", "en")
     assert r.exit_code == 0, r.output
     assert "hours_per_year = 24 h" in r.stdout and "24 uur" not in r.stdout
-    assert "required = 24 * fte * months / 12" in r.stdout and "fte=0.8" in r.stdout
+    assert "required = max(0, 24 * fte * months / 12 - 24 * fte * absent / 365)" in r.stdout and "fte=0.8" in r.stdout
     r = run("explain", staff, "--employee", "E2", "--date", "2025-06-01", "--rule", "development_obligation")
     assert "Regel nog niet in werking; parameters vanaf 2026-01-01" in r.stdout

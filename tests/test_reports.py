@@ -58,6 +58,7 @@ def test_deterministic_bytes(result):
 def test_markdown_and_xlsx(result, tmp_path):
     md = render(result, "md").decode()
     assert md.startswith("# Impactanalyse") and "| Jaar |" in md
+    assert "BW 7:660" in md and "BW 7:613" in md  # each rule's legal instrument
     from hpr_rules.reports import write_report
     out = tmp_path / "r.xlsx"
     write_report(result, out)

@@ -12,7 +12,7 @@ from hpr_rules.engines import ENGINES
 from hpr_rules.errors import InputError
 from hpr_rules.outputs import FORMATS
 
-from .common import DATE, read_options
+from .common import DATE, read_options, side_table_options, with_side_tables
 from .main import cli
 
 RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
@@ -51,7 +51,9 @@ def progress_for(total: int, label: str):
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None,
               help="Stream a large CSV in chunks of this many rows (bounded memory; csv/parquet output).")
 @read_options
-def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, read_flags):
+@side_table_options
+def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, read_flags,
+          dispensations, absences):
     """Check a personnel file against the rules in force on a date.
 
     One row per employee and rule (status, reason, due date, days overdue,
@@ -65,6 +67,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
       hpr check staff.parquet --engine durable --rule mandatory_pop --out pop.xlsx
       hpr check 'dataset/*.parquet' --engine dask --date 2027-03-01 --out findings/
       hpr check big.csv --chunk-size 200000 --date 2027-03-01 --out findings.parquet
+      hpr check staff.csv --dispensations dispensations.csv --absences absences.csv --date 2027-03-01
 
     A directory or glob of Parquet files is checked file by file and written as
     partitioned Parquet findings into the --out directory.
@@ -83,7 +86,11 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     from pathlib import Path
 
     from hpr_rules.outputs import refuse_input
-    if engine == "dask" or Path(data).is_dir() or any(c in data for c in "*?["):
+    dataset = engine == "dask" or Path(data).is_dir() or any(c in data for c in "*?[")
+    if (dispensations or absences) and (dataset or chunk_size):
+        raise InputError("--dispensations and --absences work on one personnel file read whole (not with "
+                         "--chunk-size, --engine dask or a dataset)")
+    if dataset:
         return _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict)
     refuse_input(out, data, getattr(mapping, "file", None))
     fmt = format_for(out, fmt)
@@ -91,7 +98,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         raise InputError(f"--format {fmt} needs --out FILE (binary output is not written to a terminal)")
     if chunk_size:
         return _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size)
-    rs = load_records(data, mapping)
+    rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences)
     bar, update = progress_for(len(rs.frame) * len(rule_ids or book.ids()), "checking")
     try:
         findings = evaluate(rs, book, day, engine=engine, rules=list(rule_ids) or None, progress=update)
@@ -182,7 +189,9 @@ def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, str
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
 @read_options
-def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang, read_flags):
+@side_table_options
+def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang, read_flags, dispensations,
+                absences):
     """Explain, step by step, why one employee gets the outcome they get.
 
     Every step of the decision order with the article, the values used, the
@@ -193,6 +202,7 @@ def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang,
       hpr explain staff.csv --employee E000001 --date 2027-03-01
       hpr explain staff.csv --employee E000001 --rule max_function_tenure --lang en
       hpr explain staff.csv --employee E000001 --format json
+      hpr explain staff.csv --employee E000001 --absences absences.csv
     """
     from hpr_rules.explain import explain, render_text, to_dict
     from hpr_rules.records import load_records
@@ -202,7 +212,7 @@ def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang,
     for rid in rule_ids:
         book.get(rid)
     from hpr_rules.records.mapping import mapping_with
-    rs = load_records(data, mapping_with(mapping, **read_flags))
+    rs = with_side_tables(load_records(data, mapping_with(mapping, **read_flags)), book.ids(), dispensations, absences)
     traces = explain(rs, book, day, employee_id, list(rule_ids) or None)
     if fmt == "json":
         click.echo(json.dumps(to_dict(traces), ensure_ascii=False, indent=2))

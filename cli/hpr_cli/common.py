@@ -48,3 +48,27 @@ def read_options(command):
     for option in reversed(options):
         with_flags = option(with_flags)
     return with_flags
+
+
+def side_table_options(f):
+    """``--dispensations`` and ``--absences``: the optional tables beside the records."""
+    f = click.option("--absences", type=click.Path(dir_okay=False), default=None,
+                     help="Documented absence periods (csv/xlsx/parquet: employee_id, start, end, kind "
+                          "sick|parental|unpaid|other; empty end = ongoing).")(f)
+    return click.option("--dispensations", type=click.Path(dir_okay=False), default=None,
+                        help="Dispensations per rule (csv/xlsx/parquet: employee_id, rule_id, until, ground); "
+                             "exemption_until in the records still exempts from every rule.")(f)
+
+
+def with_side_tables(rs, rule_ids, dispensations=None, absences=None):
+    """The record set with the side tables attached; their rejected rows are listed on
+    stderr (they are not used)."""
+    from hpr_rules.records.sidetables import with_side_tables as attach
+    rs, tables = attach(rs, rule_ids, dispensations=dispensations, absences=absences)
+    for t in tables:
+        for _, r in t.rejects.iterrows():
+            click.echo(f"{t.source}:{r['row']}: [{r['column']}] {r['message']} (value {r['value']!r}); row not used",
+                       err=True)
+        click.echo(f"{t.source}: {t.rows_read} rows read, {len(t.frame)} used, {t.rows_read - len(t.frame)} rejected",
+                   err=True)
+    return rs

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from hpr_rules.errors import RuleError
-
-from .common import DATE
+from .common import DATE, side_table_options, with_side_tables
 from .main import cli
 
 
@@ -22,6 +21,7 @@ def rules():
       hpr rules show max_function_tenure --date 2028-01-01
       hpr rules test
       hpr rules diff rules/ rules/drafts/alt/ --data staff.csv --date 2029-01-01
+      hpr rules timeline staff.csv --employee E000001 --from 2026-01-01 --to 2031-12-31
     """
 
 
@@ -33,46 +33,41 @@ def _book(directory):
 @rules.command("validate")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 @click.option("--no-probe", is_flag=True, help="Skip the probing checks (unreachable exemptions, empty scope).")
-def validate(directory, no_probe):
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: FILE:LINE:COL: severity: message on stderr; json: a list of diagnostics on stdout.")
+def validate(directory, no_probe, fmt):
     """Check a draft: schema, expressions, dated parameters, unreachable exemptions.
 
-    Errors are printed as FILE:LINE:COL: message. Exit 0 when clean (warnings
-    allowed), 2 on errors.
+    Problems are printed as FILE:LINE:COL: severity: message. With --format json
+    stdout is one JSON list of {file, line, column, severity, code, message,
+    suggestion}. Exit 0 when clean (warnings and notes allowed), 2 on errors.
 
     \b
     Examples:
       hpr rules validate
       hpr rules validate rules/drafts/alt
+      hpr rules validate --format json > diagnostics.json
     """
-    from hpr_rules.drafts.checks import check_rulebook_static
+    import json
+
+    from hpr_rules.drafts.checks import collect_diagnostics, has_errors
     from hpr_rules.language import default_rules_dir
-    from hpr_rules.language.model import rulebook_errors
-    try:
-        book = _book(directory)
-    except RuleError as exc:
-        errors = [exc]
-        from pathlib import Path
-        if Path(directory or default_rules_dir()).is_dir():
-            more = rulebook_errors(directory or default_rules_dir())
-            seen = {(exc.location(), exc.message)}
-            errors += [e for e in more if (e.location(), e.message) not in seen]
-        for e in errors:
-            click.echo(f"{e.location()}: error: {e.message}", err=True)
-        click.echo(f"{len(errors)} error{'s' if len(errors) > 1 else ''}", err=True)
+    source = str(directory or default_rules_dir())
+    diags = collect_diagnostics(source, probe=not no_probe)
+    if fmt == "json":
+        click.echo(json.dumps([d.to_dict() for d in diags], ensure_ascii=False, indent=2))
+    else:
+        for d in diags:
+            click.echo(str(d), err=True)
+    counts = {sev: sum(d.severity == sev for d in diags) for sev in ("error", "warning", "note")}
+    if has_errors(diags):
+        n = counts["error"]
+        click.echo(f"{n} error{'s' if n > 1 else ''} in {source}", err=True)
         sys.exit(2)
-    findings = [] if no_probe else check_rulebook_static(book)
-    for f in findings:
-        click.echo(str(f), err=True)
-    errors = [f for f in findings if f.severity == "error"]
-    n = len(book.rules) + 1
-    if errors:
-        click.echo(f"{len(errors)} errors in {book.source}", err=True)
-        sys.exit(2)
-    n_warn = sum(f.severity == "warning" for f in findings)
-    n_note = sum(f.severity == "note" for f in findings)
-    parts = [f"{n_warn} warnings"] * bool(n_warn) + [f"{n_note} notes"] * bool(n_note)
+    parts = [f"{counts[s]} {s}s" for s in ("warning", "note") if counts[s]]
     warn = f" ({', '.join(parts)})" if parts else ""
-    click.echo(f"{n} rule files OK in {book.source}{warn}")
+    n_files = len(list(Path(source).glob("*.yaml")))
+    click.echo(f"{n_files} rule files OK in {source}{warn}", err=fmt == "json")
 
 
 @rules.command("show")
@@ -93,7 +88,7 @@ def show(rule_id, day, rules_dir, lang):
     from hpr_rules.drafts.show import render_rule
     day = day or dt.date.today()
     book = _book(rules_dir)
-    click.echo(render_rule(book.get(rule_id), day, lang))
+    click.echo(render_rule(book.get(rule_id), day, lang, book.pension))
 
 
 @rules.command("test")
@@ -138,6 +133,45 @@ def test(path, rules_dir, engine, lang):
         sys.exit(1)
 
 
+@rules.command("timeline")
+@click.argument("data", type=click.Path())
+@click.option("--employee", "employee_id", required=True, help="employee_id (personeelsnummer).")
+@click.option("--from", "start", type=DATE, required=True, help="First day of the period.")
+@click.option("--to", "end", type=DATE, required=True, help="Last day of the period.")
+@click.option("--rule", "rule_ids", multiple=True, help="Only this rule (repeatable).")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Rule draft directory.")
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Column-mapping YAML for an HR export.")
+@side_table_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+def timeline_cmd(data, employee_id, start, end, rule_ids, rules_dir, mapping, dispensations, absences, fmt, lang):
+    """One person's status per rule over time: each period, and why it begins.
+
+    The data stay as they are; only the reference date moves day by day, so every
+    change is caused by time: a due date that passes, a warning period, an
+    exemption that starts or stops holding, a parameter that changes on a date.
+
+    \b
+    Examples:
+      hpr rules timeline staff.csv --employee E000001 --from 2026-01-01 --to 2031-12-31
+      hpr rules timeline staff.csv --employee E000001 --from 2027-01-01 --to 2029-12-31 --rule max_function_tenure
+      hpr rules timeline staff.csv --employee E000001 --from 2026-01-01 --to 2030-12-31 --format json
+    """
+    import json
+
+    from hpr_rules.drafts.timeline import render_text, timeline, to_dict
+    from hpr_rules.records import load_records
+    book = _book(rules_dir)
+    for rid in rule_ids:
+        book.get(rid)
+    rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences)
+    result = timeline(rs, book, employee_id, start, end, list(rule_ids) or None, lang)
+    if fmt == "json":
+        click.echo(json.dumps(to_dict(result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(result, book, lang), nl=False)
+
+
 def _dates(ctx, param, value):
     if not value:
         return None
@@ -165,7 +199,8 @@ def _dates(ctx, param, value):
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the diff here (default: stdout).")
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when any employee changes status (for CI).")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
-def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang):
+@side_table_options
+def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang, dispensations, absences):
     """Who changes status between two drafts, from what to what, and why.
 
     OLD and NEW are rule directories or ``git:REV[:PATH]`` (read with git show,
@@ -179,6 +214,7 @@ def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang):
       hpr rules diff git:HEAD~1 rules/ --data staff.csv --dates 2027-01-01,2028-01-01,2029-01-01
       hpr rules diff rules/ rules/drafts/alt/ --format csv --out changes.csv
       hpr rules diff git:main rules/ --data staff.csv --fail-on-change
+      hpr rules diff rules/ rules/drafts/alt/ --data staff.csv --absences absences.csv
     """
     import datetime as dt
     import json
@@ -205,6 +241,8 @@ def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang):
         frame = generate_population(5000, 1, reference_date=days[0])
         label = (f"synthetische populatie (n=5000, seed 1, per {days[0].isoformat()})" if lang == "nl" else
                  f"synthetic population (n=5000, seed 1, as of {days[0].isoformat()})")
+    if dispensations or absences:
+        frame = with_side_tables(frame, sorted(set(old_book.ids()) | set(new_book.ids())), dispensations, absences)
     result = behavioural_diff(frame, old_book, new_book, days)
     result["population"] = label
     changes = result["changes"]

@@ -11,13 +11,16 @@ class HprError(Exception):
     """Base class of all user-facing errors (bad input, bad rule file, bad scenario)."""
 
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 col: int | None = None, key: str | None = None):
+                 col: int | None = None, key: str | None = None, code: str | None = None,
+                 suggestion: str | None = None):
         super().__init__(message)
         self.message = message
         self.file = file
         self.line = line
         self.col = col
         self.key = key
+        self.code = code  # a stable kind for machines (hpr_rules.diagnostics), e.g. "expression"
+        self.suggestion = suggestion  # what was probably meant (the did-you-mean name)
 
     def location(self) -> str:
         parts = []
@@ -47,8 +50,14 @@ class ScenarioError(HprError):
     """A scenario file that does not validate."""
 
 
-def did_you_mean(name, choices, otherwise: str = "", cutoff: float = 0.6) -> str:
-    """``"; did you mean 'x'?"`` for the closest of ``choices``, else ``otherwise``."""
+def closest(name, choices, cutoff: float = 0.6) -> str | None:
+    """The closest of ``choices`` to ``name`` (a likely typo), or None."""
     import difflib
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=cutoff)
-    return f"; did you mean {close[0]!r}?" if close else otherwise
+    return close[0] if close else None
+
+
+def did_you_mean(name, choices, otherwise: str = "", cutoff: float = 0.6) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``choices``, else ``otherwise``."""
+    close = closest(name, choices, cutoff)
+    return f"; did you mean {close!r}?" if close else otherwise

@@ -65,6 +65,21 @@ def explain(records, book: RuleBook, day: dt.date, employee_id: str, rules=None)
     """Decision traces of one employee under each rule (reference interpreter).
 
     ``records``: a RecordSet, a DataFrame (validated first) or a path."""
+    one = employee_record(records, employee_id)
+    compiled = compile_book(book, day, rules)
+    cols = frame_columns(one, compiled.fields() | {"birth_date"}, book.pension)
+    env = row_env(cols, 0)
+    out = []
+    for rule in compiled.rules:
+        _, _, tr = decide(rule, env, to_daynum(day), trace=True)
+        tr.employee_id = str(employee_id)
+        out.append(tr)
+    return out
+
+
+def employee_record(records, employee_id: str):
+    """The one accepted record of ``employee_id`` as a one-row frame; a clear error when it
+    was rejected or is not there (with a did-you-mean)."""
     from .records import as_records
     records = as_records(records)
     frame = records.frame
@@ -76,16 +91,7 @@ def explain(records, book: RuleBook, day: dt.date, employee_id: str, rules=None)
             raise InputError(f"employee {employee_id} was rejected by validation: {msg}", key="--employee")
         ids = frame["employee_id"].astype(str).tolist()
         raise InputError(f"employee {employee_id!r} not found{did_you_mean(employee_id, ids)}", key="--employee")
-    one = frame.loc[hit[:1]].reset_index(drop=True)
-    compiled = compile_book(book, day, rules)
-    cols = frame_columns(one, compiled.fields() | {"birth_date"}, book.pension)
-    env = row_env(cols, 0)
-    out = []
-    for rule in compiled.rules:
-        _, _, tr = decide(rule, env, to_daynum(day), trace=True)
-        tr.employee_id = str(employee_id)
-        out.append(tr)
-    return out
+    return frame.loc[hit[:1]].reset_index(drop=True)
 
 
 def _outcome(tr: Trace, lang: str) -> tuple[str, dict]:

@@ -231,10 +231,12 @@ def load_yaml(path: str | Path) -> YamlDoc:
 def pydantic_error(doc: YamlDoc, exc, cls: type[HprError]) -> HprError:
     """Turn a pydantic ValidationError into an HprError pointing at the first failure.
 
-    All failures are listed in the message, the position is that of the first.
+    All failures are listed in the message, the position is that of the first;
+    ``.failures`` holds one error per failure, each at its own position.
     """
     errs = exc.errors()
     lines = []
+    failures = []
     first_path: Path_ = ()
     for i, e in enumerate(errs):
         loc = tuple(p for p in e.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
@@ -244,7 +246,9 @@ def pydantic_error(doc: YamlDoc, exc, cls: type[HprError]) -> HprError:
         line, col = doc.where(loc if e.get("type") != "missing" else loc[:-1])
         at = f"{line}:{col}" if line else "?"
         lines.append(f"{where} (line {at}): {e.get('msg')}")
+        failures.append(cls(str(e.get("msg")), file=doc.file, line=line, col=col, key=where, code="schema"))
     first = doc.error(cls, lines[0].split(": ", 1)[1] if lines else str(exc), first_path)
+    first.code, first.failures = "schema", failures
     if len(lines) > 1:
         first.message += "\n  " + "\n  ".join(lines[1:])
     return first

@@ -10,6 +10,11 @@ A file holds ``cases`` (one mapping each) and/or ``tables`` (one row per case)::
         employee: {pop_date: null}
         expect:
           mandatory_pop: {status: due_soon, reason: no_pop, due_date: 2026-07-01}
+      - name: Ontheffing van alleen deze regel op grond van de hardheidsclausule
+        date: 2027-03-01
+        dispensations: [{rule_id: mandatory_pop, until: 2027-12-31, ground: hardheidsclausule}]
+        expect:
+          mandatory_pop: {status: exempt, reason: hardship}
     tables:
       - rule: max_function_tenure
         columns: [name, date, function_start_date, status, due_date]
@@ -63,11 +68,37 @@ class Expectation(BaseModel):
         return v
 
 
+class CaseDispensation(BaseModel):
+    """A dispensation for one rule (a row of the dispensations table, data.md)."""
+    model_config = ConfigDict(extra="forbid")
+    rule_id: str
+    until: dt.date
+    ground: str
+
+
+class CaseAbsence(BaseModel):
+    """A documented absence period (a row of the absences table, data.md); no end = going on."""
+    model_config = ConfigDict(extra="forbid")
+    start: dt.date
+    end: dt.date | None = None
+    kind: str
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v):
+        from ..absence import KINDS
+        if v not in KINDS:
+            raise ValueError(f"unknown absence kind {v!r}{did_you_mean(v, KINDS)}; kinds: {', '.join(KINDS)}")
+        return v
+
+
 class Case(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     date: dt.date
     employee: dict[str, Any] = {}
+    dispensations: list[CaseDispensation] = []
+    absences: list[CaseAbsence] = []
     expect: dict[str, Expectation]
 
     @field_validator("employee")
@@ -165,6 +196,23 @@ def case_frame(employee: dict[str, Any]) -> pd.DataFrame:
     return rs.frame
 
 
+def case_records(lc: LoadedCase) -> pd.DataFrame:
+    """The record of a case with its side tables (dispensations, absences) attached."""
+    df = case_frame(lc.employee)
+    if lc.case.absences:
+        from ..records.sidetables import attach_absences
+        df = attach_absences(df, pd.DataFrame([{"employee_id": str(df["employee_id"].iloc[0]),
+                                                "start": pd.Timestamp(a.start), "kind": a.kind,
+                                                "end": pd.Timestamp(a.end) if a.end else pd.NaT}
+                                               for a in lc.case.absences]))
+    if lc.case.dispensations:
+        from ..records.sidetables import attach_dispensations
+        table = pd.DataFrame([{"employee_id": str(df["employee_id"].iloc[0]), "rule_id": d.rule_id,
+                               "until": pd.Timestamp(d.until), "ground": d.ground} for d in lc.case.dispensations])
+        df = attach_dispensations(df, table)
+    return df
+
+
 @dataclass
 class CaseResult:
     case: LoadedCase
@@ -217,8 +265,8 @@ def run_cases(cases: list[LoadedCase], book, engines=("vector", "durable", "refe
     with DurableEngine() as durable:
         for lc in cases:
             try:
-                df = case_frame(lc.employee)
-                for rid in lc.case.expect:
+                df = case_records(lc)
+                for rid in list(lc.case.expect) + [d.rule_id for d in lc.case.dispensations]:
                     book.get(rid)
             except RuleError as exc:
                 for rid, exp in lc.case.expect.items():
@@ -250,7 +298,7 @@ def format_failure(res: CaseResult, book, lang: str = "nl") -> str:
             mark = "" if str(e if not isinstance(e, dt.date) else e.isoformat()) == str("" if a is None else a) else "  <-"
             lines.append(f"  {k:16} {str(e):>14}   {str('' if a is None else a):<14}{mark}")
     from ..explain import explain, render_text
-    df = case_frame(res.case.employee)
+    df = case_records(res.case)
     trace = render_text(explain(df, book, res.case.case.date, str(df['employee_id'].iloc[0]), [res.rule_id]), lang)
     lines.extend("  " + t for t in trace.rstrip().splitlines())
     return "\n".join(lines)

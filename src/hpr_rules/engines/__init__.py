@@ -66,7 +66,11 @@ def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, e
     simulation that evaluates the same population many times needs."""
     from ..calendar import to_daynum
     from ..findings import rule_outcome
+    from .columns import null_columns
     day_num = to_daynum(day)
+    missing = compiled.fields() - set(cols)  # side tables not given (dispensations, absences)
+    if missing:
+        cols = {**cols, **null_columns(missing, n)}
     parts = []
     own = None
     try:

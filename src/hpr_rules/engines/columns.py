@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..absence import COLUMN as ABSENCES
 from ..calendar import state_pension_date_v
-from ..language.compile import record_types
+from ..language.compile import field_type, record_types
 from ..language.expr import BOOL, DATE, NUMBER
 
 Column = tuple[np.ndarray, np.ndarray]
@@ -26,6 +27,9 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
     A column not in its canonical type (text where a date, number or yes/no belongs) is an
     error, never converted here: ``"false"`` as a boolean would be true. Validation
     (:func:`hpr_rules.records.as_records`) turns any frame into the canonical types.
+    A side-table column the frame does not carry (a per-rule dispensation
+    ``dispensation_<rule_id>_until``, the absences) is all null: without the table
+    nobody has one.
     """
     from ..errors import InputError
     types = record_types()
@@ -36,8 +40,15 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
     for name in sorted(need):
         if name == "state_pension_date":
             continue
+        if name not in frame.columns and name not in types:  # a side table that was not given
+            cols.update(null_columns([name], len(frame)))
+            continue
+        if name == ABSENCES:  # one tuple of (start, end, kind) per record
+            vals = frame[name].to_numpy(dtype=object)
+            cols[name] = (vals, np.array([bool(v) for v in vals], dtype=bool))
+            continue
+        t = field_type(name)
         s = frame[name]
-        t = types[name]
         if t in _KIND_OK and not _KIND_OK[t](s.dtype):
             raise InputError(f"column {name!r} is {s.dtype}, not a validated {t}; validate the frame first "
                              "(hpr_rules.records.as_records, or hpr.check, which does)", key=name)
@@ -53,13 +64,24 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
             vals = s.fillna(False).to_numpy(dtype=bool)
             ok = np.ones(len(s), dtype=bool)
         else:
-            vals = s.to_numpy(dtype=object)
             ok = ~pd.isna(s).to_numpy()
+            vals = np.where(ok, s.to_numpy(dtype=object), None)  # pd.NA does not compare
         cols[name] = (vals, ok)
     if "state_pension_date" in fields:
         b, ok = cols["birth_date"]
         cols["state_pension_date"] = (np.where(ok, state_pension_date_v(b, pension), 0), ok.copy())
     return cols
+
+
+def null_columns(names, n: int) -> dict[str, Column]:
+    """All-null engine columns for side-table names (per-rule dispensations, absences) that
+    were not given: without a dispensations or absences table nobody has one."""
+    out = {}
+    for name in names:
+        t = field_type(name)
+        out[name] = (np.zeros(n, dtype=np.int64) if t == DATE else np.full(n, None, dtype=object),
+                     np.zeros(n, dtype=bool))
+    return out
 
 
 def row_env(cols: dict[str, Column], i: int) -> dict[str, object]:

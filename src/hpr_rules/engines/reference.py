@@ -49,10 +49,10 @@ def _show(value, typ):
 
 def decide(rule: CompiledRule, env: dict, day_num: int, trace: bool = False):
     """Decide one record; returns (step index, lets dict, Trace or None)."""
-    from ..language.compile import record_types
+    from ..language.compile import field_type
     env = dict(env)
     env["D"] = day_num
-    types = dict(record_types())
+    types = {name: field_type(name) for name in env}
     types["D"] = DATE
     tr = Trace(rule, env) if trace else None
     lets = {}

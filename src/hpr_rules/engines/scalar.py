@@ -11,6 +11,8 @@ missing value is ``None``. The null semantics are shared with the vector engine:
 
 from __future__ import annotations
 
+from ..absence import COLUMN as ABSENCES
+from ..absence import absent_days_scalar
 from ..calendar import add_months, from_daynum, full_months, to_daynum
 from ..language.expr import NULL, Binary, Call, InList, Lit, Name, Node, Unary
 
@@ -75,6 +77,10 @@ def eval_scalar(node: Node, env: dict):
         if fn == "if":
             return eval_scalar(node.args[1] if eval_scalar(node.args[0], env) else node.args[2], env)
         args = [eval_scalar(a, env) for a in node.args]
+        if fn == "absent_days":
+            if args[0] is None or args[1] is None:
+                return None
+            return float(absent_days_scalar(env.get(ABSENCES), args[0], args[1], tuple(args[2:])))
         if fn == "coalesce":
             return next((a for a in args if a is not None), None)
         if any(a is None for a in args):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..absence import COLUMN as ABSENCES
+from ..absence import absent_days_vector
 from ..calendar import add_months_v, full_months_v
 from ..language.compile import CompiledRule
 from ..language.expr import NULL, Binary, Call, InList, Lit, Name, Node, Unary
@@ -85,6 +87,11 @@ def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
             b, bok = eval_vector(node.args[2], cols, n)
             return np.where(c, a, b), np.where(c, aok, bok)
         args = [eval_vector(a, cols, n) for a in node.args]
+        if fn == "absent_days":
+            periods, has = cols[ABSENCES]
+            ok = args[0][1] & args[1][1]
+            a, b = np.where(ok, args[0][0], 0).astype(np.int64), np.where(ok, args[1][0], 0).astype(np.int64)
+            return absent_days_vector(periods, has & ok, a, b, tuple(k.value for k in node.args[2:])), ok
         if fn == "coalesce":
             v, ok = args[-1]
             for w, wok in reversed(args[:-1]):
@@ -108,7 +115,8 @@ def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
 def run_rule(rule: CompiledRule, cols: dict[str, Column], n: int, day_num: int):
     """Decide every record: returns (step index per record, let values)."""
     env = dict(cols)
-    env["D"] = (np.full(n, day_num, dtype=np.int64), np.ones(n, dtype=bool))
+    # day_num: one reference date for all, or one per record (a timeline, temporal probes)
+    env["D"] = (np.broadcast_to(np.asarray(day_num, dtype=np.int64), (n,)).copy(), np.ones(n, dtype=bool))
     lets = {}
     for name, expr, _ in rule.lets:
         env[name] = lets[name] = eval_vector(expr, env, n)

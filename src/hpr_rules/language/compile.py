@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from ..calendar import to_daynum
 from ..errors import RuleError
 from .expr import (BOOL, DATE, NULL, NUMBER, STRING, Binary, ExprSyntaxError, Lit, Name, Node, Unary,
-                   check_types, names_in, parse, substitute, to_text)
+                   calls_in, check_types, names_in, parse, substitute, to_text)
 from .model import LoadedRule, RuleBook
 
 STATUSES = ("not_in_force", "not_applicable", "exempt", "compliant", "due_soon", "violation", "invalid")
@@ -43,6 +43,23 @@ def record_types() -> dict[str, str]:
 
 
 BUILTINS = {"D": DATE, "effective_from": DATE, "valid_until": DATE}
+
+
+def rule_names() -> dict[str, str]:
+    """Names that mean a different frame column for each rule (per-rule dispensations)."""
+    from ..records.sidetables import RULE_FIELDS
+    return {name: _TYPE_OF[typ] for name, (_, typ) in RULE_FIELDS.items()}
+
+
+def field_type(name: str) -> str | None:
+    """The type of a frame column the engines read: a record field, ``state_pension_date``
+    or the column of a per-rule name (``dispensation_<rule_id>_until``); else None."""
+    t = record_types().get(name)
+    if t is None:
+        from ..records.sidetables import rule_field_type
+        kind = rule_field_type(name)
+        t = _TYPE_OF[kind] if kind else None
+    return t
 
 
 @dataclass(frozen=True)
@@ -71,13 +88,15 @@ class CompiledRule:
     @property
     def fields(self) -> set[str]:
         """Record fields (and derived fields) this rule reads."""
-        rt = record_types()
         out = set()
         for _, e, _ in self.lets:
             out |= names_in(e)
         for s in self.steps:
             out |= names_in(s.condition)
-        return {n for n in out if n in rt}
+        from ..absence import COLUMN, FUNCTION
+        reads_absences = any(calls_in(e, FUNCTION) for _, e, _ in self.lets) or \
+            any(calls_in(s.condition, FUNCTION) for s in self.steps)
+        return {n for n in out if field_type(n) is not None} | ({COLUMN} if reads_absences else set())
 
 
 @dataclass
@@ -118,12 +137,14 @@ class _Ctx:
         m = rule.model
         self.env = dict(record_types())
         self.env.update(BUILTINS)
+        self.env.update(rule_names())
         for name, p in m.parameters.items():
             if name in self.env:
-                self.fail(f"parameter {name!r} has the name of a record field or built-in", ("parameters", name))
+                self.fail(f"parameter {name!r} has the name of a record field or built-in", ("parameters", name),
+                          code="name-clash")
             self.env[name] = _param_type(p)
 
-    def fail(self, msg, path, offset=None):
+    def fail(self, msg, path, offset=None, suggestion=None, code="expression"):
         doc = self.rule.doc
         line, col = doc.where(path)
         if offset is not None and line is not None:
@@ -132,7 +153,8 @@ class _Ctx:
             for p in path:
                 text = text[p] if isinstance(text, (dict, list)) else text
             col = col + offset + (1 if self._quoted(line, col) else 0)
-        raise RuleError(msg, file=doc.file, line=line, col=col, key=".".join(map(str, path)))
+        raise RuleError(msg, file=doc.file, line=line, col=col, key=".".join(map(str, path)), code=code,
+                        suggestion=suggestion)
 
     def _quoted(self, line, col):
         lines = self.rule.text.splitlines()
@@ -146,7 +168,7 @@ class _Ctx:
             node = parse(src)
             t = check_types(node, self.env)
         except ExprSyntaxError as exc:
-            self.fail(exc.message, path, exc.offset)
+            self.fail(exc.message, path, exc.offset, exc.suggestion)
         if want and t != want and not (want == DATE and t == NULL):
             self.fail(f"expected a {want} here, but the expression gives a {t}", path, 0)
         return node
@@ -170,7 +192,8 @@ def _parse_rule(rule: LoadedRule):
     lets: list[tuple[str, Node, str]] = []
     for name, src in m.norm.let.items():
         if name in cx.env:
-            cx.fail(f"let {name!r} has the name of a field, parameter or built-in", ("norm", "let", name))
+            cx.fail(f"let {name!r} has the name of a field, parameter or built-in", ("norm", "let", name),
+                    code="name-clash")
         node = cx.expr(src, ("norm", "let", name))
         t = check_types(node, cx.env)
         cx.env[name] = t
@@ -224,12 +247,14 @@ def compile_rule(rule: LoadedRule, day: dt.date) -> CompiledRule:
             if in_force:
                 line, col = rule.doc.where(("parameters", name))
                 raise RuleError(f"parameter {name!r} has no value on {day} (first value from "
-                                f"{p.values[0].from_})", file=rule.doc.file, line=line, col=col)
+                                f"{p.values[0].from_})", file=rule.doc.file, line=line, col=col, code="parameter-gap")
             v = p.values[0]  # the rule is not in force on this day: any value will do
         params[name] = v.value
     binding = {k: _param_lit(v) for k, v in params.items()}
     binding["effective_from"] = _param_lit(m.effective_from)
     binding["valid_until"] = _param_lit(m.valid_until)
+    from ..records.sidetables import rule_field_column
+    binding.update({name: Name(0, rule_field_column(name, m.id)) for name in rule_names()})
     b_lets = [(n, substitute(e, binding), t) for n, e, t in lets]
     b_steps = [Step(s.status, s.reason, substitute(s.condition, binding), s.article, s.kind, s.source) for s in steps]
     return CompiledRule(m.id, rule, day, params, b_lets, b_steps, m.norm.type, outputs)
@@ -247,4 +272,4 @@ def check_rulebook(book: RuleBook) -> None:
 
 
 __all__ = ["compile_book", "compile_rule", "CompiledBook", "CompiledRule", "Step", "STATUSES",
-           "check_rulebook", "record_types", "Name"]
+           "check_rulebook", "record_types", "field_type", "rule_names", "Name"]

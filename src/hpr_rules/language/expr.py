@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..errors import RuleError, did_you_mean
+from ..errors import RuleError, closest, did_you_mean
 
 # ----------------------------------------------------------------- AST
 
@@ -87,6 +87,8 @@ FUNCTIONS = {
     "min": (2, 9, "min(a, b, ...)"),
     "if": (3, 3, "if(condition, then, else)"),
     "coalesce": (2, 9, "coalesce(a, b, ...): the first value that is not null"),
+    "absent_days": (2, 6, "absent_days(from, to, 'sick', ...): days in [from, to] with documented absence "
+                          "of these kinds (all kinds when none is named)"),
 }
 
 # ----------------------------------------------------------------- tokens
@@ -119,8 +121,8 @@ class Tok:
 class ExprSyntaxError(RuleError):
     """A syntax or name error inside one expression; ``offset`` is the 0-based column in it."""
 
-    def __init__(self, message: str, offset: int):
-        super().__init__(message)
+    def __init__(self, message: str, offset: int, suggestion: str | None = None):
+        super().__init__(message, code="expression", suggestion=suggestion)
         self.offset = offset
 
 
@@ -273,7 +275,7 @@ class _Parser:
                     self.take("op", ")")
                 if t.text not in FUNCTIONS:
                     dym = did_you_mean(t.text, FUNCTIONS, otherwise=f"; known: {', '.join(FUNCTIONS)}")
-                    raise ExprSyntaxError(f"unknown function {t.text!r}{dym}", t.pos)
+                    raise ExprSyntaxError(f"unknown function {t.text!r}{dym}", t.pos, closest(t.text, FUNCTIONS))
                 lo, hi, _ = FUNCTIONS[t.text]
                 if not lo <= len(args) <= hi:
                     raise ExprSyntaxError(f"{t.text}() takes {lo}{'' if lo == hi else f'..{hi}'} arguments, got {len(args)}", t.pos)
@@ -323,7 +325,8 @@ def check_types(node: Node, env: dict[str, str]) -> str:
             return n.type
         if isinstance(n, Name):
             if n.name not in env:
-                err(f"unknown name {n.name!r}{did_you_mean(n.name, env)}", n)
+                raise ExprSyntaxError(f"unknown name {n.name!r}{did_you_mean(n.name, env)}", n.pos,
+                                      closest(n.name, env))
             return env[n.name]
         if isinstance(n, Unary):
             a = t(n.arg)
@@ -369,6 +372,9 @@ def check_types(node: Node, env: dict[str, str]) -> str:
                 if ts != [DATE, NUMBER]:
                     err(f"{n.fn}(date, number) got ({', '.join(ts)})", n)
                 return DATE
+            if n.fn == "absent_days":
+                _check_absent_days(n, ts)
+                return NUMBER
             if n.fn == "full_months":
                 if ts != [DATE, DATE]:
                     err(f"full_months(date, date) got ({', '.join(ts)})", n)
@@ -387,6 +393,23 @@ def check_types(node: Node, env: dict[str, str]) -> str:
         raise AssertionError(n)  # pragma: no cover
 
     return t(node)
+
+
+def _check_absent_days(n: Call, ts: list[str]) -> None:
+    from ..absence import KINDS
+    if ts[:2] != [DATE, DATE]:
+        raise ExprSyntaxError(f"absent_days(date, date, kind, ...) got ({', '.join(ts)})", n.pos)
+    for a in n.args[2:]:
+        if not (isinstance(a, Lit) and a.type == STRING):
+            raise ExprSyntaxError(f"absent_days() names kinds as quoted words: {', '.join(map(repr, KINDS))}", a.pos)
+        if a.value not in KINDS:
+            raise ExprSyntaxError(f"unknown absence kind {a.value!r}{did_you_mean(a.value, KINDS)}; kinds: "
+                                  f"{', '.join(KINDS)}", a.pos, closest(a.value, KINDS))
+
+
+def calls_in(node: Node, fn: str) -> bool:
+    """Whether ``node`` calls function ``fn`` anywhere."""
+    return (isinstance(node, Call) and node.fn == fn) or any(calls_in(c, fn) for c in children(node))
 
 
 def names_in(node: Node) -> set[str]:

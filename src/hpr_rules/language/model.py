@@ -142,11 +142,15 @@ class RuleFile(_Strict):
     status: Literal["concept", "vastgesteld"]
     version: str
     article: Article
+    #: how the rule binds (e.g. employer's instruction under BW 7:660 with works-council consent)
+    legal_instrument: str | None = None
     legal_basis: list[LegalBasis]
     aim: Text
     proportionality: Text
     effective_from: dt.date
     valid_until: dt.date | None = None
+    #: when the rule is to be evaluated; unlike valid_until it does not end the rule
+    evaluation_date: dt.date | None = None
     parameters: dict[str, Parameter]
     scope: Condition
     exemptions: list[Exemption] = []
@@ -172,6 +176,9 @@ class AgeBand(_Strict):
     years: int
     months: int = 0
     note: str = ""
+    #: statutory: fixed by law; projection: expected, not yet fixed
+    status: Literal["statutory", "projection"] | None = None
+    source: str = ""
 
 
 class StatePensionTable(_Strict):
@@ -286,7 +293,8 @@ def _load(path) -> YamlDoc:
     except Exception as exc:  # HprError from yamlsource
         from ..errors import HprError
         if isinstance(exc, HprError):
-            raise RuleError(exc.message, file=exc.file, line=exc.line, col=exc.col) from None
+            raise RuleError(exc.message, file=exc.file, line=exc.line, col=exc.col,
+                            code=exc.code or "yaml") from None
         raise
 
 
@@ -301,7 +309,8 @@ def load_rulebook_from_texts(texts: dict[str, str], source: str) -> RuleBook:
             raise
         except Exception as exc:
             raise RuleError(getattr(exc, "message", str(exc)), file=name,
-                            line=getattr(exc, "line", None), col=getattr(exc, "col", None)) from None
+                            line=getattr(exc, "line", None), col=getattr(exc, "col", None),
+                            code=getattr(exc, "code", None) or "yaml") from None
         if Path(name).name == PENSION_FILE:
             pension, ptext = _validate(doc, StatePensionTable), text
         else:
@@ -311,14 +320,14 @@ def load_rulebook_from_texts(texts: dict[str, str], source: str) -> RuleBook:
 
 def _finish(rules, pension, source, ptext) -> RuleBook:
     if pension is None:
-        raise RuleError(f"no {PENSION_FILE} (the AOW-age table) in the rules", file=source)
+        raise RuleError(f"no {PENSION_FILE} (the AOW-age table) in the rules", file=source, code="missing-file")
     if not rules:
-        raise RuleError("no rule files (*.yaml) found", file=source)
+        raise RuleError("no rule files (*.yaml) found", file=source, code="missing-file")
     seen: dict[str, LoadedRule] = {}
     for r in rules:
         if r.id in seen:
             raise RuleError(f"rule id {r.id!r} is also defined in {seen[r.id].doc.file}", file=r.doc.file,
-                            line=r.doc.where(("id",))[0])
+                            line=r.doc.where(("id",))[0], code="duplicate-id")
         seen[r.id] = r
     book = RuleBook(rules, pension, source, ptext)
     from .compile import check_rulebook
@@ -333,7 +342,7 @@ def load_rulebook(directory: str | Path) -> RuleBook:
     """
     d = Path(directory)
     if not d.is_dir():
-        raise RuleError("rules directory not found", file=str(d))
+        raise RuleError("rules directory not found", file=str(d), code="missing-file")
     rules, pension, ptext = [], None, ""
     for p in sorted(d.glob("*.yaml")):
         if p.name == PENSION_FILE:
@@ -343,27 +352,3 @@ def load_rulebook(directory: str | Path) -> RuleBook:
     return _finish(rules, pension, str(d), ptext)
 
 
-def rulebook_errors(directory: str | Path) -> list[RuleError]:
-    """Every file's first error, file by file (``load_rulebook`` stops at the first file).
-
-    A lawyer who fixes one typo should see the others at once, not one run at a time.
-    """
-    d = Path(directory)
-    errors: list[RuleError] = []
-    pension, ptext = None, ""
-    if (d / PENSION_FILE).exists():
-        try:
-            pension = _validate(_load(d / PENSION_FILE), StatePensionTable)
-            ptext = (d / PENSION_FILE).read_text(encoding="utf-8-sig")
-        except RuleError as exc:
-            errors.append(exc)
-    for p in sorted(d.glob("*.yaml")):
-        if p.name == PENSION_FILE:
-            continue
-        try:
-            rule = load_rule_file(p)
-            if pension is not None:
-                _finish([rule], pension, str(d), ptext)
-        except RuleError as exc:
-            errors.append(exc)
-    return errors

@@ -435,6 +435,7 @@ def _rule_info(rule, day, override) -> dict:
         params[name] = v.value.isoformat() if isinstance(v.value, dt.date) else v.value
     return {"id": m.id, "enabled": True, "title": {"nl": m.title.nl, "en": m.title.en or m.title.nl},
             "status": m.status, "version": m.version, "article_reference": m.article.reference,
+            "legal_instrument": m.legal_instrument or "",
             "article_text": m.article.text, "effective_from": m.effective_from.isoformat(),
             "parameters": params, "overridden": sorted(override.parameters) if override else []}
 

@@ -1,0 +1,263 @@
+"""Tables beside the personnel records: per-rule dispensations and absence periods (data.md).
+
+A side table is read with the one reader (:func:`hpr_rules.records.read_table`, any
+format it reads) and checked row by row like the records: a row that cannot be used is
+rejected with its row number, column, value and a message, never dropped silently.
+
+**Dispensations per rule** (``employee_id, rule_id, until, ground``): a dispensation
+the employer granted for one rule only, with its ground (for instance the hardship
+clause). The rule files read it through two per-rule names of the expression language,
+``rule_dispensation_until`` and ``rule_dispensation_ground``; for each rule they are
+the columns ``dispensation_<rule_id>_until`` and ``dispensation_<rule_id>_ground`` of
+the frame the engines evaluate. Where an employee has several for one rule, the one
+that lasts longest counts (it holds whenever any of them holds). The record column
+``exemption_until`` keeps its meaning: a dispensation from every rule.
+
+**Absences** (``employee_id, start, end, kind``; ``end`` empty = still going on; kinds
+``sick``, ``parental``, ``unpaid``, ``other``): documented absence periods. A row is
+rejected when end < start, the kind is unknown, the employee has no accepted record, or
+it overlaps an earlier row of the same employee and kind. The rules read them through
+``absent_days(from, to, kind, ...)`` (:mod:`hpr_rules.absence`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError, did_you_mean
+from .schema import DATE_MAX, DATE_MIN, REJECT_COLUMNS
+
+DISPENSATION_COLUMNS = ("employee_id", "rule_id", "until", "ground")
+
+#: per-rule names of the expression language -> (frame column template, type)
+RULE_FIELDS = {
+    "rule_dispensation_until": ("dispensation_{rule}_until", "date"),
+    "rule_dispensation_ground": ("dispensation_{rule}_ground", "string"),
+}
+
+
+def rule_field_column(name: str, rule_id: str) -> str:
+    return RULE_FIELDS[name][0].format(rule=rule_id)
+
+
+def rule_field_type(column: str) -> str | None:
+    """The type of a frame column made from a per-rule name (None for any other column)."""
+    for template, typ in RULE_FIELDS.values():
+        head, tail = template.split("{rule}")
+        if column.startswith(head) and column.endswith(tail) and len(column) > len(head) + len(tail):
+            return typ
+    return None
+
+
+@dataclass
+class SideTable:
+    """The accepted rows of a side table (typed) and the rejected ones (REJECT_COLUMNS)."""
+
+    frame: object  # pandas.DataFrame
+    rejects: object  # pandas.DataFrame
+    source: str
+    rows_read: int
+
+
+def _rejects(rows):
+    import pandas as pd
+    return pd.DataFrame(rows, columns=REJECT_COLUMNS)
+
+
+def read_side_table(path, columns: dict[str, str], required: set[str], source: str | None = None):
+    """Read ``path`` and type its ``columns`` (name -> date | string); returns
+    (typed frame with a ``row`` column, list of reject dicts).
+
+    A required column missing from the header is an :class:`InputError`; a required
+    cell that is empty or a date that is not ``YYYY-MM-DD`` within 1900..2100 rejects
+    its row.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .readers import read_table
+    source = source or str(path)
+    raw = read_table(path)
+    missing = [c for c in columns if c in required and c not in raw.columns]
+    if missing:
+        c = missing[0]
+        raise InputError(f"required column {c!r} is not in the file"
+                         f"{did_you_mean(c, [str(h) for h in raw.columns])}; columns: {', '.join(columns)}",
+                         file=source, key=c)
+    n = len(raw)
+    rows = np.arange(1, n + 1)
+    ok = np.ones(n, dtype=bool)
+    rejects = []
+    out = {"row": rows}
+    ids = raw["employee_id"].astype("string").str.strip() if "employee_id" in raw.columns else None
+    for col, typ in columns.items():
+        if col not in raw.columns:
+            out[col] = pd.Series([pd.NA] * n, dtype="string" if typ == "string" else "datetime64[ns]")
+            continue
+        text = raw[col].astype("string").str.strip().replace("", pd.NA)
+        empty = text.isna().to_numpy()
+        if typ == "date":
+            vals = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+            bad = ~empty & (vals.isna().to_numpy() | (vals < pd.Timestamp(DATE_MIN)).to_numpy()
+                            | (vals > pd.Timestamp(DATE_MAX)).to_numpy())
+            for i in np.flatnonzero(bad & ok):
+                rejects.append({"row": int(rows[i]), "employee_id": None if ids is None else ids.iloc[i],
+                                "column": col, "value": str(text.iloc[i]),
+                                "message": f"not a date YYYY-MM-DD between {DATE_MIN} and {DATE_MAX}"})
+            ok &= ~bad
+            out[col] = vals.where(~pd.Series(bad, index=vals.index))
+        else:
+            out[col] = text
+        if col in required:
+            for i in np.flatnonzero(empty & ok):
+                rejects.append({"row": int(rows[i]), "employee_id": None if ids is None else ids.iloc[i],
+                                "column": col, "value": "", "message": f"{col} is required"})
+            ok &= ~empty
+    frame = pd.DataFrame(out)
+    return frame, ok, rejects
+
+
+def _text(v) -> str:
+    return v.date().isoformat() if hasattr(v, "date") and callable(v.date) else str(v)
+
+
+def _reject_where(frame, ok, mask, column, message, rejects):
+    import numpy as np
+    for i in np.flatnonzero(mask & ok):
+        rejects.append({"row": int(frame["row"].iloc[i]), "employee_id": frame["employee_id"].iloc[i],
+                        "column": column, "value": _text(frame[column].iloc[i]), "message": message(i)})
+    return ok & ~mask
+
+
+def load_dispensations(path, rule_ids, employee_ids=None, source: str | None = None) -> SideTable:
+    """Read and check a dispensations table: every rule_id must be a rule of the draft,
+    every employee_id (when ``employee_ids`` is given) an accepted record."""
+    import numpy as np
+    source = source or str(path)
+    frame, ok, rejects = read_side_table(path, {"employee_id": "string", "rule_id": "string", "until": "date",
+                                                "ground": "string"}, set(DISPENSATION_COLUMNS), source)
+    known = set(rule_ids)
+    rid = frame["rule_id"].fillna("")
+    ok = _reject_where(frame, ok, ~rid.isin(known).to_numpy(), "rule_id",
+                       lambda i: f"no rule {rid.iloc[i]!r} in the draft"
+                                 + did_you_mean(rid.iloc[i], sorted(known), otherwise=f"; rules: {', '.join(sorted(known))}"),
+                       rejects)
+    if employee_ids is not None:
+        ids = set(employee_ids)
+        ok = _reject_where(frame, ok, ~frame["employee_id"].fillna("").isin(ids).to_numpy(), "employee_id",
+                           lambda i: "no accepted personnel record with this employee_id", rejects)
+    rejects.sort(key=lambda r: r["row"])
+    return SideTable(frame[np.asarray(ok)].reset_index(drop=True), _rejects(rejects), source, len(frame))
+
+
+def load_absences(path, employee_ids=None, source: str | None = None) -> SideTable:
+    """Read and check an absences table (see the module docstring)."""
+    import numpy as np
+    import pandas as pd
+
+    from ..absence import KINDS
+    source = source or str(path)
+    frame, ok, rejects = read_side_table(path, {"employee_id": "string", "start": "date", "end": "date",
+                                                "kind": "string"}, {"employee_id", "start", "kind"}, source)
+    if "end" not in frame.columns:
+        raise InputError("column 'end' is not in the file (leave a cell empty for an absence still going on)",
+                         file=source, key="end")
+    kind = frame["kind"].fillna("").str.lower()
+    frame["kind"] = kind
+    ok = _reject_where(frame, ok, ~kind.isin(KINDS).to_numpy(), "kind",
+                       lambda i: f"unknown kind {kind.iloc[i]!r}{did_you_mean(kind.iloc[i], KINDS)}; "
+                                 f"kinds: {', '.join(KINDS)}", rejects)
+    ends_before = (frame["end"].notna() & (frame["end"] < frame["start"])).to_numpy()
+    ok = _reject_where(frame, ok, ends_before, "end", lambda i: f"end lies before start {frame['start'].iloc[i].date()}",
+                       rejects)
+    if employee_ids is not None:
+        ids = set(employee_ids)
+        ok = _reject_where(frame, ok, ~frame["employee_id"].fillna("").isin(ids).to_numpy(), "employee_id",
+                           lambda i: "no accepted personnel record with this employee_id", rejects)
+    # overlap within one employee and kind: the later row (in start order) is rejected
+    overlap = np.zeros(len(frame), dtype=bool)
+    open_end = frame["end"].fillna(pd.Timestamp.max)  # still going on
+    cand = frame[np.asarray(ok)].assign(until_=open_end[np.asarray(ok)]).sort_values(["employee_id", "kind", "start", "row"])
+    first_row = {}
+    prev_key, prev_end, prev_row = None, None, None
+    for idx, r in zip(cand.index, cand.itertuples(index=False)):
+        key = (r.employee_id, r.kind)
+        if key == prev_key and r.start <= prev_end:
+            overlap[idx] = True
+            first_row[idx] = prev_row
+            continue
+        if key != prev_key or r.until_ > prev_end:
+            prev_end, prev_row = r.until_, r.row
+        prev_key = key
+    ok = _reject_where(frame, ok, overlap, "start",
+                       lambda i: f"overlaps row {first_row[i]} of the same employee and kind", rejects)
+    rejects.sort(key=lambda r: r["row"])
+    return SideTable(frame[np.asarray(ok)].reset_index(drop=True), _rejects(rejects), source, len(frame))
+
+
+def attach_absences(records, absences):
+    """The records frame with each record's absences (column :data:`hpr_rules.absence.COLUMN`:
+    a tuple of (start, end, kind), day numbers, end open = OPEN_END); a copy."""
+    import pandas as pd
+
+    from ..absence import COLUMN, OPEN_END
+    table = getattr(absences, "frame", absences)
+    out = records.copy()
+    if table is None or not len(table):
+        return out
+    start = pd.to_datetime(table["start"]).to_numpy("datetime64[D]").astype("int64")
+    end_ts = pd.to_datetime(table["end"])
+    end = end_ts.to_numpy("datetime64[D]").astype("int64")
+    end[end_ts.isna().to_numpy()] = OPEN_END
+    by_id: dict = {}
+    for e, s, t, k in sorted(zip(table["employee_id"], start.tolist(), end.tolist(), table["kind"])):
+        by_id.setdefault(e, []).append((s, t, k))
+    out[COLUMN] = [tuple(by_id.get(e, ())) for e in out["employee_id"]]
+    return out
+
+
+def with_side_tables(records, rule_ids, *, dispensations=None, absences=None):
+    """A record set (or frame) with the dispensations and absences files attached.
+
+    Returns (records with the side columns, the loaded :class:`SideTable` objects, whose
+    ``rejects`` the caller reports). Rows of a side table must belong to accepted records.
+    """
+    import dataclasses
+    frame = getattr(records, "frame", records)
+    ids = frame["employee_id"]
+    tables = []
+    if dispensations:
+        t = load_dispensations(dispensations, rule_ids, ids)
+        frame = attach_dispensations(frame, t)
+        tables.append(t)
+    if absences:
+        t = load_absences(absences, ids)
+        frame = attach_absences(frame, t)
+        tables.append(t)
+    out = dataclasses.replace(records, frame=frame) if hasattr(records, "frame") else frame
+    return out, tables
+
+
+def attach_dispensations(records, dispensations):
+    """The records frame with the per-rule dispensation columns of ``dispensations``
+    (a :class:`SideTable` or a frame with DISPENSATION_COLUMNS) added; a copy."""
+    import pandas as pd
+    table = getattr(dispensations, "frame", dispensations)
+    out = records.copy()
+    if table is None or not len(table):
+        return out
+    latest = (table.sort_values(["until", "row"] if "row" in table.columns else ["until"], kind="stable")
+              .groupby(["rule_id", "employee_id"], sort=False).tail(1))
+    for rule_id, part in latest.groupby("rule_id", sort=True):
+        by_id = part.set_index("employee_id")
+        until_col = rule_field_column("rule_dispensation_until", rule_id)
+        ground_col = rule_field_column("rule_dispensation_ground", rule_id)
+        out[until_col] = pd.to_datetime(out["employee_id"].map(by_id["until"]))
+        out[ground_col] = out["employee_id"].map(by_id["ground"]).astype("string")
+    return out
+
+
+__all__ = ["DISPENSATION_COLUMNS", "RULE_FIELDS", "SideTable", "attach_absences", "attach_dispensations",
+           "load_absences", "load_dispensations", "with_side_tables",
+           "read_side_table", "rule_field_column", "rule_field_type"]
