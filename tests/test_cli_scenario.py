@@ -20,10 +20,10 @@ def scen(tmp_path):
     for name in ("baseline.yaml", "no_tenure_limit.yaml"):
         (tmp_path / name).write_text((ROOT / "scenarios" / name).read_text(encoding="utf-8"), encoding="utf-8")
     small = tmp_path / "small.yaml"
-    small.write_text("extends: baseline.yaml\nname: Klein\nhorizon_years: 2\npopulation:\n  synthetic: {n: 300, seed: 2}\n",
+    small.write_text("extends: baseline.yaml\nname: Klein\nhorizon_years: 2\nruns: 3\npopulation:\n  synthetic: {n: 300, seed: 2}\n",
                      encoding="utf-8")
     nolimit = tmp_path / "small_nolimit.yaml"
-    nolimit.write_text("extends: no_tenure_limit.yaml\nname: Klein zonder limiet\nhorizon_years: 2\n"
+    nolimit.write_text("extends: no_tenure_limit.yaml\nname: Klein zonder limiet\nhorizon_years: 2\nruns: 3\n"
                        "population:\n  synthetic: {n: 300, seed: 2}\n", encoding="utf-8")
     return small, nolimit
 

@@ -152,3 +152,13 @@ def test_no_code_of_the_result_in_a_report_body(result, lang):
     for text in (body, md):
         found = sorted(c for c in codes if re.search(rf"(?<![\w/.]){re.escape(c)}(?![\w])", text))
         assert not found, found
+
+
+def test_burden_section_shows_the_first_year_the_rule_has_effects(result):
+    from hpr_rules.reports.tables import burden_year
+    year = burden_year(result)
+    rows = [r for r in result["burden"] if r["dimension"] == "age_band"]
+    assert year is not None and sum(r["violation"] + r["moved"] for r in rows if r["year"] == year) > 0
+    assert all(r["violation"] + r["moved"] == 0 for r in rows if r["year"] < year)
+    html = render(result, "html").decode()
+    assert "Wie draagt de last (WGBL-toets)" in html and f"({year})" in html

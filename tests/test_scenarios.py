@@ -319,7 +319,7 @@ def test_age_bands_follow_the_rules_calendar(day, ages_in_days):
 
 
 def test_tornado_names_the_assumption_that_moves_the_verdict():
-    sc = apply_settings(small(n=500, horizon=3), {"sensitivity.settings": {
+    sc = apply_settings(small(n=300, horizon=3), {"sensitivity.settings": {
         "mobility.advisor_capacity": [0, 2000], "costs.hourly_cost": [44, 46]}, "sensitivity.runs": 1})
     r = run_scenario(sc, runs=1, tornado=True)
     rows = r["tornado"]
