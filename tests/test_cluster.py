@@ -177,3 +177,48 @@ def test_a_hash_shared_by_chance_rejects_nothing(tmp_path):
         for v in cl._ids_behind(p, "employee_id", suspects):
             where.setdefault(v, []).append(i)
     assert list(cross_file_messages(where, paths)) == ["E2"]
+
+
+@pytest.fixture(scope="module")
+def small_scenario(tmp_path_factory):
+    import json
+    d = tmp_path_factory.mktemp("sc")
+    p = d / "small.yaml"
+    base = json.dumps(str(ROOT / "scenarios" / "baseline.yaml"))
+    p.write_text(f"extends: {base}\nname: small\nhorizon_years: 2\nruns: 3\n"
+                 "population:\n  synthetic: {n: 400, seed: 4}\n", encoding="utf-8")
+    return p
+
+
+def test_scenario_runs_on_the_cluster_equal_local_runs(tmp_path, small_scenario, cluster, client):
+    stamp = ["--timestamp", "2026-01-01T00:00:00"]
+    local = run("scenario", "run", small_scenario, "--seed", 7, "--out", tmp_path / "local.json", *stamp)
+    assert local.exit_code == 0, local.output
+    with distributed.get_task_stream(client=client) as ts:
+        r = run("scenario", "run", small_scenario, "--seed", 7, "--out", tmp_path / "cluster.json", *stamp,
+                "--scheduler", cluster.scheduler_address)
+    assert r.exit_code == 0, r.output
+    assert r.stdout == local.stdout
+    assert (tmp_path / "cluster.json").read_bytes() == (tmp_path / "local.json").read_bytes()
+    assert sum(t["key"].startswith("_call") for t in ts.data) == 3  # one task per replication
+
+
+def test_scenario_sweep_on_the_cluster_equals_local_sweep(tmp_path, small_scenario, cluster):
+    args = ["scenario", "sweep", small_scenario, "--set", "mobility.advisor_capacity=5,500", "--runs", 2,
+            "--timestamp", "2026-01-01T00:00:00"]
+    local = run(*args, "--out", tmp_path / "local.json")
+    assert local.exit_code == 0, local.output
+    r = run(*args, "--out", tmp_path / "cluster.json", "--scheduler", cluster.scheduler_address)
+    assert r.exit_code == 0, r.output
+    assert r.stdout == local.stdout
+    assert (tmp_path / "cluster.json").read_bytes() == (tmp_path / "local.json").read_bytes()
+
+
+def test_cluster_benchmark_prints_both_paths(tmp_path, cluster, capsys):
+    from hpr_rules.bench import main
+    assert main(["--cluster", "--n", "600", "--dir", str(tmp_path), "--scheduler", cluster.scheduler_address]) == 0
+    out = capsys.readouterr().out
+    for label in ("10 Parquet files, 600 records", "one process, vector", "Dask, tcp://127.0.0.1:",
+                  "driver peak resident", "ratio one process / cluster"):
+        assert label in out, out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset-600-1"]  # findings removed, dataset kept

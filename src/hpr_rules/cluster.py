@@ -1,5 +1,5 @@
 """Running on a Dask cluster (``dask.distributed``): the same per-file checks and the
-same scenario runs as in one process, as tasks on the workers of a cluster.
+same scenario replications as in one process, as tasks on the workers of a cluster.
 
 The driver (the process that runs ``hpr``) only submits tasks and adds up what they
 return: counts per rule and status, rows read and rejected, and the few ids that occur
@@ -38,8 +38,14 @@ def _distributed():
     return distributed
 
 
+LOCAL = "local"  # as a scheduler address: a local cluster, whatever Dask's configuration says
+
+
 def scheduler_address(scheduler: str | None = None) -> str | None:
-    """``scheduler``, else Dask's configured ``scheduler-address`` (e.g. ``DASK_SCHEDULER_ADDRESS``)."""
+    """``scheduler``, else Dask's configured ``scheduler-address`` (e.g. ``DASK_SCHEDULER_ADDRESS``);
+    ``None`` for a local cluster."""
+    if scheduler == LOCAL:
+        return None
     if scheduler:
         return scheduler
     try:
@@ -52,7 +58,7 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
 @contextlib.contextmanager
 def connect(scheduler: str | None = None, *, n_workers: int | None = None, memory_limit="auto"):
     """A ``distributed.Client`` of the cluster at ``scheduler`` (see :func:`scheduler_address`);
-    without an address, of a local cluster of worker processes (one thread each) on 127.0.0.1,
+    without an address (or with ``"local"``), of a local cluster of worker processes (one thread each) on 127.0.0.1,
     shut down on leaving."""
     distributed = _distributed()
     address = scheduler_address(scheduler)
@@ -91,6 +97,27 @@ def _gather_each(client, futures, progress=None):
         client.cancel(futures)
         raise
     return results
+
+
+class ClusterMap:
+    """``map(fn, items)`` as one task per item on a Dask cluster, results in the order of
+    ``items``: the ``executor`` of :func:`hpr_rules.scenarios.run_scenario`, one task per
+    replication. ``fn`` and all it refers to (the compiled rules, the starting workforce)
+    travel to each worker once, not with every task; ``progress(1)`` as each task completes.
+    """
+
+    def __init__(self, client, progress=None):
+        self.client = client
+        self.progress = progress
+
+    def map(self, fn, items) -> list:
+        [fn_f] = self.client.scatter([fn], hash=False)
+        futures = [self.client.submit(_call, fn_f, x, pure=False) for x in items]
+        return _gather_each(self.client, futures, self.progress)
+
+
+def _call(fn, x):
+    return fn(x)
 
 
 # ------------------------------------------------------------------ hpr check on a dataset
