@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import HprError, InputError
 
 _EXTRA = "the Dask engine needs the optional extra: pip install 'hpr-rules[dask]'"
 _FAN_IN = 8  # inputs per reduce task
@@ -93,6 +93,9 @@ def _gather_each(client, futures, progress=None):
             fut.release()
             if progress:
                 progress(1)
+    except distributed.KilledWorker as exc:
+        client.cancel(futures)
+        raise HprError(f"Dask workers died running {exc.task} (see the workers' log; out of memory?)") from None
     except BaseException:
         client.cancel(futures)
         raise
