@@ -16,17 +16,43 @@ ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 DAY = "2027-03-01"
 
 
+class Cluster:
+    def __init__(self, client):
+        self.client = client
+        self.scheduler_address = client.scheduler.address
+
+
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address="127.0.0.1:0", memory_limit="1GiB") as c:
-        yield c
+    """The local cluster hpr starts without an address: two worker processes of one thread, on loopback."""
+    from hpr_rules.cluster import LOCAL, connect
+    with connect(LOCAL, n_workers=2, memory_limit="1GiB") as client:
+        yield Cluster(client)
 
 
 @pytest.fixture(scope="module")
 def client(cluster):
-    with distributed.Client(cluster) as c:
-        yield c
+    return cluster.client
+
+
+def test_local_cluster_is_worker_processes_on_loopback(cluster, client):
+    import os
+
+    from hpr_rules.cluster import scheduler_address
+    workers = client.scheduler_info()["workers"]
+    assert len(workers) == 2 and all(w["nthreads"] == 1 for w in workers.values())
+    assert all(a.startswith("tcp://127.0.0.1:") for a in [*workers, cluster.scheduler_address])
+    pids = client.run(os.getpid)
+    assert len(set(pids.values())) == 2 and os.getpid() not in pids.values()
+    assert "MALLOC_TRIM_THRESHOLD_" not in client.run(lambda: dict(os.environ)).popitem()[1]
+    # which cluster: --scheduler, else Dask's configuration, else (None) a local one
+    import dask
+    with dask.config.set({"scheduler-address": "tcp://10.0.0.5:8786"}):
+        assert scheduler_address(None) == "tcp://10.0.0.5:8786"
+        assert scheduler_address("tcp://10.0.0.6:8786") == "tcp://10.0.0.6:8786"
+        assert scheduler_address("local") is None
+    with dask.config.set({"scheduler-address": None}):
+        assert scheduler_address(None) is None
 
 
 def run(*args):
@@ -73,15 +99,6 @@ def test_cluster_findings_equal_single_process(tmp_path, dataset, cluster, clien
     # the tasks ran on the cluster, not in this process
     prefixes = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
     assert {"check_part", "id_hashes", "add_hash_counts", "ids_behind"} <= set(prefixes)
-
-
-def test_without_an_address_a_local_cluster_runs_the_checks(tmp_path, dataset, cluster):
-    r = run("check", dataset, "--date", DAY, "--engine", "dask", "--rule", "max_function_tenure",
-            "--out", tmp_path / "o")
-    assert r.exit_code == 0, r.output
-    want = run("check", dataset, "--date", DAY, "--rule", "max_function_tenure", "--out", tmp_path / "v")
-    pd.testing.assert_frame_equal(parts(tmp_path / "o"), parts(tmp_path / "v"))
-    assert r.stderr.split("\n", 1)[1] == want.stderr.split("\n", 1)[1]
 
 
 def test_driver_gets_counts_only_from_the_configured_scheduler(tmp_path, dataset, cluster, client, book, monkeypatch):
