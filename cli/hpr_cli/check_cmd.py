@@ -24,9 +24,9 @@ def load_book(rules_dir):
     return load_rulebook(rules_dir or default_rules_dir())
 
 
-def progress_for(total: int, label: str):
-    """A progress bar on a terminal (stderr), nothing otherwise."""
-    if not sys.stderr.isatty() or total < 20000:
+def progress_for(total: int, label: str, minimum: int = 20000):
+    """A progress bar on a terminal (stderr) for ``minimum`` steps or more, nothing otherwise."""
+    if not sys.stderr.isatty() or total < minimum:
         return None, None
     bar = click.progressbar(length=total, label=label, file=sys.stderr)
     bar.__enter__()
@@ -50,10 +50,13 @@ def progress_for(total: int, label: str):
 @click.option("--strict", is_flag=True, help="Exit 2 when any input row is rejected.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None,
               help="Stream a large CSV in chunks of this many rows (bounded memory; csv/parquet output).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="With --engine dask: the Dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (default: "
+                   "Dask's configuration, DASK_SCHEDULER_ADDRESS, else a local cluster of worker processes).")
 @read_options
 @side_table_options
-def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, read_flags,
-          dispensations, absences):
+def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, scheduler,
+          read_flags, dispensations, absences):
     """Check a personnel file against the rules in force on a date.
 
     One row per employee and rule (status, reason, due date, days overdue,
@@ -66,11 +69,13 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
       hpr check export.txt --mapping youforce_mapping.yaml --date 2027-03-01 --fail-on violation
       hpr check staff.parquet --engine durable --rule mandatory_pop --out pop.xlsx
       hpr check 'dataset/*.parquet' --engine dask --date 2027-03-01 --out findings/
+      hpr check dataset/ --engine dask --scheduler tcp://10.0.0.5:8786 --date 2027-03-01 --out findings/
       hpr check big.csv --chunk-size 200000 --date 2027-03-01 --out findings.parquet
       hpr check staff.csv --dispensations dispensations.csv --absences absences.csv --date 2027-03-01
 
     A directory or glob of Parquet files is checked file by file and written as
-    partitioned Parquet findings into the --out directory.
+    partitioned Parquet findings into the --out directory, with a _SUCCESS file
+    written last. --engine dask checks the files on a Dask cluster.
     """
     from hpr_rules.engines import evaluate
     from hpr_rules.findings import summarize
@@ -86,13 +91,18 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     from pathlib import Path
 
     from hpr_rules.outputs import refuse_input
+    if scheduler and engine != "dask":
+        raise InputError("--scheduler runs the checks on a Dask cluster; add --engine dask")
     dataset = engine == "dask" or Path(data).is_dir() or any(c in data for c in "*?[")
     if (dispensations or absences) and (dataset or chunk_size):
         raise InputError("--dispensations and --absences work on one personnel file read whole (not with "
                          "--chunk-size, --engine dask or a dataset)")
     if dataset:
-        return _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict)
+        return _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict, scheduler)
     refuse_input(out, data, getattr(mapping, "file", None))
+    if out and Path(out).is_dir():
+        raise InputError("is a directory; the findings of one file go to a file (a dataset writes a directory)",
+                         file=out)
     fmt = format_for(out, fmt)
     if out is None and fmt in ("xlsx", "parquet"):
         raise InputError(f"--format {fmt} needs --out FILE (binary output is not written to a terminal)")
@@ -155,7 +165,7 @@ def _report(data, day, book, read, rejected, summary, out, strict, fail_on, note
             sys.exit(1)
 
 
-def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict):
+def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict, scheduler=None):
     import os
     from pathlib import Path
 
@@ -168,10 +178,10 @@ def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, str
     if engine not in ("vector", "dask"):
         raise InputError(f"--engine {engine} runs on single files; use vector or dask for a dataset")
     files = input_files(data)
-    bar, update = progress_for(len(files) * 10**6 if len(files) > 1 else 0, "files")
+    bar, update = progress_for(len(files), "files", minimum=2)
     try:
         res = check_dataset(data, book, day, out, rules=list(rule_ids) or None, mapping=mapping,
-                            use_dask=engine == "dask", progress=update)
+                            use_dask=engine == "dask", scheduler=scheduler, progress=update)
     finally:
         if bar:
             bar.__exit__(None, None, None)

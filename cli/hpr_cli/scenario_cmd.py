@@ -89,7 +89,22 @@ def _verdict_lines(result, lang="nl"):
     return verdict_sentences(result, lang)
 
 
-def _run(path, data, mapping, seed, runs, timestamp, label=None, settings=None, name=None, tornado=None):
+def _cluster(scheduler):
+    """A Dask client for --scheduler, closed when the command ends (None without --scheduler)."""
+    if not scheduler:
+        return None
+    from hpr_rules.cluster import connect
+    return click.get_current_context().with_resource(connect(scheduler))
+
+
+def _executor(client, progress, years):
+    """Replications as tasks on the cluster of ``client``; the bar moves as each one returns."""
+    from hpr_rules.cluster import ClusterMap
+    return ClusterMap(client, progress=progress and (lambda k: progress(k * years)))
+
+
+def _run(path, data, mapping, seed, runs, timestamp, label=None, settings=None, name=None, tornado=None,
+         client=None):
     from hpr_rules.scenarios import load_scenario, run_scenario
     from hpr_rules.scenarios.settings import apply_settings
     from hpr_rules.shipped import find_scenario
@@ -101,8 +116,9 @@ def _run(path, data, mapping, seed, runs, timestamp, label=None, settings=None, 
     horizon = sc.model.horizon_years * (runs or sc.model.runs)
     bar, update = _progress(horizon, label or f"{sc.model.name[:30]}")
     try:
-        return run_scenario(sc, data=data, mapping=mapping, seed=seed, runs=runs, progress=update, timestamp=timestamp,
-                            tornado=tornado)
+        executor = client and _executor(client, update, sc.model.horizon_years)
+        return run_scenario(sc, data=data, mapping=mapping, seed=seed, runs=runs, timestamp=timestamp,
+                            progress=None if executor else update, executor=executor, tornado=tornado)
     finally:
         if bar:
             bar.__exit__(None, None, None)
@@ -117,6 +133,9 @@ COMMON = [
                       "medians with P10-P90 bands."),
     click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True),
     click.option("--timestamp", default=None, help="Fix the 'generated at' stamp (byte-identical reports)."),
+    click.option("--scheduler", metavar="ADDRESS", default=None,
+                 help="Run the replications on a Dask cluster, one task each (e.g. tcp://10.0.0.5:8786; 'local': "
+                      "a local cluster of worker processes; extra [dask]). Same results as without."),
 ]
 
 
@@ -147,7 +166,7 @@ SCENARIO_ARG = click.argument("file", metavar="NAME|FILE")
 @click.option("--tornado/--no-tornado", default=None,
               help="Also vary each of the scenario's sensitivity.settings (default: sensitivity.enabled).")
 @common
-def run_cmd(file, out, tornado, data, mapping, seed, runs, lang, timestamp):
+def run_cmd(file, out, tornado, data, mapping, seed, runs, lang, timestamp, scheduler):
     """Project a scenario year by year and judge its feasibility.
 
     NAME is a shipped scenario (baseline, no_tenure_limit, tenure_10_years,
@@ -160,11 +179,12 @@ def run_cmd(file, out, tornado, data, mapping, seed, runs, lang, timestamp):
       hpr scenario run scenarios/baseline.yaml --out report.html
       hpr scenario run scenarios/baseline.yaml --runs 5 --out result.json
       hpr scenario run scenarios/baseline.yaml --tornado --out report.html
+      hpr scenario run baseline --runs 200 --scheduler tcp://10.0.0.5:8786 --out result.json
       hpr scenario run scenarios/tenure_10_years.yaml --data staff.csv --lang en --out report.md
     """
     _check_out(out)
     from hpr_rules.reports.text import year_table
-    result = _run(file, data, mapping, seed, runs, timestamp, tornado=tornado)
+    result = _run(file, data, mapping, seed, runs, timestamp, tornado=tornado, client=_cluster(scheduler))
     for line in _verdict_lines(result, lang):
         click.echo(line)
     click.echo("")
@@ -178,7 +198,7 @@ def run_cmd(file, out, tornado, data, mapping, seed, runs, lang, timestamp):
 @click.argument("files", metavar="NAME|FILE...", nargs=-1, required=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with all scenarios.")
 @common
-def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp):
+def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp, scheduler):
     """Run several scenarios on the same population and put them side by side.
 
     \b
@@ -190,7 +210,8 @@ def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp):
     if len(files) < 2:
         raise ScenarioError("compare needs at least two scenario files")
     _check_out(out)
-    results = [_run(f, data, mapping, seed, runs, timestamp) for f in files]
+    client = _cluster(scheduler)
+    results = [_run(f, data, mapping, seed, runs, timestamp, client=client) for f in files]
     click.echo(comparison_table(results, lang))
     if out:
         _write(results, out, lang, timestamp)
@@ -204,7 +225,7 @@ def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp):
                    "and the values to try.")
 @click.option("--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with every value.")
 @common
-def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp):
+def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp, scheduler):
     """Run one scenario for a range of values of one setting.
 
     \b
@@ -212,12 +233,14 @@ def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp):
       hpr scenario sweep scenarios/baseline.yaml --set max_function_tenure.max_years=5,7,10
       hpr scenario sweep scenarios/baseline.yaml --set mobility.advisor_capacity=150,250,400 --runs 10
       hpr scenario sweep scenarios/baseline.yaml --set dynamics.hires.fill_rate=0.8,0.95 --out sweep.html
+      hpr scenario sweep baseline --set mobility.advisor_capacity=100,200,400,800 --scheduler local
     """
     from hpr_rules.reports.text import comparison_table
     key, vals = _parse_set(setting)
     _check_out(out)
     _check_setting(file, key)
-    results = [_run(file, data, mapping, seed, runs, timestamp, label=f"{key}={v}", settings={key: v},
+    client = _cluster(scheduler)
+    results = [_run(file, data, mapping, seed, runs, timestamp, label=f"{key}={v}", settings={key: v}, client=client,
                     name=f"{key} = {v:g}" if isinstance(v, (int, float)) else f"{key} = {v}") for v in vals]
     click.echo(comparison_table(results, lang))
     if out:
@@ -235,7 +258,8 @@ def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp):
 @click.option("--steps", type=click.IntRange(1, 20), default=6, show_default=True, help="Bisection steps.")
 @click.option("--integer/--no-integer", default=None, help="Search whole numbers (default: when both ends are).")
 @common
-def breakeven_cmd(file, key, low, high, criterion, steps, integer, data, mapping, seed, runs, lang, timestamp):
+def breakeven_cmd(file, key, low, high, criterion, steps, integer, data, mapping, seed, runs, lang, timestamp,
+                  scheduler):
     """Find the value of one setting from which the verdict (or one criterion) holds.
 
     Bisection on the share of runs in which it holds: both ends are run first; a
@@ -252,8 +276,9 @@ def breakeven_cmd(file, key, low, high, criterion, steps, integer, data, mapping
     _check_setting(file, key)
     sc = load_scenario(find_scenario(file))
     whole = integer if integer is not None else (low.is_integer() and high.is_integer())
+    client = _cluster(scheduler)
     out = breakeven(sc, key, low, high, criterion=criterion, steps=steps, integer=whole, runs=runs, seed=seed,
-                    data=data, mapping=mapping)
+                    data=data, mapping=mapping, executor=client and _executor(client, None, 0))
     for row in out["tried"]:
         click.echo(f"{key} = {row['value']:g}: {row['share']:.0%} of runs hold"
                    f"{' (verdict holds)' if row['holds'] else ''}")

@@ -9,12 +9,17 @@ Prints, measured in one run on this machine:
 (e) peak memory of (b) against the size of the in-memory records frame (target <= 3): traced by
     tracemalloc, and the resident set of a fresh process that runs only (b);
 (f) start-up of ``hpr --help`` above a bare ``python -c pass`` (target <= 0.25 s).
+
+``--cluster``: instead, a dataset of 10 Parquet files of --n records in all, checked file by file
+in one process (vector) and on a Dask cluster (a local one of 2 worker processes, or
+--scheduler ADDRESS), each driven by a fresh process: both times and each driver's peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import os
 import tempfile
 import time
@@ -105,7 +110,11 @@ def main(argv=None) -> int:
     ap.add_argument("--dir", type=Path, default=None, help="where to keep the generated file (reused)")
     ap.add_argument("--scenario-n", type=int, default=5000, help="records for the scenario case (g)")
     ap.add_argument("--scenario-runs", type=int, default=20, help="replications for the scenario case (g)")
+    ap.add_argument("--cluster", action="store_true", help="the Dask case: a 10-file dataset, one process vs a cluster")
+    ap.add_argument("--scheduler", default=None, help="with --cluster: this cluster instead of 2 local workers")
     args = ap.parse_args(argv)
+    if args.cluster:
+        return cluster_bench(args)
 
     import pyarrow.parquet as pq
 
@@ -187,6 +196,73 @@ def main(argv=None) -> int:
     for p in (copy, out):
         if p.exists():
             os.unlink(p)
+    return 0
+
+
+_DATASET_CHILD = """
+import datetime as dt, sys, time
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+from hpr_rules.language import default_rules_dir, load_rulebook
+from hpr_rules.scale import check_dataset
+import pyarrow.parquet, pandas, numpy, hpr_rules.engines.vector, hpr_rules.records.validate
+scheduler = sys.argv[4] if sys.argv[4] != "-" else None
+if scheduler:
+    import distributed
+book = load_rulebook(default_rules_dir())
+base = hwm()
+t = time.perf_counter()
+res = check_dataset(sys.argv[1], book, dt.date.fromisoformat(sys.argv[3]), sys.argv[2], use_dask=bool(scheduler),
+                    scheduler=scheduler)
+print(time.perf_counter() - t, base, hwm(), res["rows_read"])
+"""
+
+
+def _dataset_run(data: Path, out: Path, day: dt.date, scheduler: str | None) -> tuple[float, int, int]:
+    """(seconds, peak resident bytes, of which libraries) of a fresh driver process checking ``data``."""
+    import shutil
+    import subprocess
+    import sys
+    res = subprocess.run([sys.executable, "-c", _DATASET_CHILD, str(data), str(out), day.isoformat(), scheduler or "-"],
+                         capture_output=True, text=True, check=True)
+    shutil.rmtree(out, ignore_errors=True)
+    t, base, peak, _ = res.stdout.split()
+    return float(t), int(peak), int(base)
+
+
+def cluster_bench(args, files: int = 10) -> int:
+    """The Dask case (``--cluster``): see the module docstring."""
+    import numpy as np
+
+    from .cluster import LOCAL, connect
+    from .records import generate_population, write_records
+    work = args.dir or Path(tempfile.gettempdir()) / "hpr-bench"
+    data = work / f"dataset-{args.n}-{args.seed}"
+    if not (data / f"part-{files - 1:02d}.parquet").exists():
+        data.mkdir(parents=True, exist_ok=True)
+        t, frame = _timed(lambda: generate_population(args.n, args.seed))
+        for i, rows in enumerate(np.array_split(np.arange(len(frame)), files)):
+            write_records(frame.iloc[rows].drop(columns=["row"]), data / f"part-{i:02d}.parquet")
+        print(f"generated {args.n:,} records in {t:.1f} s -> {data} ({files} files)")
+        del frame
+    out = work / "findings-dataset"
+    t1, peak1, base1 = _dataset_run(data, out, args.date, None)
+    start = time.perf_counter()
+    with connect(args.scheduler or LOCAL, n_workers=2) as client:
+        for module in ("hpr_rules.scale", "hpr_rules.engines.vector", "hpr_rules.records.validate"):
+            client.run(importlib.import_module, module)  # imported once per worker: start-up, not checking
+        ts = time.perf_counter() - start
+        where = args.scheduler or f"local cluster of {len(client.scheduler_info()['workers'])} worker processes"
+        t2, peak2, base2 = _dataset_run(data, out, args.date, client.scheduler.address)
+    print(f"dataset: {files} Parquet files, {args.n:,} records, {args.date}")
+    print(f"one process, vector, file by file:  {t1:8.2f} s; driver peak resident {peak1 / 2**20:,.0f} MiB "
+          f"({(peak1 - base1) / 2**20:,.0f} MiB above interpreter and libraries)")
+    print(f"Dask, {where}: {t2:8.2f} s; driver peak resident {peak2 / 2**20:,.0f} MiB "
+          f"({(peak2 - base2) / 2**20:,.0f} MiB above interpreter and libraries); cluster start {ts:.1f} s")
+    print(f"    ratio one process / cluster: {t1 / t2:.2f}")
     return 0
 
 

@@ -159,16 +159,35 @@ def build_findings(outcomes: list[RuleOutcome], ids: np.ndarray, rows: np.ndarra
     }, columns=FINDINGS_COLUMNS)
 
 
-def summarize(findings: pd.DataFrame) -> pd.DataFrame:
-    """Counts per rule and status (the summary ``hpr check`` prints)."""
-    from .language.compile import STATUSES
+def status_counts(findings: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """Rows per (rule_id, status): all a summary needs, small enough to send anywhere."""
     if findings.empty:
+        return {}
+    size = findings.groupby([findings["rule_id"].astype(str), findings["status"].astype(str)], observed=True).size()
+    return {k: int(v) for k, v in size.items() if v}
+
+
+def add_counts(total: dict, part: dict) -> dict:
+    """``total`` plus ``part`` (status counts of two parts of the findings)."""
+    out = dict(total)
+    for k, v in part.items():
+        out[k] = out.get(k, 0) + v
+    return out
+
+
+def summary_from_counts(counts: dict[tuple[str, str], int]) -> pd.DataFrame:
+    """The summary table (rules by status, with a total) from :func:`status_counts`."""
+    from .language.compile import STATUSES
+    if not counts:
         return pd.DataFrame(columns=["rule_id", *STATUSES, "total"])
-    t = pd.crosstab(findings["rule_id"].astype(str), findings["status"].astype(str))
-    for s in STATUSES:
-        if s not in t.columns:
-            t[s] = 0
-    t = t[list(STATUSES)]
+    t = pd.Series(counts, dtype="int64").unstack(fill_value=0)
+    t = t.reindex(columns=list(STATUSES), fill_value=0).sort_index()
     t["total"] = t.sum(axis=1)
+    t.index.name = "rule_id"
     t.columns.name = None
     return t.reset_index()
+
+
+def summarize(findings: pd.DataFrame) -> pd.DataFrame:
+    """Counts per rule and status (the summary ``hpr check`` prints)."""
+    return summary_from_counts(status_counts(findings))

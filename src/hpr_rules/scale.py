@@ -21,7 +21,7 @@ import pandas as pd
 
 from .errors import InputError
 from .findings import FINDINGS_COLUMNS
-from .outputs import csv_safe, write_table
+from .outputs import csv_safe, finish_parts, write_table
 
 
 def input_files(spec: str | Path) -> list[Path]:
@@ -50,47 +50,57 @@ def check_file(path, book, day: dt.date, rules=None, mapping=None, dups=None) ->
     return evaluate(rs, book, day, rules=rules), rs.rows_read, len(rs.rejected_rows)
 
 
-def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, mapping=None,
-                  use_dask: bool = False, progress=None) -> dict:
-    """Check every file of a dataset; write one findings part per input file.
+def part_name(i: int) -> str:
+    return f"part-{i:05d}.parquet"
 
-    Returns counts: files, rows read, rows rejected, and the status summary.
+
+def check_part(i: int, path, book, day: dt.date, out_dir, mapping=None, dups=None) -> dict:
+    """Check one file of a dataset and write its findings part (atomically).
+
+    Returns only counts (rows read, rows rejected, rows per rule and status), so
+    whoever runs the parts -- this process or a Dask worker -- never hands the
+    findings back.
     """
-    from .findings import summarize
-    from .outputs import finish_parts, refuse_input, start_parts
+    from .findings import status_counts
+    findings, read, rejected = check_file(path, book, day, mapping=mapping, dups=dups)
+    write_table(_typed(findings), Path(out_dir) / part_name(i))
+    return {"rows_read": read, "rows_rejected": rejected, "counts": status_counts(findings)}
+
+
+def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, mapping=None,
+                  use_dask: bool = False, scheduler: str | None = None, progress=None) -> dict:
+    """Check every file of a dataset; write one findings part per input file, then ``_SUCCESS``.
+
+    With ``use_dask`` the files are checked on a Dask cluster (``scheduler``: its
+    address; default: Dask's configured ``scheduler-address``, else a local cluster of
+    worker processes). Returns counts: files, rows read, rows rejected, and the status
+    summary; ``progress(1)`` is called per file done.
+    """
+    from .findings import add_counts, summary_from_counts
+    from .language import compile_book
+    from .records import load_mapping
+    from .outputs import refuse_input, start_parts
     files = input_files(spec)
     refuse_input(out_dir, *files)
-    out = start_parts(out_dir)
-    dups = cross_file_duplicates(files, mapping) if len(files) > 1 else {}
+    out = start_parts(out_dir)  # an earlier run's parts, marker and temporary files are removed
+    compiled = compile_book(book, day, rules)
+    m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
     if use_dask:
-        try:
-            import dask.dataframe as dd
-        except ImportError:
-            raise InputError("--engine dask needs the optional extra: pip install 'hpr-rules[dask]'") from None
-        meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in _META.items()})
-        ddf = dd.from_map(lambda f: _typed(check_file(f, book, day, rules, mapping, dups)[0]), files,
-                          meta=meta, enforce_metadata=False)
-        # one output part per input file, like the single-process path
-        ddf.to_parquet(out, write_index=False, name_function=lambda i: f"part-{i:05d}.parquet",
-                       compute_kwargs={"scheduler": "threads"})
-        parts = [pd.read_parquet(out / f"part-{i:05d}.parquet") for i in range(len(files))]
-        findings = pd.concat(parts, ignore_index=True)
-        n_rules = max(findings["rule_id"].nunique(), 1)
-        read = len(findings) // n_rules
-        rejected = int((findings["status"] == "invalid").sum()) // n_rules
+        from .cluster import check_parts
+        results = check_parts(files, compiled, day, out, mapping=m, scheduler=scheduler, progress=progress)
     else:
-        frames, read, rejected = [], 0, 0
+        dups = cross_file_duplicates(files, m) if len(files) > 1 else {}
+        results = []
         for i, f in enumerate(files):
-            fd, r, j = check_file(f, book, day, rules, mapping, dups)
-            write_table(_typed(fd), out / f"part-{i:05d}.parquet")
-            frames.append(fd[["rule_id", "status"]])
-            read += r
-            rejected += j
+            results.append(check_part(i, f, compiled, day, out, m, dups))
             if progress:
                 progress(1)
-        findings = pd.concat(frames, ignore_index=True)
     finish_parts(out)
-    return {"files": len(files), "rows_read": read, "rows_rejected": rejected, "summary": summarize(findings)}
+    counts: dict = {}
+    for r in results:
+        counts = add_counts(counts, r["counts"])
+    return {"files": len(files), "rows_read": sum(r["rows_read"] for r in results),
+            "rows_rejected": sum(r["rows_rejected"] for r in results), "summary": summary_from_counts(counts)}
 
 
 _META = {
@@ -231,32 +241,50 @@ def _id_column(m) -> str:
     return next((src for src, dst in (m.rename.items() if m else []) if dst == "employee_id"), "employee_id")
 
 
-def cross_file_duplicates(files, mapping=None) -> dict:
-    """employee_id -> message, for ids that occur in more than one file of a dataset.
+def file_ids(path, column: str) -> list[str]:
+    """The distinct, non-empty employee ids of one Parquet file (the id column only).
 
-    Reads only the id column of each Parquet file. A file that lacks the column or
-    cannot be read is passed over here: checking it reports that properly.
+    A file that lacks the column or cannot be read gives none: checking it reports that properly.
     """
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+    try:
+        col = pq.read_table(path, columns=[column]).column(0)
+    except Exception:  # noqa: BLE001 - reported when the file itself is checked
+        return []
+    return [v for v in pc.unique(pc.utf8_trim_whitespace(pc.cast(col, "string"))).drop_null().to_pylist() if v]
 
+
+def id_column(mapping=None) -> str:
+    """The header of the employee_id column in a dataset's files (renamed by ``mapping``, a path or a mapping)."""
     from .records import load_mapping
-    column = _id_column(load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping)
+    return _id_column(load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping)
+
+
+def cross_file_messages(where: dict, files) -> dict:
+    """employee_id -> message, for each id of ``where`` (id -> indices of the files holding it) in more than one."""
+    out = {}
+    for v, idx in where.items():
+        idx = sorted(set(idx))
+        if len(idx) > 1:
+            names = ", ".join(Path(files[i]).name for i in idx)
+            out[v] = f"employee_id {v} occurs in more than one file of the dataset ({names})"
+    return out
+
+
+def cross_file_duplicates(files, mapping=None) -> dict:
+    """employee_id -> message, for ids that occur in more than one file of a dataset.
+
+    Reads only the id column of each Parquet file.
+    """
+    column = id_column(mapping)
     ids, where = [], []
     for i, f in enumerate(files):
-        try:
-            col = pq.read_table(f, columns=[column]).column(0)
-        except Exception:  # noqa: BLE001 - reported when the file itself is checked
-            continue
-        u = pc.unique(pc.utf8_trim_whitespace(pc.cast(col, "string"))).drop_null().to_pylist()
-        ids.extend(v for v in u if v)
-        where.extend(i for v in u if v)
+        u = file_ids(f, column)
+        ids.extend(u)
+        where.extend([i] * len(u))
     if not ids:
         return {}
     s = pd.Series(where, index=pd.Index(ids, dtype=object))
     multi = s[s.index.duplicated(keep=False)]
-    out = {}
-    for v, idx in multi.groupby(level=0):
-        names = ", ".join(Path(files[i]).name for i in sorted(set(idx.tolist())))
-        out[v] = f"employee_id {v} occurs in more than one file of the dataset ({names})"
-    return out
+    return cross_file_messages({v: idx.tolist() for v, idx in multi.groupby(level=0)}, files)
