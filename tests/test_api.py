@@ -188,3 +188,14 @@ def test_run_scenario_population_horizon_overrides(staff, tmp_path):
         hpr.run_scenario("baseline", horizon=0)
     with pytest.raises(ScenarioError, match="did you mean 'baseline'"):
         hpr.run_scenario("basline")
+
+
+def test_sweep_runs_one_setting_over_values(staff):
+    s = hpr.sweep("baseline", "mobility.advisor_capacity", [10, 400], population=staff.astype(str), runs=1, horizon=2)
+    assert len(s) == 2
+    assert [r.result["assumptions"]["mobility"]["advisor_capacity"] for r in s] == [10, 400]
+    f = s.to_frame()
+    assert list(f["mobility.advisor_capacity"]) == [10, 400] and f["feasible"].dtype == bool
+    assert {c["id"] for c in s.runs[0].verdict.criteria} <= set(f.columns)
+    with pytest.raises(InputError, match="list of values"):
+        hpr.sweep("baseline", "mobility.advisor_capacity", [])

@@ -12,7 +12,7 @@ from hpr_rules.engines import ENGINES
 from hpr_rules.errors import InputError
 from hpr_rules.outputs import FORMATS
 
-from .common import DATE, read_options, side_table_options, with_side_tables
+from .common import DATE, data_path, is_stdout, note, read_options, side_table_options, verbosity, with_side_tables
 from .main import cli
 
 RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
@@ -26,7 +26,7 @@ def load_book(rules_dir):
 
 def progress_for(total: int, label: str, minimum: int = 20000):
     """A progress bar on a terminal (stderr) for ``minimum`` steps or more, nothing otherwise."""
-    if not sys.stderr.isatty() or total < minimum:
+    if not sys.stderr.isatty() or total < minimum or verbosity() < 0:
         return None, None
     bar = click.progressbar(length=total, label=label, file=sys.stderr)
     bar.__enter__()
@@ -38,7 +38,7 @@ def progress_for(total: int, label: str, minimum: int = 20000):
 @click.option("--date", "day", type=DATE, default=None, help="Reference date D (default: today).")
 @RULES_OPT
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Column-mapping YAML for an HR export.")
-@click.option("--out", type=click.Path(), help="Write findings here (default: CSV to stdout); "
+@click.option("-o", "--out", type=click.Path(), help="Write findings here (default: CSV to stdout); "
               "a directory for a dataset.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from --out's extension).")
 @click.option("--rule", "rule_ids", multiple=True, help="Only this rule (repeatable).")
@@ -61,11 +61,12 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
 
     One row per employee and rule (status, reason, due date, days overdue,
     hours). Rejected rows appear with status ``invalid``, so nothing is lost.
-    A summary goes to stderr.
+    A summary goes to stderr. DATA ``-`` reads CSV from stdin.
 
     \b
     Examples:
-      hpr check staff.csv --date 2027-03-01 --out findings.csv
+      hpr check staff.csv --date 2027-03-01 -o findings.csv
+      hpr data generate --n 100 -o - | hpr -q check - --date 2027-03-01 > findings.csv
       hpr check export.txt --mapping youforce_mapping.yaml --date 2027-03-01 --fail-on violation
       hpr check staff.parquet --engine durable --rule mandatory_pop --out pop.xlsx
       hpr check 'dataset/*.parquet' --engine dask --date 2027-03-01 --out findings/
@@ -88,6 +89,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     book = load_book(rules_dir)
     for rid in rule_ids:
         book.get(rid)  # unknown id -> clear error with a suggestion
+    shown, data, out = data, data_path(data), None if is_stdout(out) else out
     from pathlib import Path
 
     from hpr_rules.outputs import refuse_input
@@ -119,7 +121,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         write_table(findings, out, fmt)
     else:
         click.echo(table_bytes(findings, fmt).decode("utf-8"), nl=False)
-    _report(data, day, book, rs.rows_read, len(rs.rejected_rows), summarize(findings), out, strict, fail_on,
+    _report(shown, day, book, rs.rows_read, len(rs.rejected_rows), summarize(findings), out, strict, fail_on,
             rs.notes, rs.diagnoses)
 
 
@@ -146,14 +148,14 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
 
 def _report(data, day, book, read, rejected, summary, out, strict, fail_on, notes=(), diagnoses=()):
     if notes:
-        click.echo(f"{data}: read with {'; '.join(notes)}", err=True)
+        note(f"{data}: read with {'; '.join(notes)}")
     for line in diagnoses:
         click.echo(f"{data}: {line}", err=True)
-    click.echo(f"{data}: {read} rows read, {read - rejected} accepted, {rejected} rejected; "
-               f"reference date {day.isoformat()}; rules {book.version()} from {book.source}", err=True)
-    click.echo(summary.to_string(index=False), err=True)
+    note(f"{data}: {read} rows read, {read - rejected} accepted, {rejected} rejected; "
+         f"reference date {day.isoformat()}; rules {book.version()} from {book.source}")
+    note(summary.to_string(index=False))
     if out:
-        click.echo(f"findings written to {out}", err=True)
+        note(f"findings written to {out}")
     if strict and rejected:
         click.echo(f"hpr: error: {rejected} rows rejected (--strict); see `hpr data validate {data}`", err=True)
         sys.exit(2)
@@ -185,7 +187,7 @@ def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, str
     finally:
         if bar:
             bar.__exit__(None, None, None)
-    click.echo(f"{data}: {res['files']} files, one findings part each in {str(out).rstrip('/')}/", err=True)
+    note(f"{data}: {res['files']} files, one findings part each in {str(out).rstrip('/')}/")
     _report(data, day, book, res["rows_read"], res["rows_rejected"], res["summary"], None, strict, fail_on)
 
 
@@ -205,7 +207,7 @@ def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang,
     """Explain, step by step, why one employee gets the outcome they get.
 
     Every step of the decision order with the article, the values used, the
-    parameters in force and the computed dates and hours.
+    parameters in force and the computed dates and hours. DATA ``-`` reads CSV from stdin.
 
     \b
     Examples:
@@ -222,7 +224,8 @@ def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang,
     for rid in rule_ids:
         book.get(rid)
     from hpr_rules.records.mapping import mapping_with
-    rs = with_side_tables(load_records(data, mapping_with(mapping, **read_flags)), book.ids(), dispensations, absences)
+    rs = with_side_tables(load_records(data_path(data), mapping_with(mapping, **read_flags)), book.ids(),
+                          dispensations, absences)
     traces = explain(rs, book, day, employee_id, list(rule_ids) or None)
     if fmt == "json":
         click.echo(json.dumps(to_dict(traces), ensure_ascii=False, indent=2))

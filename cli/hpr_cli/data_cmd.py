@@ -2,7 +2,7 @@
 
 import click
 
-from .common import DATE, read_options
+from .common import DATE, data_path, is_stdout, note, read_options
 from .main import cli
 
 MAX_SHOWN = 50
@@ -22,23 +22,34 @@ def data():
 
 @data.command("generate")
 @click.option("--n", "n", type=click.IntRange(min=0), required=True, help="Number of employees.")
-@click.option("--seed", type=int, required=True, help="Random seed; the same seed gives the same file.")
-@click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
-              help="Output file: .csv, .xlsx or .parquet.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed; the same seed gives the same file.")
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False), required=True,
+              help="Output file: .csv, .xlsx or .parquet; - writes CSV to stdout.")
 @click.option("--date", "date", type=DATE, default="2026-01-01", show_default=True,
               help="Reference date the population is drawn for.")
 def generate(n, seed, out, date):
     """Write a synthetic population shaped like the programme's target group.
 
     \b
-    Example:
+    \b
+    Examples:
       hpr data generate --n 10000 --seed 42 --out staff.parquet --date 2026-01-01
+      hpr data generate --n 100 -o - | head
     """
     from hpr_rules.records import generate_population, write_records
 
     frame = generate_population(n, seed, reference_date=date)
-    write_records(frame, out)
-    click.echo(f"wrote {n:,} records (seed {seed}, reference date {date.isoformat()}) to {out}", err=True)
+    if out == "-":
+        import sys
+        import tempfile
+        from pathlib import Path
+        with tempfile.TemporaryDirectory(prefix="hpr-") as tmp:  # the one CSV writer, then to stdout
+            write_records(frame, Path(tmp) / "staff.csv")
+            sys.stdout.buffer.write((Path(tmp) / "staff.csv").read_bytes())
+            sys.stdout.flush()
+    else:
+        write_records(frame, out)
+    note(f"wrote {n:,} records (seed {seed}, reference date {date.isoformat()}) to {'stdout' if out == '-' else out}")
 
 
 @data.command("validate")
@@ -51,6 +62,8 @@ def generate(n, seed, out, date):
 def validate(data_file, mapping, strict, rejects_out, read_flags):
     """Check a personnel file against the record contract; list every rejected value.
 
+    DATA ``-`` reads CSV from stdin.
+
     \b
     Examples:
       hpr data validate staff.csv
@@ -60,9 +73,9 @@ def validate(data_file, mapping, strict, rejects_out, read_flags):
     from hpr_rules.records import load_records
 
     from hpr_rules.records.mapping import mapping_with
-    rs = load_records(data_file, mapping_with(mapping, **read_flags))
+    rs = load_records(data_path(data_file), mapping_with(mapping, **read_flags))
     if rs.notes:
-        click.echo(f"{data_file}: read with {'; '.join(rs.notes)}", err=True)
+        note(f"{data_file}: read with {'; '.join(rs.notes)}")
     n_rej = len(rs.rejected_rows)
     click.echo(f"{data_file}: {rs.rows_read:,} rows read, {rs.rows_read - n_rej:,} accepted, {n_rej:,} rejected")
     rej = rs.rejects
@@ -82,7 +95,7 @@ def validate(data_file, mapping, strict, rejects_out, read_flags):
             click.echo(f"... and {more:,} more failures{hint}")
     if rejects_out:
         _write_rejects(rej, rejects_out)
-        click.echo(f"wrote {len(rej):,} failures to {rejects_out}", err=True)
+        note(f"wrote {len(rej):,} failures to {rejects_out}")
     if strict and n_rej:
         click.echo(f"hpr: error: {n_rej:,} rows rejected (--strict)", err=True)
         raise SystemExit(2)

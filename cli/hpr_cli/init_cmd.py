@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .common import note
 from .main import cli
 
 
@@ -26,4 +27,4 @@ def init_cmd(directory):
     for target in init_folder(directory):
         n = sum(1 for p in target.rglob("*.yaml"))
         click.echo(f"{target}/: {n} files")
-    click.echo(f"edit the drafts in {directory}/rules, then run hpr there (cd {directory})", err=True)
+    note(f"edit the drafts in {directory}/rules, then run hpr there (cd {directory})")

@@ -16,16 +16,27 @@ from hpr_rules.errors import HprError
 
 class HprGroup(click.Group):
     def invoke(self, ctx):
+        import time
+        start = time.perf_counter()
         try:
-            return super().invoke(ctx)
+            out = super().invoke(ctx)
         except HprError as exc:
             click.echo(f"hpr: error: {exc}", err=True)
+            if ctx.meta.get("hpr.verbosity", 0) > 0:
+                import traceback
+                click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
             sys.exit(2)
+        if ctx.meta.get("hpr.verbosity", 0) > 0:
+            click.echo(f"hpr: done in {time.perf_counter() - start:.2f} s", err=True)
+        return out
 
 
 @click.group(cls=HprGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="hpr")
-def cli():
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr: no summaries, notes or progress bars.")
+@click.option("-v", "--verbose", count=True, help="More on stderr: the time taken, the traceback of an error.")
+@click.pass_context
+def cli(ctx, quiet, verbose):
     """hpr: the HPR employability interventions as testable rules.
 
     \b
@@ -39,8 +50,14 @@ def cli():
       hpr data generate --n 1000 --seed 1 --out staff.csv
       hpr check staff.csv --date 2027-03-01 --out findings.csv
       hpr explain staff.csv --employee E000001 --date 2027-03-01
-      hpr scenario run scenarios/baseline.yaml --out report.html
+      hpr scenario run baseline -o report.html
+      hpr -q check staff.csv --date 2027-03-01 -o findings.csv
+
+    \b
+    Shell completion (bash; zsh and fish alike with zsh_source, fish_source):
+      eval "$(_HPR_COMPLETE=bash_source hpr)"
     """
+    ctx.meta["hpr.verbosity"] = -1 if quiet else verbose
 
 
 def _register():

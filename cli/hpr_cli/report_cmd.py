@@ -9,12 +9,13 @@ import click
 
 from hpr_rules.errors import InputError
 
+from .common import note
 from .main import cli
 
 
 @cli.command("report")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--out", type=click.Path(dir_okay=False), required=True, help="report.html, report.md or report.xlsx.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), required=True, help="report.html, report.md or report.xlsx.")
 @click.option("--data", type=click.Path(dir_okay=False), help="For findings: the personnel file, for per-unit tables.")
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Column mapping for --data.")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
@@ -46,4 +47,4 @@ def report_cmd(file, out, data, mapping, lang, timestamp):
         write_report(result, out, lang=lang, timestamp=timestamp)
     else:
         findings_report(file, out, data=data, mapping=mapping, lang=lang, timestamp=timestamp)
-    click.echo(f"written: {out}", err=True)
+    note(f"written: {out}")

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from .common import DATE, side_table_options, with_side_tables
+from hpr_rules.errors import RuleError
+
+from .common import DATE, complete_rule_id, data_path, is_stdout, note, side_table_options, with_side_tables
 from .main import cli
 
 
@@ -71,7 +73,7 @@ def validate(directory, no_probe, fmt):
 
 
 @rules.command("show")
-@click.argument("rule_id")
+@click.argument("rule_id", shell_complete=complete_rule_id)
 @click.option("--date", "day", type=DATE, default=None, help="Show the parameters in force on this date (default: today).")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Rule draft directory.")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
@@ -189,18 +191,19 @@ def _dates(ctx, param, value):
 @click.argument("old")
 @click.argument("new")
 @click.option("--data", type=click.Path(), default=None,
-              help="Personnel file (csv/xlsx/parquet). Default: the embedded synthetic population (5000, seed 1).")
+              help="Personnel file (csv/xlsx/parquet; - for CSV on stdin). Default: a synthetic population of 5000.")
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Column-mapping YAML for an HR export.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic population (without --data).")
 @click.option("--date", "day", type=DATE, default=None, help="Reference date D (default: today).")
 @click.option("--dates", callback=_dates, default=None, metavar="D1,D2,...",
               help="Several reference dates, to see when the difference bites (instead of --date).")
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), default=None,
               help="md: readable report (default); json: everything; csv: one row per change.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the diff here (default: stdout).")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write the diff here (default: stdout).")
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when any employee changes status (for CI).")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
 @side_table_options
-def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang, dispensations, absences):
+def diff(old, new, data, mapping, seed, day, dates, fmt, out, fail_on_change, lang, dispensations, absences):
     """Who changes status between two drafts, from what to what, and why.
 
     OLD and NEW are rule directories or ``git:REV[:PATH]`` (read with git show,
@@ -227,20 +230,21 @@ def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang, di
 
     if dates and day:
         raise InputError("give either --date or --dates, not both")
+    out = None if is_stdout(out) else out
     days = dates or [day or dt.date.today()]
     old_book, new_book = load_draft(old), load_draft(new)
     if data:
         from hpr_rules.records import load_records
-        rs = load_records(data, mapping)
+        rs = load_records(data_path(data), mapping)
         n_read, n_rej = rs.rows_read, len(rs.rejected_rows)
         frame = rs  # validated: its accepted rows are compared
         label = (f"{data} ({n_read} rijen gelezen, {n_rej} afgekeurd en buiten beschouwing)" if lang == "nl" else
                  f"{data} ({n_read} rows read, {n_rej} rejected and left out)")
     else:
         from hpr_rules.records import generate_population
-        frame = generate_population(5000, 1, reference_date=days[0])
-        label = (f"synthetische populatie (n=5000, seed 1, per {days[0].isoformat()})" if lang == "nl" else
-                 f"synthetic population (n=5000, seed 1, as of {days[0].isoformat()})")
+        frame = generate_population(5000, seed, reference_date=days[0])
+        label = (f"synthetische populatie (n=5000, seed {seed}, per {days[0].isoformat()})" if lang == "nl" else
+                 f"synthetic population (n=5000, seed {seed}, as of {days[0].isoformat()})")
     if dispensations or absences:
         frame = with_side_tables(frame, sorted(set(old_book.ids()) | set(new_book.ids())), dispensations, absences)
     result = behavioural_diff(frame, old_book, new_book, days)
@@ -256,11 +260,11 @@ def diff(old, new, data, mapping, day, dates, fmt, out, fail_on_change, lang, di
         text = json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n"
     if out:
         atomic_write(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-        click.echo(f"diff written to {out}", err=True)
+        note(f"diff written to {out}")
     else:
         click.echo(text, nl=False)
     n_emp = changes["employee_id"].nunique() if len(changes) else 0
-    click.echo(f"{len(changes)} status changes for {n_emp} employees on {len(days)} date(s); "
-               f"{len(result['differences'])} differences between the drafts; population: {label}", err=True)
+    note(f"{len(changes)} status changes for {n_emp} employees on {len(days)} date(s); "
+         f"{len(result['differences'])} differences between the drafts; population: {label}")
     if fail_on_change and len(changes):
         sys.exit(1)

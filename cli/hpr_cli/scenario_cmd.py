@@ -9,13 +9,14 @@ import click
 
 from hpr_rules.errors import InputError, ScenarioError
 
+from .common import complete_scenario, note, verbosity
 from .main import cli
 
 OUT_KINDS = (".json", ".xlsx", ".html", ".md")
 
 
 def _progress(total, label):
-    if not sys.stderr.isatty():
+    if not sys.stderr.isatty() or verbosity() < 0:
         return None, None
     bar = click.progressbar(length=total, label=label, file=sys.stderr)
     bar.__enter__()
@@ -157,12 +158,12 @@ def scenario():
     """
 
 
-SCENARIO_ARG = click.argument("file", metavar="NAME|FILE")
+SCENARIO_ARG = click.argument("file", metavar="NAME|FILE", shell_complete=complete_scenario)
 
 
 @scenario.command("run")
 @SCENARIO_ARG
-@click.option("--out", type=click.Path(dir_okay=False), help="report.html, report.md, result.xlsx or result.json.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="report.html, report.md, result.xlsx or result.json.")
 @click.option("--tornado/--no-tornado", default=None,
               help="Also vary each of the scenario's sensitivity.settings (default: sensitivity.enabled).")
 @common
@@ -191,12 +192,12 @@ def run_cmd(file, out, tornado, data, mapping, seed, runs, lang, timestamp, sche
     click.echo(year_table(result, lang))
     if out:
         _write(result, out, lang, timestamp)
-        click.echo(f"written: {out}", err=True)
+        note(f"written: {out}")
 
 
 @scenario.command("compare")
-@click.argument("files", metavar="NAME|FILE...", nargs=-1, required=True)
-@click.option("--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with all scenarios.")
+@click.argument("files", metavar="NAME|FILE...", nargs=-1, required=True, shell_complete=complete_scenario)
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with all scenarios.")
 @common
 def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp, scheduler):
     """Run several scenarios on the same population and put them side by side.
@@ -215,7 +216,7 @@ def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp, schedule
     click.echo(comparison_table(results, lang))
     if out:
         _write(results, out, lang, timestamp)
-        click.echo(f"written: {out}", err=True)
+        note(f"written: {out}")
 
 
 @scenario.command("sweep")
@@ -223,7 +224,7 @@ def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp, schedule
 @click.option("--set", "setting", required=True, metavar="KEY=V1,V2,...",
               help="A scenario setting (mobility.*, dynamics.*, hours.*, costs.*, criteria.*) or RULE.PARAM, "
                    "and the values to try.")
-@click.option("--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with every value.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with every value.")
 @common
 def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp, scheduler):
     """Run one scenario for a range of values of one setting.
@@ -245,7 +246,7 @@ def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp, sc
     click.echo(comparison_table(results, lang))
     if out:
         _write(results, out, lang, timestamp)
-        click.echo(f"written: {out}", err=True)
+        note(f"written: {out}")
 
 
 @scenario.command("breakeven")

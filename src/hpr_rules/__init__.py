@@ -25,15 +25,15 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-_API = ("load_rules", "generate_population", "check", "explain", "diff", "run_scenario", "as_date",
-        "ScenarioRun", "Verdict", "Table", "Explanation", "DraftDiff")
+_API = ("load_rules", "generate_population", "check", "explain", "diff", "run_scenario", "sweep", "as_date",
+        "ScenarioRun", "Sweep", "Verdict", "Table", "Explanation", "DraftDiff")
 _ERRORS = ("HprError", "InputError", "RuleError", "ScenarioError")
 
 __all__ = ["__version__", "run_timestamp", *_API, *_ERRORS]
 
 if TYPE_CHECKING:
-    from .api import (DraftDiff, Explanation, ScenarioRun, Table, Verdict, as_date, check, diff, explain,
-                      generate_population, load_rules, run_scenario)
+    from .api import (DraftDiff, Explanation, ScenarioRun, Sweep, Table, Verdict, as_date, check, diff, explain,
+                      generate_population, load_rules, run_scenario, sweep)
     from .errors import HprError, InputError, RuleError, ScenarioError
 
 

@@ -142,6 +142,24 @@ def run_scenario(scenario: str | Path | LoadedScenario, *, population: Records |
                            seed=seed))
 
 
+def sweep(scenario: str | Path | LoadedScenario, key: str, values: Sequence[Any], *,
+          population: Records | None = None, runs: int | None = None, horizon: int | None = None,
+          seed: int | None = None, mapping: str | Path | None = None) -> Sweep:
+    """One scenario run per value of one setting (``key`` as in ``overrides``), on the same
+    population and seeds: ``hpr.sweep("baseline", "mobility.advisor_capacity", [150, 250, 400])``."""
+    from .scenarios import LoadedScenario, load_scenario
+    from .shipped import find_scenario
+    if isinstance(values, (str, bytes)) or not len(values):
+        raise InputError("give a list of values to sweep", key=key)
+    sc = scenario if isinstance(scenario, LoadedScenario) else load_scenario(find_scenario(scenario))
+    if population is not None:
+        from .records import as_records
+        population = as_records(population, mapping)  # validated once for every value
+    return Sweep(key, tuple(values), tuple(
+        run_scenario(sc, population=population, runs=runs, horizon=horizon, seed=seed, overrides={key: v})
+        for v in values))
+
+
 def _day(date: DateLike | None) -> dt.date:
     return dt.date.today() if date is None else as_date(date)
 
@@ -235,6 +253,32 @@ class ScenarioRun:
     def __repr__(self) -> str:
         v = self.verdict
         return f"ScenarioRun({self.name!r}, years={len(self.years)}, feasible={v.feasible}, failed={v.failed()})"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Runs of one scenario for each value of one setting; ``to_frame()``: one row per value
+    with the verdict and each criterion's share of runs in which it held."""
+
+    key: str
+    values: tuple
+    runs: tuple[ScenarioRun, ...] = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+        rows = []
+        for value, run in zip(self.values, self.runs):
+            row = {self.key: value, "feasible": run.verdict.feasible}
+            for c in run.verdict.criteria:
+                row[c["id"]] = c.get("share_passed", float(c["passed"]))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __iter__(self) -> Iterator[ScenarioRun]:
+        return iter(self.runs)
+
+    def __len__(self) -> int:
+        return len(self.runs)
 
 
 @dataclass(frozen=True)
