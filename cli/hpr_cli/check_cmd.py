@@ -67,8 +67,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     A directory or glob of Parquet files is checked file by file and written as
     partitioned Parquet findings into the --out directory.
     """
-    from hpr_rules.engines import evaluate
-    from hpr_rules.findings import summarize
+    from hpr_rules.engines import evaluate_findings
     from hpr_rules.outputs import format_for, table_bytes, write_table
     from hpr_rules.records import load_records
 
@@ -87,7 +86,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     rs = load_records(data, mapping)
     bar, update = progress_for(len(rs.frame) * len(rule_ids or book.ids()), "checking")
     try:
-        findings = evaluate(rs, book, day, engine=engine, rules=list(rule_ids) or None, progress=update)
+        findings = evaluate_findings(rs, book, day, engine=engine, rules=list(rule_ids) or None, progress=update)
     finally:
         if bar:
             bar.__exit__(None, None, None)
@@ -95,7 +94,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         write_table(findings, out, fmt)
     else:
         click.echo(table_bytes(findings, fmt).decode("utf-8"), nl=False)
-    _report(data, day, book, rs.rows_read, len(rs.rejected_rows), summarize(findings), out, strict, fail_on)
+    _report(data, day, book, rs.rows_read, len(rs.rejected_rows), findings.summary(), out, strict, fail_on)
 
 
 def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size):
