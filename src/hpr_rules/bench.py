@@ -37,34 +37,54 @@ _BARE = "import sys, pyarrow.parquet as pq; pq.write_table(pq.read_table(sys.arg
 _DUCKDB = "import sys, duckdb; duckdb.connect().execute(open(sys.argv[1], encoding='utf-8').read())"
 
 
-def _run(cmd: list[str]) -> tuple[float, int, float]:
-    """Wall time (s), peak resident set (bytes) and CPU time (user + system, s) of one process;
-    raises on a non-zero exit."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stderr.close()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} ... exited {proc.returncode}: {err.decode(errors='replace')[-2000:]}")
-    return elapsed, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime  # Linux: maxrss in KiB
+_HPR = "import sys; from hpr_cli.main import cli; sys.exit(cli(prog_name='hpr'))"  # as the hpr script does
+# Runs Python code (argv[2]) as ``python -c`` would and writes the process's own peak resident set
+# (VmHWM, KiB) to argv[1] at exit: the rusage of a child would also count the parent's peak,
+# which a forked child inherits.
+_PEAK = """
+import atexit, sys
+out, code = sys.argv[1], sys.argv[2]
+def peak():
+    with open('/proc/self/status') as fh:
+        kb = next((line.split()[1] for line in fh if line.startswith('VmHWM:')), '0')
+    with open(out, 'w') as fh:
+        fh.write(kb)
+atexit.register(peak)
+sys.argv = ['-c', *sys.argv[3:]]
+exec(compile(code, '<string>', 'exec'), {'__name__': '__main__'})
+"""
 
 
-def hpr_command() -> list[str]:
-    """The installed ``hpr`` script next to this interpreter, else the same entry point via -c."""
-    script = Path(sys.executable).with_name("hpr")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "import sys; from hpr_cli.main import cli; sys.exit(cli(prog_name='hpr'))"]
+def _run(code: str, *args: str) -> tuple[float, int, float]:
+    """Wall time (s), own peak resident set (bytes) and CPU time (user + system, s) of a fresh
+    ``python -c CODE ARGS`` process; raises on a non-zero exit."""
+    fd, peak_file = tempfile.mkstemp(prefix="hpr-bench-peak-")
+    os.close(fd)
+    cmd = [sys.executable, "-c", _PEAK, peak_file, code, *args] if Path("/proc/self/status").exists() \
+        else [sys.executable, "-c", code, *args]
+    try:
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.stderr.close()
+        if proc.returncode != 0:
+            raise RuntimeError(f"python -c {code[:60]!r} {' '.join(args[:2])} ... exited {proc.returncode}: "
+                               f"{err.decode(errors='replace')[-2000:]}")
+        own = Path(peak_file).read_text().strip()
+        peak = int(own) * 1024 if own else usage.ru_maxrss * 1024  # Linux reports KiB
+    finally:
+        os.unlink(peak_file)
+    return elapsed, peak, usage.ru_utime + usage.ru_stime
 
 
 def scenario_vs_check(data: Path, out_dir: Path, runs: int, day: dt.date) -> dict:
     """(wall, cpu) of ``hpr check`` and of ``hpr scenario run baseline --runs RUNS`` on the same
     records, each a fresh process (imports included, as a user waits for them)."""
     def proc(args):
-        wall, _, cpu = _run([*hpr_command(), *args])
+        wall, _, cpu = _run(_HPR, *args)
         return wall, cpu
     check = proc(["check", str(data), "--date", day.isoformat(), "--out", str(out_dir / "sc-findings.csv")])
     scen = proc(["scenario", "run", "baseline", "--data", str(data), "--runs", str(runs),
@@ -78,7 +98,7 @@ def scenario_vs_check(data: Path, out_dir: Path, runs: int, day: dt.date) -> dic
 def cli_startup(repeat: int = 5) -> tuple[float, float]:
     """Best-of-``repeat`` wall time of a bare interpreter and of ``hpr --help``, each a fresh process."""
     def best(code):
-        return min(_run([sys.executable, "-c", code])[0] for _ in range(repeat))
+        return min(_run(code)[0] for _ in range(repeat))
     return best("pass"), best("from hpr_cli.main import cli; cli(['--help'], prog_name='hpr')")
 
 
@@ -188,19 +208,19 @@ def main(argv=None) -> int:
     except ImportError:
         have_duckdb = False
 
-    check = [*hpr_command(), "check", str(data), "--date", args.date.isoformat(), "--out", str(out)]
-    procs = {"bare": [sys.executable, "-c", _BARE, str(data), str(copy)], "hpr": check}
+    check = [_HPR, "check", str(data), "--date", args.date.isoformat(), "--out", str(out)]
+    procs = {"bare": [_BARE, str(data), str(copy)], "hpr": check}
     if have_duckdb:
-        procs["duckdb"] = [sys.executable, "-c", _DUCKDB, str(sql_file)]
+        procs["duckdb"] = [_DUCKDB, str(sql_file)]
     best: dict[str, tuple[float, int, float]] = {}
     try:
         for _ in range(max(args.repeat, 1)):
             for name, cmd in procs.items():
-                t, rss, cpu = _run(cmd)
+                t, rss, cpu = _run(*cmd)
                 old = best.get(name)
                 best[name] = (min(t, old[0]), max(rss, old[1]), min(cpu, old[2])) if old else (t, rss, cpu)
-        base_rss = _run([*hpr_command(), "check", str(small), "--date", args.date.isoformat(),
-                         "--out", str(work / "findings-small.parquet")])[1]
+        base_rss = _run(_HPR, "check", str(small), "--date", args.date.isoformat(),
+                        "--out", str(work / "findings-small.parquet"))[1]
         hpr_counts = status_counts(out)
         duck_counts = status_counts(out_sql) if have_duckdb else None
         table_bytes = pq.read_table(data).nbytes
