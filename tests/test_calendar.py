@@ -62,3 +62,21 @@ def test_full_months_is_the_largest(a, delta):
         assert add_months(a, n) <= b < add_months(a, n + 1)
     else:
         assert n == 0
+
+
+wide = st.dates(min_value=date(1000, 1, 1), max_value=date(3000, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(wide, st.integers(-1200, 1200)), min_size=1, max_size=5), st.sampled_from([np.int32, np.int64]))
+def test_vector_forms_agree_with_scalar_inside_and_outside_the_lookup_tables(pairs, dtype):
+    days = np.array([to_daynum(d) for d, _ in pairs], dtype=dtype)
+    months = np.array([n for _, n in pairs])
+    got = add_months_v(days, months)
+    assert got.dtype == dtype
+    for (d, n), g in zip(pairs, got):
+        assert from_daynum(g) == add_months(d, n)
+    later = np.array([to_daynum(d) + 17 * n for d, n in pairs], dtype=dtype)
+    fm = full_months_v(days, later)
+    for (d, n), b, f in zip(pairs, later, fm):
+        assert f == full_months(d, from_daynum(b))

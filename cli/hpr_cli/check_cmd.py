@@ -78,8 +78,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     partitioned Parquet findings into the --out directory, with a _SUCCESS file
     written last. --engine dask checks the files on a Dask cluster.
     """
-    from hpr_rules.engines import evaluate
-    from hpr_rules.findings import summarize
+    from hpr_rules.engines import evaluate_findings
     from hpr_rules.outputs import format_for, table_bytes, write_table
     from hpr_rules.records import load_records
 
@@ -113,7 +112,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences)
     bar, update = progress_for(len(rs.frame) * len(rule_ids or book.ids()), "checking")
     try:
-        findings = evaluate(rs, book, day, engine=engine, rules=list(rule_ids) or None, progress=update)
+        findings = evaluate_findings(rs, book, day, engine=engine, rules=list(rule_ids) or None, progress=update)
     finally:
         if bar:
             bar.__exit__(None, None, None)
@@ -121,7 +120,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         write_table(findings, out, fmt)
     else:
         click.echo(table_bytes(findings, fmt).decode("utf-8"), nl=False)
-    _report(shown, day, book, rs.rows_read, len(rs.rejected_rows), summarize(findings), out, strict, fail_on,
+    _report(shown, day, book, rs.rows_read, len(rs.rejected_rows), findings.summary(), out, strict, fail_on,
             rs.notes, rs.diagnoses)
 
 

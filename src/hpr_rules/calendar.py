@@ -7,8 +7,8 @@ Semantics (shared/spec/interventions.md, "Calendar semantics"):
 * ``full_months(a, b)``: the largest ``n >= 0`` with ``add_months(a, n) <= b``
   (0 when ``b < a``).
 
-Vectorized forms work on ``int64`` day numbers (days since 1970-01-01), the
-representation every engine uses internally. Missing dates are handled by the
+Vectorized forms work on day numbers (days since 1970-01-01; ``int32`` in the engines,
+``int64`` accepted). Missing dates are handled by the
 callers through validity masks; the values under a false mask are arbitrary.
 
 >>> add_months(date(2024, 1, 31), 1)
@@ -110,22 +110,77 @@ def _shift(y, m, d, n):
     return _days(ty, tm, np.minimum(d, _month_length(ty, tm).astype(d.dtype, copy=False))).astype(np.int64, copy=False)
 
 
+# Lookup tables over the years 1600..2399 (every date a personnel file or a rule can give, with
+# centuries to spare): per day its month index and day of month, per month its first day and
+# length. add_months is then two gathers and a min instead of a civil-date conversion there and
+# back; values outside the tables take the arithmetic path above.
+_T_YEAR0, _T_YEARS = 1600, 800
+_TABLES: tuple | None = None
+
+
+def _tables():
+    global _TABLES
+    if _TABLES is None:
+        first = int(_days(np.array(_T_YEAR0), np.array(1), np.array(1)))
+        last = int(_days(np.array(_T_YEAR0 + _T_YEARS), np.array(1), np.array(1)))
+        y, m, d = _civil(np.arange(first, last, dtype=np.int64))
+        month = ((y - _T_YEAR0) * 12 + m - 1).astype(np.int32)
+        ym = np.arange(_T_YEARS * 12 + 1, dtype=np.int64)
+        my, mm = ym // 12 + _T_YEAR0, ym % 12 + 1
+        starts = _days(my, mm, np.ones_like(my)).astype(np.int32)
+        _TABLES = (first, month, d.astype(np.int32), starts, _month_length(my, mm).astype(np.int32))
+    return _TABLES
+
+
+def _in(a: np.ndarray, lo: int, hi: int) -> bool:
+    return a.size == 0 or (int(a.min()) >= lo and int(a.max()) < hi)
+
+
+def _add_months_table(days: np.ndarray, n: np.ndarray):
+    """add_months through the lookup tables (int32), or None where a value falls outside them."""
+    first, month, dom, starts, length = _tables()
+    if not _in(days, first, first + len(month)):
+        return None
+    i = days - first if days.dtype == np.int32 else (days - first).astype(np.int32)
+    target = month[i] + n
+    if not _in(target, 0, len(starts) - 1):
+        return None
+    return starts[target] + np.minimum(dom[i], length[target]) - 1
+
+
 def add_months_v(days: np.ndarray, n) -> np.ndarray:
-    """Vectorized :func:`add_months` over int64 day numbers; ``n`` scalar or array."""
-    days, n = _narrow((np.asarray(days, dtype=np.int64), _DAYS_LIMIT), (np.asarray(n, dtype=np.int64), _MONTHS_LIMIT))
-    return _shift(*_civil(days), n)
+    """Vectorized :func:`add_months` over day numbers; ``n`` scalar or array. int32 day numbers
+    give int32 results, others int64."""
+    days = np.asarray(days)
+    kind = np.int32 if days.dtype == np.int32 else np.int64
+    n = np.asarray(n)
+    if n.dtype.kind == "f":
+        n = np.trunc(n)
+    n = n.astype(np.int32) if _in(n, -_MONTHS_LIMIT, _MONTHS_LIMIT) else n.astype(np.int64)
+    out = _add_months_table(days, n) if n.dtype == np.int32 else None
+    if out is None:
+        days, n = _narrow((days.astype(np.int64), _DAYS_LIMIT), (n.astype(np.int64), _MONTHS_LIMIT))
+        out = _shift(*_civil(days), n)
+    return out.astype(kind, copy=False)
 
 
 def full_months_v(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Vectorized :func:`full_months` over int64 day numbers."""
-    a = np.asarray(a, dtype=np.int64)
-    b = np.asarray(b, dtype=np.int64)
-    a32, b32 = _narrow((a, _DAYS_LIMIT), (b, _DAYS_LIMIT))
+    """Vectorized :func:`full_months` over day numbers (int32 results for int32 input)."""
+    a = np.asarray(a)
+    b = np.asarray(b)
+    first, month, _, _, _ = _tables()
+    if _in(a, first, first + len(month)) and _in(b, first, first + len(month)):
+        n = month[(b - first).astype(np.int32, copy=False)] - month[(a - first).astype(np.int32, copy=False)]
+        n = n - (add_months_v(a, n) > b)
+        n = np.where(b < a, 0, np.maximum(n, 0))
+        return n.astype(np.int32 if a.dtype == np.int32 and b.dtype == np.int32 else np.int64, copy=False)
+    a64, b64 = a.astype(np.int64), b.astype(np.int64)
+    a32, b32 = _narrow((a64, _DAYS_LIMIT), (b64, _DAYS_LIMIT))
     ya, ma, da = _civil(a32)
     yb, mb, _ = _civil(b32)
     n = (yb - ya) * 12 + (mb - ma)
-    n = n - (_shift(ya, ma, da, n) > b)
-    return np.where(b < a, 0, np.maximum(n, 0))
+    n = n - (_shift(ya, ma, da, n) > b64)
+    return np.where(b64 < a64, 0, np.maximum(n, 0))
 
 
 def state_pension_date(birth: date, table) -> date:

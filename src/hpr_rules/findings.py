@@ -2,8 +2,12 @@
 
 Every engine hands over, per rule, the decisive step of each record and the ``let``
 values; this module alone turns that into findings, so the engines cannot differ
-in formatting. Text columns are categoricals built from codes (a million records
-give three million rows: building them as Python strings would dominate the run).
+in formatting. :class:`Findings` keeps every text column as integer codes with their
+labels (a million records give three million rows: building them as Python strings
+would dominate the run); it becomes an Arrow table (dictionary-encoded text, what
+``hpr check`` writes), the pandas frame the library returns (categoricals), or the
+summary counts (``np.bincount`` over the codes) without ever spelling out a string
+per row.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 FINDINGS_COLUMNS = [
     "employee_id", "rule_id", "status", "reason", "due_date", "days_overdue",
@@ -28,7 +31,7 @@ class RuleOutcome:
     step: np.ndarray  # decisive step index per record
     step_status: list[str]  # status of each step
     step_reason: list[str]  # reason code of each step
-    due: np.ndarray  # int64 day number, valid where due_ok
+    due: np.ndarray  # day number, valid where due_ok
     due_ok: np.ndarray
     overdue: np.ndarray  # int64, valid where overdue_ok
     overdue_ok: np.ndarray
@@ -45,14 +48,14 @@ def rule_outcome(rule, step: np.ndarray, lets: dict, day: dt.date) -> RuleOutcom
     violation = np.array([s == "violation" for s in step_status])[step]
     nan = np.full(n, np.nan)
     none = np.zeros(n, dtype=bool)
-    zeros = np.zeros(n, dtype=np.int64)
+    zeros = np.zeros(n, dtype=np.int32)
     due, due_ok, od, od_ok = zeros, none, zeros, none
     req = act = short = nan
     if rule.norm_type == "deadline":
         due, ok = lets["due"]
         due_ok = is_norm & ok
         od_ok = due_ok & violation
-        day_num = (np.datetime64(day, "D") - np.datetime64("1970-01-01", "D")).astype(np.int64)
+        day_num = (np.datetime64(day, "D") - np.datetime64("1970-01-01", "D")).astype(np.int32)
         od = np.where(od_ok, day_num - due, 0)
     else:
         r, rok = lets["required"]
@@ -65,22 +68,155 @@ def rule_outcome(rule, step: np.ndarray, lets: dict, day: dt.date) -> RuleOutcom
                        due, due_ok, od, od_ok, req, act, short)
 
 
-def _categorical(codes: np.ndarray, labels: list) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object), validate=False)
+def _index_type(k: int):
+    """The smallest signed integer type for codes into ``k`` labels (what pandas picks too)."""
+    for t in (np.int8, np.int16, np.int32):
+        if k < np.iinfo(t).max:
+            return t
+    return np.int64
 
 
-def _iso_cat(days: np.ndarray, ok: np.ndarray) -> pd.Categorical:
-    codes = np.full(len(days), -1, dtype=np.int64)
+def _day_codes(days: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Codes (-1 where not ok) into the sorted distinct ISO dates of ``days[ok]``."""
+    codes = np.full(len(days), -1, dtype=np.int32)
     if not ok.any():
-        return _categorical(codes, [])
-    inv, uniq = pd.factorize(days[ok], sort=True)
-    codes[ok] = inv
-    return _categorical(codes, list(uniq.astype("datetime64[D]").astype(str)))
+        return codes, []
+    d = days[ok].astype(np.int64)
+    lo, hi = int(d.min()), int(d.max())
+    if hi - lo < 1 << 24:  # a dense map over the range: linear, no sort
+        present = np.zeros(hi - lo + 1, dtype=bool)
+        present[d - lo] = True
+        uniq = np.flatnonzero(present) + lo
+        codes[ok] = (np.cumsum(present) - 1)[d - lo]
+    else:
+        uniq, inv = np.unique(d, return_inverse=True)
+        codes[ok] = inv.ravel()
+    return codes, list(np.datetime_as_string(uniq.astype("datetime64[D]"), unit="D"))
 
 
-def build_findings(outcomes: list[RuleOutcome], ids: np.ndarray, rows: np.ndarray, day: dt.date,
-                   rejected: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The findings frame: accepted records row-major by rule, rejected rows merged in by row number."""
+@dataclass
+class Findings:
+    """Findings of one evaluation as codes and labels, one row per (input row, rule).
+
+    ``emp`` codes into ``emp_labels`` (-1: a rejected row without an employee_id),
+    ``rule`` into ``rule_ids``, ``status`` into STATUSES, ``reason`` into ``reasons``,
+    ``due_code`` into ``due_labels`` (ISO dates, -1: empty).
+    """
+
+    day: dt.date
+    emp: np.ndarray
+    emp_labels: np.ndarray  # object array of str
+    rule: np.ndarray
+    rule_ids: list[str]
+    status: np.ndarray
+    reason: np.ndarray
+    reasons: list[str]
+    due_code: np.ndarray
+    due_labels: list[str]
+    overdue: np.ndarray
+    overdue_ok: np.ndarray
+    required: np.ndarray
+    actual: np.ndarray
+    shortfall: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+    def to_arrow(self):
+        """The findings as an Arrow table: text columns dictionary-encoded straight from the
+        codes, missing values null, with the pandas metadata of :meth:`to_pandas`."""
+        import pyarrow as pa
+        from .language.compile import STATUSES
+
+        def dictionary(codes, labels):
+            codes = np.asarray(codes)
+            idx = codes.astype(_index_type(max(len(labels), 1)), copy=False)
+            mask = codes < 0
+            values = labels if isinstance(labels, pa.Array) else pa.array(labels, type=pa.string())
+            return pa.DictionaryArray.from_arrays(pa.array(idx, mask=mask if mask.any() else None), values)
+
+        def floats(x):
+            nan = np.isnan(x)
+            return pa.array(x, type=pa.float64(), mask=nan if nan.any() else None)
+
+        total = len(self)
+        # employee_id as a dictionary over the ids, like the other text columns: the writers
+        # spell it out (Parquet only where nearly every row has its own id, as in the frame)
+        emp = dictionary(self.emp, pa.array(self.emp_labels, type=pa.string(), from_pandas=True))
+        columns = {
+            "employee_id": emp,
+            "rule_id": dictionary(self.rule, self.rule_ids),
+            "status": dictionary(self.status, list(STATUSES)),
+            "reason": dictionary(self.reason, self.reasons),
+            "due_date": dictionary(self.due_code, self.due_labels),
+            "days_overdue": pa.array(self.overdue.astype(np.int64, copy=False), type=pa.int64(),
+                                     mask=~self.overdue_ok),
+            "required_hours": floats(self.required),
+            "actual_hours": floats(self.actual),
+            "shortfall_hours": floats(self.shortfall),
+            "reference_date": dictionary(np.zeros(total, dtype=np.int8), [self.day.isoformat()]),
+        }
+        table = pa.table(columns)
+        return table.replace_schema_metadata(_pandas_metadata())
+
+    def to_pandas(self):
+        """The findings frame: categoricals for text, nullable Int64 for days_overdue."""
+        import pandas as pd
+        from .language.compile import STATUSES
+
+        def cat(codes, labels):
+            return pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object), validate=False)
+
+        return pd.DataFrame({
+            "employee_id": cat(self.emp, pd.Index(self.emp_labels, dtype=object).astype(str)),
+            "rule_id": cat(self.rule, self.rule_ids),
+            "status": cat(self.status, list(STATUSES)), "reason": cat(self.reason, self.reasons),
+            "due_date": cat(self.due_code, self.due_labels),
+            "days_overdue": pd.arrays.IntegerArray(self.overdue.astype(np.int64), ~self.overdue_ok),
+            "required_hours": self.required, "actual_hours": self.actual, "shortfall_hours": self.shortfall,
+            "reference_date": cat(np.zeros(len(self), dtype=np.int8), [self.day.isoformat()]),
+        }, columns=FINDINGS_COLUMNS)
+
+    def summary(self):
+        """Counts per rule and status, from the codes (the table ``hpr check`` prints)."""
+        import pandas as pd
+        from .language.compile import STATUSES
+        k = len(STATUSES)
+        r = len(self.rule_ids)
+        if not len(self) or not r:
+            return pd.DataFrame(columns=["rule_id", *STATUSES, "total"])
+        counts = np.bincount(self.rule.astype(np.int64) * k + self.status, minlength=r * k).reshape(r, k)
+        present = counts.sum(axis=1) > 0
+        order = sorted((rid, i) for i, rid in enumerate(self.rule_ids) if present[i])
+        t = pd.DataFrame(counts[[i for _, i in order]], columns=list(STATUSES))
+        t.insert(0, "rule_id", [rid for rid, _ in order])
+        t["total"] = t[list(STATUSES)].sum(axis=1)
+        return t
+
+
+_PANDAS_METADATA = None
+
+
+def _pandas_metadata() -> dict:
+    """The pandas schema metadata of a findings table, so that pandas reads a written file back
+    with the frame's dtypes (categoricals, nullable Int64)."""
+    global _PANDAS_METADATA
+    if _PANDAS_METADATA is None:
+        import pyarrow as pa
+        codes, nothing = np.zeros(0, dtype=np.int8), np.zeros(0)
+        empty = Findings(day=dt.date(1970, 1, 1), emp=codes, emp_labels=np.zeros(0, dtype=object), rule=codes,
+                         rule_ids=[], status=codes, reason=codes, reasons=[], due_code=codes, due_labels=[],
+                         overdue=np.zeros(0, dtype=np.int64), overdue_ok=np.zeros(0, dtype=bool),
+                         required=nothing, actual=nothing, shortfall=nothing)
+        _PANDAS_METADATA = pa.Schema.from_pandas(empty.to_pandas(), preserve_index=False).metadata
+    return _PANDAS_METADATA
+
+
+def findings_of(outcomes: list[RuleOutcome], ids: np.ndarray, rows: np.ndarray, day: dt.date,
+                rejected=None, *, unique_ids: bool = False) -> Findings:
+    """The findings codes: accepted records row-major by rule, rejected rows merged in by row number.
+    ``unique_ids``: the ids are known to be distinct (validated records), so they are their own
+    labels; otherwise equal ids share one label."""
     from .language.compile import STATUSES
     r = len(outcomes)
     n = len(ids)
@@ -88,53 +224,64 @@ def build_findings(outcomes: list[RuleOutcome], ids: np.ndarray, rows: np.ndarra
     reasons: list[str] = [""]
     status_of, reason_of = [], []
     for o in outcomes:
-        status_of.append(np.array([STATUSES.index(s) for s in o.step_status], dtype=np.int64))
+        status_of.append(np.array([STATUSES.index(s) for s in o.step_status], dtype=np.int8))
         codes = []
         for reason in o.step_reason:
             if reason not in reasons:
                 reasons.append(reason)
             codes.append(reasons.index(reason))
-        reason_of.append(np.array(codes, dtype=np.int64))
+        reason_of.append(np.array(codes, dtype=np.int32))
 
-    def stack(parts, dtype):
-        if r == 0:
-            return np.empty(0, dtype=dtype)
-        return np.stack(parts, axis=1).ravel().astype(dtype, copy=False)
+    def interleave(parts, dtype):
+        """Per-rule arrays of n values -> n * r values, row-major by rule."""
+        out = np.empty((n, r), dtype=dtype)
+        for k, p in enumerate(parts):
+            out[:, k] = p
+        return out.reshape(-1)
 
-    emp_codes, emp_labels = pd.factorize(np.asarray(ids, dtype=object))
-    emp_labels = list(emp_labels)
-    emp = np.repeat(emp_codes, r)
-    rule_col = np.tile(np.arange(r), n)
-    status = stack([status_of[k][o.step] for k, o in enumerate(outcomes)], np.int64)
-    reason = stack([reason_of[k][o.step] for k, o in enumerate(outcomes)], np.int64)
-    due = stack([o.due for o in outcomes], np.int64)
-    due_ok = stack([o.due_ok for o in outcomes], bool)
-    od = stack([o.overdue for o in outcomes], np.int64)
-    od_ok = stack([o.overdue_ok for o in outcomes], bool)
-    req, act, short = (stack([getattr(o, a) for o in outcomes], np.float64)
+    if unique_ids:
+        emp_labels = np.asarray(ids, dtype=object)
+        emp = np.repeat(np.arange(n, dtype=np.int32), r)
+    else:
+        import pandas as pd
+        codes, uniq = pd.factorize(np.asarray(ids, dtype=object))
+        emp_labels = np.asarray(uniq, dtype=object)
+        emp = np.repeat(codes.astype(np.int32), r)
+    rule_col = np.tile(np.arange(r, dtype=np.int8), n)
+    status = interleave([status_of[k][o.step] for k, o in enumerate(outcomes)], np.int8)
+    reason = interleave([reason_of[k][o.step] for k, o in enumerate(outcomes)], np.int32)
+    due = interleave([o.due for o in outcomes], np.int32)
+    due_ok = interleave([o.due_ok for o in outcomes], bool)
+    od = interleave([o.overdue for o in outcomes], np.int32)
+    od_ok = interleave([o.overdue_ok for o in outcomes], bool)
+    req, act, short = (interleave([getattr(o, a) for o in outcomes], np.float64)
                        for a in ("required", "actual", "shortfall"))
     if rejected is not None and len(rejected) and r:
         m = len(rejected)
-        rej_ids = rejected["employee_id"].to_numpy(dtype=object)
-        rej_codes = []
         index = {v: i for i, v in enumerate(emp_labels)}
-        for v in rej_ids:
+        extra = []
+        rej_codes = []
+        for v in rejected["employee_id"].to_numpy(dtype=object):
+            if v is None or v != v:  # a rejected row without an employee_id
+                rej_codes.append(-1)
+                continue
             if v not in index:
-                index[v] = len(emp_labels)
-                emp_labels.append(v)
+                index[v] = n + len(extra)
+                extra.append(v)
             rej_codes.append(index[v])
+        emp_labels = np.concatenate([emp_labels, np.array(extra, dtype=object)])
         msg_codes = []
         for msg in rejected["message"].astype(str):
             if msg not in reasons:
                 reasons.append(msg)
             msg_codes.append(reasons.index(msg))
-        emp = np.concatenate([emp, np.repeat(np.array(rej_codes, dtype=np.int64), r)])
-        rule_col = np.concatenate([rule_col, np.tile(np.arange(r), m)])
-        status = np.concatenate([status, np.full(m * r, STATUSES.index("invalid"), dtype=np.int64)])
-        reason = np.concatenate([reason, np.repeat(np.array(msg_codes, dtype=np.int64), r)])
-        due = np.concatenate([due, np.zeros(m * r, dtype=np.int64)])
+        emp = np.concatenate([emp, np.repeat(np.array(rej_codes, dtype=np.int32), r)])
+        rule_col = np.concatenate([rule_col, np.tile(np.arange(r, dtype=np.int8), m)])
+        status = np.concatenate([status, np.full(m * r, STATUSES.index("invalid"), dtype=np.int8)])
+        reason = np.concatenate([reason, np.repeat(np.array(msg_codes, dtype=np.int32), r)])
+        due = np.concatenate([due, np.zeros(m * r, dtype=np.int32)])
         due_ok = np.concatenate([due_ok, np.zeros(m * r, dtype=bool)])
-        od = np.concatenate([od, np.zeros(m * r, dtype=np.int64)])
+        od = np.concatenate([od, np.zeros(m * r, dtype=np.int32)])
         od_ok = np.concatenate([od_ok, np.zeros(m * r, dtype=bool)])
         req, act, short = (np.concatenate([x, np.full(m * r, np.nan)]) for x in (req, act, short))
         row_key = np.concatenate([np.repeat(np.asarray(rows, dtype=np.int64), r),
@@ -142,24 +289,18 @@ def build_findings(outcomes: list[RuleOutcome], ids: np.ndarray, rows: np.ndarra
         order = np.lexsort((rule_col, row_key))
         emp, rule_col, status, reason, due, due_ok, od, od_ok, req, act, short = (
             x[order] for x in (emp, rule_col, status, reason, due, due_ok, od, od_ok, req, act, short))
-    total = len(status)
-    labels = pd.Index(emp_labels, dtype=object)
-    na = labels.isna()
-    if na.any():  # a rejected row without an employee_id
-        missing = int(np.flatnonzero(na)[0])
-        emp = np.where(emp == missing, -1, emp - (emp > missing))
-        labels = labels[~na]
-    emp_cat = labels.astype(str)
-    return pd.DataFrame({
-        "employee_id": _categorical(emp, emp_cat), "rule_id": _categorical(rule_col, rule_ids),
-        "status": _categorical(status, list(STATUSES)), "reason": _categorical(reason, reasons),
-        "due_date": _iso_cat(due, due_ok), "days_overdue": pd.arrays.IntegerArray(od, ~od_ok),
-        "required_hours": req, "actual_hours": act, "shortfall_hours": short,
-        "reference_date": _categorical(np.zeros(total, dtype=np.int64), [day.isoformat()]),
-    }, columns=FINDINGS_COLUMNS)
+    due_code, due_labels = _day_codes(due, due_ok)
+    return Findings(day, emp, emp_labels, rule_col, rule_ids, status, reason, reasons, due_code, due_labels,
+                    od, od_ok, req, act, short)
 
 
-def status_counts(findings: pd.DataFrame) -> dict[tuple[str, str], int]:
+def build_findings(outcomes: list[RuleOutcome], ids: np.ndarray, rows: np.ndarray, day: dt.date,
+                   rejected=None):
+    """The findings frame (pandas): :func:`findings_of` as categoricals."""
+    return findings_of(outcomes, ids, rows, day, rejected).to_pandas()
+
+
+def status_counts(findings) -> dict[tuple[str, str], int]:
     """Rows per (rule_id, status): all a summary needs, small enough to send anywhere."""
     if findings.empty:
         return {}
@@ -175,8 +316,9 @@ def add_counts(total: dict, part: dict) -> dict:
     return out
 
 
-def summary_from_counts(counts: dict[tuple[str, str], int]) -> pd.DataFrame:
+def summary_from_counts(counts: dict[tuple[str, str], int]):
     """The summary table (rules by status, with a total) from :func:`status_counts`."""
+    import pandas as pd
     from .language.compile import STATUSES
     if not counts:
         return pd.DataFrame(columns=["rule_id", *STATUSES, "total"])
@@ -188,6 +330,9 @@ def summary_from_counts(counts: dict[tuple[str, str], int]) -> pd.DataFrame:
     return t.reset_index()
 
 
-def summarize(findings: pd.DataFrame) -> pd.DataFrame:
-    """Counts per rule and status (the summary ``hpr check`` prints)."""
+def summarize(findings):
+    """Counts per rule and status (the summary ``hpr check`` prints), of a :class:`Findings`
+    or a findings frame."""
+    if isinstance(findings, Findings):
+        return findings.summary()
     return summary_from_counts(status_counts(findings))

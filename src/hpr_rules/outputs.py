@@ -98,13 +98,21 @@ def finish_parts(directory: str | Path) -> None:
 FORMULA_START = "=+-@\t\r"  # a spreadsheet reads a cell starting with one of these as a formula
 
 
+def _arrow(df):
+    """An Arrow table of a frame, or of anything that makes its own (findings as codes)."""
+    if hasattr(df, "to_arrow"):
+        return df.to_arrow()
+    import pyarrow as pa
+    return pa.Table.from_pandas(df, preserve_index=False)
+
+
 def _arrow_csv(df: pd.DataFrame, sink) -> None:
     """CSV through pyarrow (an order of magnitude faster than pandas on millions of rows):
     empty cells for missing values, quotes only where needed, ISO dates, formulas defused
     (:func:`csv_safe`)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
-    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = _arrow(df)
     cols = []
     for col in table.columns:
         if pa.types.is_dictionary(col.type):
@@ -131,6 +139,8 @@ def csv_safe(table):
 
 def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
     """A findings-like table in ``fmt`` (csv/json text or xlsx/parquet binary)."""
+    if hasattr(df, "to_pandas") and fmt in ("json", "xlsx"):
+        df = df.to_pandas()
     if fmt == "csv":
         buf = io.BytesIO()
         _arrow_csv(df, buf)
@@ -174,10 +184,12 @@ def unescape_text(value: str) -> str:
 
 def write_parquet(df: pd.DataFrame, sink) -> None:
     """Parquet with dictionary encoding only where it pays: a categorical with nearly one
-    category per row (employee_id in findings) is written plain, five times faster."""
+    category per row (employee_id in findings) is written plain, five times faster, and so
+    are numbers (hours, days: hashing them costs more than it saves). Statistics (min/max
+    per row group) are left out for dictionary columns, whose few values they cannot prune."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = _arrow(df)
     plain = [name for name, col in zip(table.column_names, table.columns)
              if pa.types.is_dictionary(col.type) and col.num_chunks
              and sum(len(c.dictionary) for c in col.chunks) > max(1000, len(table) // 10)]
@@ -185,8 +197,11 @@ def write_parquet(df: pd.DataFrame, sink) -> None:
         i = table.column_names.index(name)
         value_type = table.schema.field(name).type.value_type
         table = table.set_column(i, pa.field(name, value_type), table.column(i).cast(value_type))
-    use_dict = [n for n in table.column_names if n not in plain]
-    pq.write_table(table, sink, use_dictionary=use_dict or False)
+    types = {f.name: f.type for f in table.schema}
+    use_dict = [n for n in table.column_names if n not in plain
+                and not (pa.types.is_integer(types[n]) or pa.types.is_floating(types[n]))]
+    stats = [n for n in table.column_names if not pa.types.is_dictionary(types[n])]
+    pq.write_table(table, sink, use_dictionary=use_dict or False, write_statistics=stats or False)
 
 
 def write_table(df: pd.DataFrame, path: str | Path, fmt: str | None = None) -> None:

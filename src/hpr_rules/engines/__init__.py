@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:  # imported in evaluate(): naming the engines (CLI choices) stays cheap
     import pandas as pd
 
+    from ..findings import Findings
     from ..language import RuleBook
     from ..language.compile import CompiledBook
 
@@ -41,9 +42,18 @@ def evaluate(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: st
     with status ``invalid``) or a validated records frame. Returns the findings frame
     of the contract, one row per (input row, rule) in input order.
     """
+    return evaluate_findings(records, book, day, engine=engine, rules=rules, progress=progress,
+                             durable=durable).to_pandas()
+
+
+def evaluate_findings(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: str = "vector",
+                      rules: list[str] | None = None, progress: Callable[[int], None] | None = None,
+                      durable=None) -> Findings:
+    """:func:`evaluate` as :class:`hpr_rules.findings.Findings` (codes and labels): what
+    ``hpr check`` writes as Arrow and summarizes, without a pandas frame of the findings."""
     import numpy as np
 
-    from ..findings import build_findings
+    from ..findings import findings_of
     from ..language import compile_book
     from ..language.compile import CompiledBook
     from .columns import frame_columns
@@ -56,7 +66,8 @@ def evaluate(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: st
     ids = frame["employee_id"].to_numpy(dtype=object)
     cols = frame_columns(frame, compiled.fields() | {"birth_date"}, compiled.book.pension)
     parts = rule_outcomes(cols, n, compiled, day, engine=engine, progress=progress, durable=durable)
-    return build_findings(parts, ids, rows, day, rejected)
+    # validated records (a RecordSet) never repeat an id: duplicates are rejected
+    return findings_of(parts, ids, rows, day, rejected, unique_ids=rejected is not None)
 
 
 def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, engine: str = "vector",
@@ -95,4 +106,4 @@ def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, e
     return parts
 
 
-__all__ = ["evaluate", "rule_outcomes", "check_engine", "ENGINES"]
+__all__ = ["evaluate", "evaluate_findings", "rule_outcomes", "check_engine", "ENGINES"]

@@ -1,6 +1,6 @@
 """Records as engine input: every value as (values, valid) numpy arrays.
 
-Dates become int64 day numbers, numbers float64, booleans bool, strings objects.
+Dates become int32 day numbers, numbers float64, booleans bool, strings objects.
 ``state_pension_date`` is derived here, once, with the shared calendar code.
 """
 
@@ -55,7 +55,7 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
         if t == DATE:
             raw = s.to_numpy(dtype="datetime64[ns]")
             ok = ~np.isnat(raw)
-            vals = np.where(ok, raw.astype("datetime64[D]").astype(np.int64), 0)
+            vals = np.where(ok, raw.astype("datetime64[D]").astype(np.int64), 0).astype(np.int32)
         elif t == NUMBER:
             vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
             ok = ~np.isnan(vals)

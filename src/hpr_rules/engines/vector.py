@@ -7,6 +7,8 @@ masked select over the ordered steps. This is the fast path (``hpr check`` defau
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..absence import COLUMN as ABSENCES
@@ -23,52 +25,63 @@ _CMP = {
 }
 
 
-def _full(n, v):
+def _scalar(v):
+    """A literal as a numpy scalar: it broadcasts against the columns, so an expression over
+    literals, parameters and ``D`` alone (``add_months(effective_from, 6)``) is computed once,
+    not once per record."""
     if isinstance(v, str) or v is None:
-        a = np.empty(n, dtype=object)
-        a[:] = v
-        return a
-    return np.full(n, v)
+        return np.array(v, dtype=object)
+    if isinstance(v, bool):
+        return np.bool_(v)
+    if isinstance(v, int):
+        return np.int32(v) if -(1 << 31) <= v < (1 << 31) else np.int64(v)
+    return np.float64(v)
+
+
+def _all(parts):
+    return functools.reduce(np.logical_and, parts)
 
 
 def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
-    """Evaluate ``node`` over ``n`` records; returns (values, valid)."""
-    ones = np.ones(n, dtype=bool)
+    """Evaluate ``node`` over ``n`` records; returns (values, valid). Either may be a numpy
+    scalar where it is the same for every record (broadcasting does the rest)."""
     if isinstance(node, Lit):
         if node.type == NULL:
-            return np.zeros(n), np.zeros(n, dtype=bool)
-        return _full(n, node.value), ones
+            return np.int32(0), np.False_
+        return _scalar(node.value), np.True_
     if isinstance(node, Name):
         return cols[node.name]
     if isinstance(node, Unary):
         v, ok = eval_vector(node.arg, cols, n)
         if node.op == "not":
-            return ~v, ones
+            return ~v, np.True_
         return -v, ok
     if isinstance(node, InList):
         v, ok = eval_vector(node.arg, cols, n)
-        hit = np.zeros(n, dtype=bool)
+        hit = np.False_
         for it in node.items:
             w, wok = eval_vector(it, cols, n)
-            hit |= (v == w) & ok & wok
-        return hit, ones
+            hit = hit | ((v == w) & ok & wok)
+        return hit, np.True_
     if isinstance(node, Binary):
         op = node.op
         if op in ("and", "or"):
             a, _ = eval_vector(node.left, cols, n)
             b, _ = eval_vector(node.right, cols, n)
-            return (a & b) if op == "and" else (a | b), ones
+            return (a & b) if op == "and" else (a | b), np.True_
         if op in ("==", "!=") and (is_null_lit(node.left) or is_null_lit(node.right)):
             other = node.right if is_null_lit(node.left) else node.left
             _, ok = eval_vector(other, cols, n)
-            return (~ok if op == "==" else ok.copy()), ones
+            return (~ok if op == "==" else ok.copy()), np.True_
         a, aok = eval_vector(node.left, cols, n)
         b, bok = eval_vector(node.right, cols, n)
         ok = aok & bok
         if op in _CMP:
-            return _CMP[op](a, b) & ok, ones
-        a = a.astype(np.float64)
-        b = b.astype(np.float64)
+            return _CMP[op](a, b) & ok, np.True_
+        if op in ("+", "-") and a.dtype.kind == "i" and b.dtype.kind == "i":
+            return (a + b if op == "+" else a - b), ok  # day numbers and day counts: exact as integers
+        a = np.asarray(a, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
         if op == "+":
             return a + b, ok
         if op == "-":
@@ -97,33 +110,42 @@ def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
             for w, wok in reversed(args[:-1]):
                 v, ok = np.where(wok, w, v), wok | ok
             return v, ok
-        ok = np.logical_and.reduce([x[1] for x in args])
+        ok = _all([x[1] for x in args])
         if fn == "add_months":
-            d, m = args[0][0], np.trunc(args[1][0]).astype(np.int64)
-            return add_months_v(np.where(ok, d, 0), np.where(ok, m, 0)), ok
+            d, m = args[0][0], args[1][0]
+            return add_months_v(np.where(ok, d, d.dtype.type(0)), np.where(ok, m, 0)), ok
         if fn == "add_days":
-            return args[0][0] + np.trunc(args[1][0]).astype(np.int64), ok
+            m = args[1][0]
+            return args[0][0] + (m if m.dtype.kind == "i" else np.trunc(m).astype(np.int32)), ok
         if fn == "full_months":
             a, b = np.where(ok, args[0][0], 0), np.where(ok, args[1][0], 0)
             return full_months_v(a, b).astype(np.float64), ok
         if fn in ("max", "min"):
-            f = np.maximum if fn == "max" else np.minimum
-            return f.reduce([x[0] for x in args]), ok
+            return functools.reduce(np.maximum if fn == "max" else np.minimum, [x[0] for x in args]), ok
     raise AssertionError(node)  # pragma: no cover
 
 
 def run_rule(rule: CompiledRule, cols: dict[str, Column], n: int, day_num: int):
-    """Decide every record: returns (step index per record, let values)."""
+    """Decide every record: returns (step index per record, let values as length-n arrays)."""
     env = dict(cols)
-    # day_num: one reference date for all, or one per record (a timeline, temporal probes)
-    env["D"] = (np.broadcast_to(np.asarray(day_num, dtype=np.int64), (n,)).copy(), np.ones(n, dtype=bool))
+    if np.ndim(day_num) == 0:
+        env["D"] = (np.int32(day_num), np.True_)
+    else:  # one reference date per record (a timeline, temporal probes)
+        env["D"] = (np.asarray(day_num, dtype=np.int64), np.ones(n, dtype=bool))
     lets = {}
     for name, expr, _ in rule.lets:
-        env[name] = lets[name] = eval_vector(expr, env, n)
-    step = np.full(n, -1, dtype=np.int64)
+        env[name] = eval_vector(expr, env, n)
+        v, ok = env[name]
+        lets[name] = (np.broadcast_to(v, n), np.broadcast_to(ok, n))
+    step = np.full(n, -1, dtype=np.int8 if len(rule.steps) < 127 else np.int32)
     undecided = np.ones(n, dtype=bool)
     for k, s in enumerate(rule.steps):
         hit, _ = eval_vector(s.condition, env, n)
+        if np.ndim(hit) == 0:  # the same for everyone (not in force, a norm's last step)
+            if not hit:
+                continue
+            step[undecided] = k
+            break
         take = hit & undecided
         step[take] = k
         undecided &= ~take

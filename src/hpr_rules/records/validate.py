@@ -186,6 +186,20 @@ def _pick(s: pd.Series, pos: np.ndarray) -> np.ndarray:
     return np.array([_cell(v) for v in s.iloc[pos].astype(object).to_numpy()], dtype=object)
 
 
+def _repeated(s: pd.Series) -> np.ndarray:
+    """True where a value (not missing) occurs more than once: one hashing pass in Arrow,
+    several times faster than pandas' duplicated on a million ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = pa.array(s, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = pc.dictionary_encode(arr)
+    k = len(enc.dictionary)
+    idx = enc.indices.fill_null(k).to_numpy(zero_copy_only=False)
+    return (np.bincount(idx, minlength=k + 1)[idx] > 1) & (idx < k)
+
+
 def duplicate_message(employee_id: str, rows) -> str:
     rows = list(rows)
     more = ", ..." if len(rows) > 10 else ""
@@ -360,7 +374,7 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
             msgs = np.full(n, "", dtype=object)
             msgs[known] = [duplicates[i] for i in _pick(ids, np.flatnonzero(known))]
             fail.add(known, "employee_id", msgs)
-    dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy() & ~known
+    dup = _repeated(ids) & ~known
     if dup.any():
         sub = pd.DataFrame({"id": _pick(ids, np.flatnonzero(dup)), "row": rows[dup]})
         info = sub.groupby("id", sort=False)["row"].agg(list)
