@@ -162,3 +162,21 @@ def test_burden_section_shows_the_first_year_the_rule_has_effects(result):
     assert all(r["violation"] + r["moved"] == 0 for r in rows if r["year"] < year)
     html = render(result, "html").decode()
     assert "Wie draagt de last (WGBL-toets)" in html and f"({year})" in html
+
+
+def test_short_rule_labels_come_from_the_rule_files():
+    from hpr_rules.language import default_rules_dir, load_rulebook
+    from hpr_rules.reports.text import short_title
+    book = load_rulebook(default_rules_dir())
+    result = {"rules": [{"id": r.id, "title": {"nl": r.model.title.nl, "en": r.model.title.en},
+                         **({"short_title": {"nl": r.model.short_title.nl, "en": r.model.short_title.en}}
+                            if r.model.short_title else {})} for r in book.rules]}
+    for r in book.rules:
+        assert short_title(result, r.id, "nl") == r.model.short_title.nl
+    result["rules"][0].pop("short_title")  # a result saved before short titles: the title serves
+    assert short_title(result, book.rules[0].id, "en") == book.rules[0].model.title.en
+
+
+def test_counts_in_the_verdict_are_whole_numbers_written_as_a_reader_writes_them():
+    from hpr_rules.reports.text import _count
+    assert _count(1682.5, "nl") == "1.682" and _count(1683.5, "en") == "1,684" and _count(12, "nl") == "12"

@@ -139,6 +139,8 @@ class HoursNorm(_Norm):
 class RuleFile(_Strict):
     id: str
     title: Text
+    #: a label for narrow table columns and charts (default: the title)
+    short_title: Text | None = None
     status: Literal["concept", "vastgesteld"]
     version: str
     article: Article

@@ -234,7 +234,7 @@ def prepare(result: dict, lang: str = "nl", prot: Protection | None = None, char
     rules = [r for r in result["rules"] if r.get("enabled", True)]
     rule_ids = [r["id"] for r in rules]
     titles = {r["id"]: r["title"][lang] for r in rules}
-    shorts = {rid: short_title(rid, lang) for rid in rule_ids}
+    shorts = {rid: short_title(result, rid, lang) for rid in rule_ids}
     tables = scenario_tables(result, prot, t, titles, shorts, f.num)
     moves = t["moves_required"] in tables["per_year"][0].header
     crit = result["feasibility"]["criteria"]

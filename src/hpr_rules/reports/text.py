@@ -126,13 +126,12 @@ LABELS = {
 }
 
 
-SHORT = {"development_obligation": {"nl": "Ontwikkeling", "en": "Development"},
-         "mandatory_pop": {"nl": "POP", "en": "POP"},
-         "max_function_tenure": {"nl": "Verblijftijd", "en": "Tenure"}}
-
-
-def short_title(rid, lang):
-    return SHORT.get(rid, {}).get(lang, rid)
+def short_title(result, rid, lang):
+    """The rule's short label from its rule file (``short_title``, else its title)."""
+    for r in result["rules"]:
+        if r["id"] == rid:
+            return (r.get("short_title") or r["title"])[lang]
+    return rid
 
 
 def rule_title(result, rid, lang):
@@ -140,6 +139,13 @@ def rule_title(result, rid, lang):
         if r["id"] == rid and r.get("title"):
             return r["title"][lang]
     return rid
+
+
+def _count(x, lang="nl"):
+    """A number of people as a reader writes it: whole (a median over runs may end in ,5),
+    with a thousands separator."""
+    s = f"{int(round(x)):,}"
+    return s.replace(",", ".") if lang == "nl" else s
 
 
 def _pct(x, lang="nl"):
@@ -182,19 +188,19 @@ def _criterion_text(result, c, lang, w) -> str:
         if nl:
             return (f"{name}: er zijn elk jaar genoeg aanpalende vacatures voor de nodige verschuivingen." if ok else
                     f"{name}: vanaf {year} zijn er niet genoeg aanpalende vacatures voor de nodige verschuivingen"
-                    + (f"; in het slechtste jaar ontbreken er {w:g}." if w is not None else "."))
+                    + (f"; in het slechtste jaar ontbreken er {_count(w, lang)}." if w is not None else "."))
         return (f"{name}: every year there are enough adjacent vacancies for the moves required." if ok else
                 f"{name}: from {year} there are not enough adjacent vacancies for the moves required"
-                + (f"; {w:g} short in the worst year." if w is not None else "."))
+                + (f"; {_count(w, lang)} short in the worst year." if w is not None else "."))
     if c["kind"] == "advisor_capacity":
         name = rule_title(result, c["rule_id"], lang)
         if nl:
             return (f"{name}: de mobiliteitsadviseurs kunnen elk jaar iedereen begeleiden die moet verschuiven." if ok
                     else f"{name}: vanaf {year} moeten meer mensen verschuiven dan de adviseurs kunnen begeleiden"
-                    + (f"; in het slechtste jaar {w:g} te veel." if w is not None else "."))
+                    + (f"; in het slechtste jaar {_count(w, lang)} te veel." if w is not None else "."))
         return (f"{name}: every year the mobility advisors can guide everyone who must move." if ok else
                 f"{name}: from {year} more people must move than the advisors can guide"
-                + (f"; {w:g} too many in the worst year." if w is not None else "."))
+                + (f"; {_count(w, lang)} too many in the worst year." if w is not None else "."))
     if c["kind"] == "budget":
         highest_nl = f" (hoogste € {w:,.0f})" if w is not None else ""
         highest_en = f" (highest € {w:,.0f})" if w is not None else ""
@@ -234,7 +240,7 @@ def summary_row(result, lang="nl", prot=None) -> dict:
         else:
             prot = prot or protect_scenario(result)
             value = prot.value(("rule", last["year"], rid, "violation"))
-        row[f"{short_title(rid, lang)}: {t['violation'].lower()} {last['year']}"] = \
+        row[f"{short_title(result, rid, lang)}: {t['violation'].lower()} {last['year']}"] = \
             value if r.get("enabled", True) else "-"
     head = result.get("headline", {})
     for key in ("persons_must_move", "persons_moved", "peak_moves_unmet", "extra_cost_horizon"):

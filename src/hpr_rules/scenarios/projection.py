@@ -433,7 +433,9 @@ def _rule_info(rule, day, override) -> dict:
     for name, p in m.parameters.items():
         v = p.value_on(max(day, m.effective_from)) or p.values[0]
         params[name] = v.value.isoformat() if isinstance(v.value, dt.date) else v.value
+    short = m.short_title or m.title
     return {"id": m.id, "enabled": True, "title": {"nl": m.title.nl, "en": m.title.en or m.title.nl},
+            "short_title": {"nl": short.nl, "en": short.en or short.nl},
             "status": m.status, "version": m.version, "article_reference": m.article.reference,
             "legal_instrument": m.legal_instrument or "",
             "article_text": m.article.text, "effective_from": m.effective_from.isoformat(),
