@@ -130,7 +130,9 @@ def short_title(result, rid, lang):
     """The rule's short label from its rule file (``short_title``, else its title)."""
     for r in result["rules"]:
         if r["id"] == rid:
-            return (r.get("short_title") or r["title"])[lang]
+            label = r.get("short_title") or r.get("title")
+            if label:
+                return label[lang]
     return rid
 
 

@@ -132,7 +132,8 @@ def prepare(sc: LoadedScenario, population=None, data=None, mapping=None) -> tup
     days = [add_months(m.reference_date, 12 * y) for y in range(m.horizon_years + 1)]
     compiled = [compile_book(book, d) for d in days[:-1]]
     setup = Setup(m, book, compiled, days, workforce_from_frame(frame, formation, book.pension), formation,
-                  book.pension, book.ids(), *roles)
+                  book.pension, book.ids(), *roles,
+                  switched_off=[r for r in base.rules if r.id not in book.ids()])
     overrides = {k: v.model_dump(mode="json") for k, v in sorted(m.rules.overrides.items())}
     rules_hash = hashlib.sha256((base.fingerprint() + json.dumps(overrides, sort_keys=True)).encode()).hexdigest()
     return setup, label, rules_hash, frame
@@ -206,7 +207,8 @@ def run_scenario(sc, *, data=None, mapping=None, seed: int | None = None, runs: 
                        "data_hash": data_hash(frame), "data_source": label, "seed": seed, "engine": m.engine,
                        "generated_at": run_timestamp(timestamp)},
         "rules": [_rule_info(r, m.reference_date, m.rules.overrides.get(r.id)) for r in book.rules] +
-                 [{"id": rid, "enabled": False} for rid, ov in sorted(m.rules.overrides.items()) if not ov.enabled],
+                 [{**_labels(r.model), "id": r.id, "enabled": False}
+                  for r in sorted(setup.switched_off, key=lambda r: r.id)],
         "roles": {"mobility": m.mobility.rule, "talks": m.hours.talks.rule, "development": m.hours.development.rule},
         "assumptions": {"dynamics": m.dynamics.model_dump(mode="json"), "mobility": m.mobility.model_dump(mode="json"),
                         "hours": m.hours.model_dump(mode="json"), "costs": m.costs.model_dump(mode="json"),
@@ -427,15 +429,20 @@ def _median_int(vals) -> int | float:
     return int(v) if v.is_integer() else v
 
 
+def _labels(m) -> dict:
+    """A rule's title and short title (for narrow columns) in both languages, from its file."""
+    short = m.short_title or m.title
+    return {"title": {"nl": m.title.nl, "en": m.title.en or m.title.nl},
+            "short_title": {"nl": short.nl, "en": short.en or short.nl}}
+
+
 def _rule_info(rule, day, override) -> dict:
     m = rule.model
     params = {}
     for name, p in m.parameters.items():
         v = p.value_on(max(day, m.effective_from)) or p.values[0]
         params[name] = v.value.isoformat() if isinstance(v.value, dt.date) else v.value
-    short = m.short_title or m.title
-    return {"id": m.id, "enabled": True, "title": {"nl": m.title.nl, "en": m.title.en or m.title.nl},
-            "short_title": {"nl": short.nl, "en": short.en or short.nl},
+    return {"id": m.id, "enabled": True, **_labels(m),
             "status": m.status, "version": m.version, "article_reference": m.article.reference,
             "legal_instrument": m.legal_instrument or "",
             "article_text": m.article.text, "effective_from": m.effective_from.isoformat(),

@@ -15,7 +15,7 @@ differ only by what the rules do.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,6 +49,8 @@ class Setup:
     mobility: int | None  # index in rule_ids of the rule that makes people move
     talks: int | None
     development: int | None
+    #: rules the scenario switches off (their labels still name them in reports)
+    switched_off: list = field(default_factory=list)
 
 
 def _rng(seed: int, year: int, purpose: str):
