@@ -177,7 +177,7 @@ def load_absences(path, employee_ids=None, source: str | None = None) -> SideTab
                            lambda i: "no accepted personnel record with this employee_id", rejects)
     # overlap within one employee and kind: the later row (in start order) is rejected
     overlap = np.zeros(len(frame), dtype=bool)
-    open_end = frame["end"].fillna(pd.Timestamp.max)  # still going on
+    open_end = frame["end"].astype("datetime64[ns]").fillna(pd.Timestamp.max)  # still going on (dates lie in 1900..2100)
     cand = frame[np.asarray(ok)].assign(until_=open_end[np.asarray(ok)]).sort_values(["employee_id", "kind", "start", "row"])
     first_row = {}
     prev_key, prev_end, prev_row = None, None, None
