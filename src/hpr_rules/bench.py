@@ -43,21 +43,19 @@ _DUCKDB = "import sys, duckdb; duckdb.connect().execute(open(sys.argv[1], encodi
 
 
 _HPR = "import sys; from hpr_cli.main import cli; sys.exit(cli(prog_name='hpr'))"  # as the hpr script does
-# Runs Python code (argv[2]) as ``python -c`` would and writes the process's own peak resident set
-# (VmHWM, KiB) to argv[1] at exit: the rusage of a child would also count the parent's peak,
-# which a forked child inherits.
-_PEAK = """
-import atexit, sys
-out, code = sys.argv[1], sys.argv[2]
-def peak():
-    with open('/proc/self/status') as fh:
-        kb = next((line.split()[1] for line in fh if line.startswith('VmHWM:')), '0')
-    with open(out, 'w') as fh:
-        fh.write(kb)
-atexit.register(peak)
-sys.argv = ['-c', *sys.argv[3:]]
-exec(compile(code, '<string>', 'exec'), {'__name__': '__main__'})
-"""
+# Put before the measured code: takes the first argument as a file and writes the process's own
+# peak resident set (VmHWM, KiB) there at exit, so the code sees its own arguments as ``python -c``
+# would. (The rusage of a child would also count the parent's peak, which a forked child inherits.)
+_PEAK = (
+    "import atexit as _atexit, sys as _sys\n"
+    "_peak_out = _sys.argv.pop(1)\n"
+    "def _peak():\n"
+    "    with open('/proc/self/status') as fh:\n"
+    "        kb = next((line.split()[1] for line in fh if line.startswith('VmHWM:')), '0')\n"
+    "    with open(_peak_out, 'w') as fh:\n"
+    "        fh.write(kb)\n"
+    "_atexit.register(_peak)\n"
+)
 
 
 def _run(code: str, *args: str) -> tuple[float, int, float]:
@@ -65,7 +63,7 @@ def _run(code: str, *args: str) -> tuple[float, int, float]:
     ``python -c CODE ARGS`` process; raises on a non-zero exit."""
     fd, peak_file = tempfile.mkstemp(prefix="hpr-bench-peak-")
     os.close(fd)
-    cmd = [sys.executable, "-c", _PEAK, peak_file, code, *args] if Path("/proc/self/status").exists() \
+    cmd = [sys.executable, "-c", _PEAK + code, peak_file, *args] if Path("/proc/self/status").exists() \
         else [sys.executable, "-c", code, *args]
     try:
         t = time.perf_counter()
