@@ -102,6 +102,9 @@ def cell_text(value, fmt, f: Formatters) -> str:
         return f.pct(value)
     if fmt == "band":
         return " / ".join(f.num(v) for v in value)
+    if fmt == "spread":
+        lo, mid, hi = value
+        return f"{f.num(mid)} ({f.num(lo)} – {f.num(hi)})"
     if fmt in ("count", "euro", "hours"):
         return f.num(value)
     if fmt == "num":
@@ -249,8 +252,10 @@ def prepare(result: dict, lang: str = "nl", prot: Protection | None = None, char
     }
 
 
-def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = None) -> bytes:
-    """The report of one result (dict) or of several side by side (list of dicts)."""
+def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = None,
+           year: int | None = None) -> bytes:
+    """The report of one result (dict), or one report of several side by side (list of
+    dicts; ``year``: the year of their breakdowns, by default the last one they share)."""
     results = result if isinstance(result, list) else [result]
     results = [copy.deepcopy(r) for r in results]
     if timestamp:
@@ -258,6 +263,8 @@ def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = 
             r["provenance"]["generated_at"] = timestamp
     if fmt not in ("html", "md", "xlsx"):
         raise InputError(f"unknown report format {fmt!r}; use html, md or xlsx")
+    if len(results) > 1:
+        return _comparison(results, fmt, lang, year)
     reports = [prepare(r, lang, charts=fmt == "html") for r in results]
     if fmt == "xlsx":
         return _xlsx(reports, lang)
@@ -267,10 +274,19 @@ def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = 
     return _env().get_template(name).render(**ctx).encode("utf-8")
 
 
-def write_report(result, path, lang: str = "nl", timestamp: str | None = None) -> None:
+def _comparison(results: list, fmt: str, lang: str, year: int | None) -> bytes:
+    from .compare import prepare_comparison
+    ctx = prepare_comparison(results, lang, year, charts=fmt == "html")
+    if fmt == "xlsx":
+        return _comparison_xlsx(ctx)
+    name = {"html": "compare.html.j2", "md": "compare.md.j2"}[fmt]
+    return _env().get_template(name).render(**ctx, **_fmt(lang)._asdict()).encode("utf-8")
+
+
+def write_report(result, path, lang: str = "nl", timestamp: str | None = None, year: int | None = None) -> None:
     ext = Path(path).suffix.lower().lstrip(".")
     fmt = {"htm": "html"}.get(ext, ext)
-    data = render(result, fmt, lang, timestamp)
+    data = render(result, fmt, lang, timestamp, year)
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
@@ -288,8 +304,9 @@ def xlsx_cell(ws, row: int, col: int, value, fmt: str = "text"):
         cell.value = value
         cell.number_format = XLSX_FORMATS.get(fmt, "General")
         return cell
-    if isinstance(value, tuple):  # a band: min / median / max
-        value = " / ".join(f"{v:g}" for v in value)
+    if isinstance(value, tuple):  # a statistic over runs: min / median / max, or median (P10 – P90)
+        g = [f"{v:.0f}" if abs(v) >= 10 else f"{v:g}" for v in value]
+        value = f"{g[1]} ({g[0]} – {g[2]})" if fmt == "spread" else " / ".join(g)
     cell.value = str(value)
     cell.data_type = "s"   # "=HYPERLINK(..)" in a unit name stays text
     if str(value)[:1] and str(value)[0] in FORMULA_START:
@@ -318,6 +335,8 @@ def xlsx_sheet(wb, title: str, header: list, rows: list, widths_from: int = 50):
 
 
 def _sheet_name(wb, title: str) -> str:
+    if len(title) > 31 and " (" in title:  # a remark in brackets goes first
+        title = title.split(" (")[0]
     base = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "blad"
     name, i = base, 2
     while name in wb.sheetnames:
@@ -358,6 +377,30 @@ def _xlsx(reports: list, lang: str) -> bytes:
                    [[(k, "text"), (v, "text")] for k, v in rep["assumption_rows"]])
         xlsx_sheet(wb, pre + t["provenance"], [t["provenance"], ""],
                    [[(k, "text"), (v, "text")] for k, v in rep["provenance_rows"]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _comparison_xlsx(ctx: dict) -> bytes:
+    """A comparison as a workbook: the verdict table first, then one sheet per table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment
+    t, prot = ctx["t"], ctx["prot"]
+    wb = Workbook()
+    wb.remove(wb.active)
+    first = True
+    for tabs in ctx["table_specs"].values():
+        for tb in tabs:
+            rows = [[(label, "text")] + [resolve(c, prot) for c in cells] for label, cells in tb.rows]
+            ws = xlsx_sheet(wb, t["verdict"] if first else (tb.sheet or tb.title), tb.header, rows)
+            if first:
+                row = len(rows) + 3
+                for name_row, name in enumerate(ctx["names"]):
+                    xlsx_cell(ws, row + name_row, 1, f"[{name_row + 1}] {name}")
+                xlsx_cell(ws, row + len(ctx["names"]) + 1, 1, t["compare_verdict_note"])
+                xlsx_cell(ws, row + len(ctx["names"]) + 2, 1, t["suppressed"]).alignment = Alignment(wrap_text=False)
+                first = False
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
