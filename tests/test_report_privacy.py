@@ -136,12 +136,13 @@ def read_back(layout, parsed, linked):
 
 def assert_protected(linked, published, hidden, extra):
     unknown = [k for k in linked.values if k not in published]
-    targets = [k for k in unknown if k in hidden or linked.sensitive(k)]
+    whole = linked.revealing()
+    targets = [k for k in unknown if k in hidden or linked.sensitive(k) or k in whole]
     iv = audit(linked, published, targets, extra, width=MIN_WIDTH)  # a cell seen to vary by 5 is safe
     narrow = {k: v for k, v in iv.items() if v[1] - v[0] < MIN_WIDTH - 1e-6}
     assert not narrow, narrow
-    for k, v in published.items():  # nothing small was printed
-        assert not linked.sensitive(k), (k, v)
+    for k, v in published.items():  # nothing small was printed, no group shown to be all in violation
+        assert not linked.sensitive(k) and k not in whole, (k, v)
 
 
 # --- the attack itself ---------------------------------------------------------------------
@@ -169,6 +170,31 @@ def test_the_verdict_is_knowledge_too():
     L.relate({"viol": 1.0, "in": -0.1}, -math.inf, 0.0)
     p = protect(L)
     assert {"viol", "ok", "in"} <= p.hidden  # with 30 published, viol would be in [0, 3]
+
+
+def test_a_zero_is_published_unless_it_shows_that_a_whole_group_has_the_attribute():
+    """0 is no small group; but "0 compliant" next to "7 in scope, 7 in violation" says of
+    each of the 7 that they are in violation, and the 7 is then protected like a small count."""
+    def unit(in_scope, violation, exempt=0):
+        L = Linked()
+        L.cell("in", in_scope)
+        L.cell("viol", violation, attribute=True)
+        L.cell("exempt", exempt, attribute=True)
+        L.cell("ok", in_scope - violation - exempt)
+        L.total("in", ["viol", "exempt", "ok"])
+        return L
+    L = unit(7, 7)
+    assert L.revealing() == {"viol"}
+    p = protect(L)
+    assert "viol" in p.hidden and not p.too_narrow()
+    assert p.value("exempt") == 0  # the zeros themselves need not go
+    iv = attack(L, p.published())
+    assert iv["viol"][1] - iv["viol"][0] >= MIN_WIDTH  # nobody can tell that all 7 are in violation
+    for L in (unit(12, 0), unit(12, 6, 0), unit(0, 0)):  # a 0 that reveals nothing is printed
+        p = protect(L)
+        assert not L.revealing() and not p.hidden and p.value("viol") == L.values["viol"]
+    L = unit(9, 0, 9)  # exempt (for sickness, say) is such an attribute too
+    assert L.revealing() == {"exempt"} and "exempt" in protect(L).hidden
 
 
 @settings(max_examples=25, deadline=None)
@@ -288,6 +314,35 @@ def test_a_cell_the_scenarios_share_is_hidden_in_all_of_them_or_in_none():
     for k in same:
         assert (k in p.hidden) == ((1,) + k[1:] in p.hidden), k
     assert year_shown(results[0]) >= year
+
+
+def test_tornado_is_a_table_of_the_report_and_hides_margins_of_small_groups():
+    """The sensitivity table is declared like every other table (the audit reads it in each
+    format); a margin computed from a group of 1..4 people is printed as x."""
+    import copy
+    from hpr_rules.reports.render import prepare, render
+    result = copy.deepcopy(_scenarios(_population(40, 2, 3), names=("baseline.yaml",), runs=2)[0])
+    row = {"key": "mobility.advisor_capacity", "low": 0, "high": 2000, "score_base": 0.5, "margin_base": 0.1,
+           "score_low": 0.25, "score_high": 0.75, "margin_low": -0.4, "margin_high": 0.6, "feasible_low": False,
+           "feasible_high": True, "swing": 0.5, "margin_swing": 1.0}
+    result["tornado"] = [{**row, "smallest_count_low": 2, "smallest_count_high": 40},
+                         {**row, "key": "costs.hourly_cost"}]  # saved before smallest counts were kept
+    for name, rows in result["bands"].items():  # no small count behind the base result's margin
+        for r in rows:
+            for k in ("p10", "median", "p90"):
+                r[k] = 0 if 0 < r[k] < 5 else r[k]
+    rep = prepare(result, charts=False)
+    layout = [tb for tabs in rep["table_specs"].values() for tb in tabs]
+    assert [tb.id for tb in layout][:2] == ["headline", "tornado"]
+    md = render(result, "md").decode()
+    tables = md_tables(md)
+    published, hidden, extra = read_back(layout, tables, rep["prot"].linked)
+    assert_protected(rep["prot"].linked, published, hidden, extra)
+    capacity, hourly = tables[1]
+    assert capacity[0] == "Mobiliteit — capaciteit mobiliteitsadviseurs"  # a label, not the setting's code
+    assert capacity[1] == "0: 25,0%, x" and capacity[2] == "2000: 75,0%, 0,60 ✓"
+    assert hourly[1].endswith(", x") and hourly[2] == "2000: 75,0%, x ✓"
+    assert "mobility.advisor_capacity" not in render(result, "html").decode()
 
 
 def _findings(frame, dates):

@@ -229,7 +229,7 @@ def compare_cmd(files, out, year, data, mapping, seed, runs, lang, timestamp, sc
     year = _check_year(files, year)
     client = _cluster(scheduler)
     results = [_run(f, data, mapping, seed, runs, timestamp, client=client) for f in files]
-    click.echo(comparison_table(results, lang))
+    click.echo(comparison_table(results, lang, year))
     if out:
         _write(results, out, lang, timestamp, year)
         note(f"written: {out}")

@@ -78,7 +78,8 @@ def compliance_cells(df: pd.DataFrame, keys=("unit", "age_band")) -> Linked:
     for d in dates:
         for r in rules:
             for s in STATUS_COLS:  # the verdict's numbers are the last to give up for a complement
-                L.cell(("f", d, r, s), int(counts.get((d, r, s), 0)), weight=10 if s == "violation" else 1)
+                L.cell(("f", d, r, s), int(counts.get((d, r, s), 0)), weight=10 if s == "violation" else 1,
+                       attribute=s in ("violation", "exempt"))
             L.cell(("f", d, r, "records"), sum(int(counts.get((d, r, s), 0)) for s in STATUS_COLS))
             L.total(("f", d, r, "records"), [("f", d, r, s) for s in STATUS_COLS])
             L.cell(("f", d, r, "in_scope"), sum(int(counts.get((d, r, s), 0)) for s in IN_SCOPE), weight=10)
@@ -97,7 +98,7 @@ def compliance_cells(df: pd.DataFrame, keys=("unit", "age_band")) -> Linked:
                 rec = ("g", key, g, "records") if shared else ("g", key, g, r, "records")
                 L.cell(rec, sizes[r])
                 for s in STATUS_COLS:
-                    L.cell(("g", key, g, r, s), int(by.get((g, r, s), 0)))
+                    L.cell(("g", key, g, r, s), int(by.get((g, r, s), 0)), attribute=s in ("violation", "exempt"))
                 L.total(rec, [("g", key, g, r, s) for s in STATUS_COLS])
                 L.cell(("g", key, g, r, "in_scope"), sum(int(by.get((g, r, s), 0)) for s in IN_SCOPE))
                 L.total(("g", key, g, r, "in_scope"), [("g", key, g, r, s) for s in IN_SCOPE])

@@ -9,7 +9,8 @@ year's end) and by what the verdict says (a share stays below its threshold).
 :func:`protect` hides every count of 1..4 (primary suppression) and then, by linear
 programming, as few other cells as it takes (secondary suppression) until no hidden cell can
 be narrowed to an interval narrower than 5 by any combination of the published numbers (the
-protection standard of tau-ARGUS). :func:`attack` is that intruder: for each hidden cell it
+protection standard of tau-ARGUS). A 0 is published unless it reveals a whole group (all
+members of a group in violation: :meth:`Linked.revealing`). :func:`attack` is that intruder: for each hidden cell it
 minimises and maximises the cell subject to every published number and relation, with
 HiGHS (highspy). The test suite runs the same attack on numbers parsed back out of rendered
 reports.
@@ -60,11 +61,14 @@ class Linked:
     resolution: dict = field(default_factory=dict)
     constraints: list = field(default_factory=list)
     weight: dict = field(default_factory=dict)
+    attributes: set = field(default_factory=set)
 
     def cell(self, key: Key, value, *, count: bool = True, shown: bool = True, resolution: float = 0.0,
-             weight: float = 1.0) -> Key:
+             weight: float = 1.0, attribute: bool = False) -> Key:
         """Declare a cell (again: the same key is the same cell in every table that shows it).
-        ``weight`` makes a cell dearer to hide as a complement (a headline number)."""
+        ``weight`` makes a cell dearer to hide as a complement (a headline number);
+        ``attribute``: the cell counts people with something to protect (a violation, an
+        exemption for sickness), so that it may not be a whole group (see :meth:`revealing`)."""
         value = float(value)
         if key in self.values and abs(self.values[key] - value) > _EPS:
             raise ValueError(f"cell {key!r} declared with two values: {self.values[key]} and {value}")
@@ -75,6 +79,8 @@ class Linked:
             self.shown.add(key)
         self.resolution[key] = min(resolution, self.resolution.get(key, resolution))
         self.weight[key] = max(weight, self.weight.get(key, weight))
+        if attribute:
+            self.attributes.add(key)
         return key
 
     def total(self, total: Key, parts: Iterable[Key], coefs: Iterable[float] | None = None,
@@ -113,12 +119,33 @@ class Linked:
             return prefix + (key if isinstance(key, tuple) else (key,))
         for key, v in other.values.items():
             self.cell(k(key), v, count=key in other.counts, shown=False, resolution=other.resolution[key],
-                      weight=other.weight.get(key, 1.0))
+                      weight=other.weight.get(key, 1.0), attribute=key in other.attributes)
         for c in other.constraints:
             self.constraints.append(Constraint({k(key): v for key, v in c.coefs.items()}, c.lo, c.hi))
 
     def sensitive(self, key: Key) -> bool:
         return key in self.counts and 0 < self.values[key] < MIN_GROUP
+
+    def revealing(self) -> set:
+        """Attribute cells that make up the whole of a group: the other parts of the group's
+        total are all 0, so each of its members is known to have the attribute (all 7 in a
+        unit are in violation). A 0 is no small group and is published; it is sensitive
+        only here, where it tells something about everyone in a group, and then its
+        nonzero complement is protected like a small count."""
+        out = set()
+        for c in self.constraints:
+            if c.lo != 0 or c.hi != 0:
+                continue
+            totals = [k for k, v in c.coefs.items() if v == -1.0]
+            parts = [k for k, v in c.coefs.items() if v == 1.0]
+            if len(totals) != 1 or len(parts) + 1 != len(c.coefs) or totals[0] not in self.counts:
+                continue
+            total = self.values[totals[0]]
+            for p in parts:
+                if p in self.attributes and total > 0 and self.values[p] == total and \
+                        all(q in self.counts for q in parts):
+                    out.add(p)
+        return out
 
     def check(self) -> None:
         """Every relation holds on the true values (within the printing resolution)."""
@@ -258,7 +285,8 @@ def audit(linked: Linked, published: dict, targets: Iterable[Key], extra: Iterab
     ``extra`` what else it prints about them (shares: :func:`ratio_bounds`; sums);
     returns the interval of every cell in ``targets`` (``width``: see :func:`attack`)."""
     more = Linked(values=linked.values, shown=linked.shown, counts=linked.counts, resolution=linked.resolution,
-                  constraints=list(linked.constraints) + list(extra), weight=linked.weight)
+                  constraints=list(linked.constraints) + list(extra), weight=linked.weight,
+                  attributes=linked.attributes)
     return attack(more, published, targets, width)
 
 
@@ -376,8 +404,9 @@ def protect(linked: Linked, hide: Iterable[Key] = ()) -> Protection:
     """Hide the sensitive shown cells (and ``hide``) and as few others as it takes until no
     hidden cell, and no sensitive unshown cell, can be narrowed below MIN_WIDTH."""
     linked.check()
-    hidden = {k for k in linked.shown if linked.sensitive(k)} | (set(hide) & linked.shown)
-    latent_sensitive = {k for k in linked.values if k not in linked.shown and linked.sensitive(k)}
+    whole = linked.revealing()
+    hidden = {k for k in linked.shown if linked.sensitive(k) or k in whole} | (set(hide) & linked.shown)
+    latent_sensitive = {k for k in linked.values if k not in linked.shown and (linked.sensitive(k) or k in whole)}
     deviations = None
     need = hidden | latent_sensitive
     intervals: dict = {}

@@ -13,8 +13,8 @@ from ..errors import InputError
 from ..outputs import FORMULA_START, atomic_write
 from . import charts
 from .privacy import HIDDEN, Protection
-from .tables import AGE_ORDER, _order, protect_scenario, resolve, scenario_tables, year_shown
-from .text import LABELS, criterion_sentence, key_label, setting_rows, short_title, summary_row, with_titles, words
+from .tables import AGE_ORDER, _order, margins_shown, protect_scenario, resolve, scenario_tables, year_shown
+from .text import LABELS, criterion_sentence, key_label, setting_rows, short_title, with_titles, words
 
 __all__ = ["AGE_ORDER", "prepare", "render", "write_report"]
 
@@ -134,7 +134,7 @@ def _series(prot: Protection, keys) -> list:
     return [(prot.estimate(k), _hidden(prot.value(k))) for k in keys]
 
 
-def _charts(result, prot: Protection, t, titles, rule_ids, moves: bool) -> dict:
+def _charts(result, prot: Protection, t, titles, rule_ids, moves: bool, lang: str = "nl") -> dict:
     """The charts, drawn from the protected cells (a hidden one hatched, see charts._bars)."""
     ys = [y["year"] for y in result["years"]]
     panels = {}
@@ -158,7 +158,8 @@ def _charts(result, prot: Protection, t, titles, rule_ids, moves: bool) -> dict:
                                     [charts.COLORS.get(k, "#9aa5b1") for k in parts], "mln euro",
                                     (budget / 1e6, t["budget"]) if budget else None),
         "age": None,
-        "tornado": charts.tornado_chart(result["tornado"], t) if result.get("tornado") else None,
+        "tornado": charts.tornado_chart(result["tornado"], t, [key_label(r["key"], lang) for r in result["tornado"]],
+                                        margins_shown(result)) if result.get("tornado") else None,
     }
     bands = _order("age_band", {k[2] for k in prot.linked.values if k[:2] == ("bd", "age_band")})
     if bands:
@@ -238,7 +239,7 @@ def prepare(result: dict, lang: str = "nl", prot: Protection | None = None, char
     rule_ids = [r["id"] for r in rules]
     titles = {r["id"]: r["title"][lang] for r in rules}
     shorts = {rid: short_title(result, rid, lang) for rid in rule_ids}
-    tables = scenario_tables(result, prot, t, titles, shorts, f.num)
+    tables = scenario_tables(result, prot, t, titles, shorts, f, lang)
     moves = t["moves_required"] in tables["per_year"][0].header
     crit = result["feasibility"]["criteria"]
     return {
@@ -248,7 +249,7 @@ def prepare(result: dict, lang: str = "nl", prot: Protection | None = None, char
         "tables": shown_tables(tables, prot, f),
         "verdicts": [(c["passed"], criterion_sentence(result, c, lang, _worst(result, c, prot))) for c in crit],
         **_described(result, lang, titles, f.val),
-        "charts": _charts(result, prot, t, titles, rule_ids, moves) if charts else {},
+        "charts": _charts(result, prot, t, titles, rule_ids, moves, lang) if charts else {},
     }
 
 
@@ -268,8 +269,7 @@ def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = 
     reports = [prepare(r, lang, charts=fmt == "html") for r in results]
     if fmt == "xlsx":
         return _xlsx(reports, lang)
-    ctx = {"reports": reports, **_fmt(lang)._asdict(), "t": LABELS[lang], "lang": lang, "key_label": key_label,
-           "compare": [summary_row(rep["r"], lang, rep["prot"]) for rep in reports] if len(results) > 1 else None}
+    ctx = {"reports": reports, **_fmt(lang)._asdict(), "t": LABELS[lang], "lang": lang, "key_label": key_label}
     name = {"html": "report.html.j2", "md": "report.md.j2"}[fmt]
     return _env().get_template(name).render(**ctx).encode("utf-8")
 

@@ -135,7 +135,7 @@ def scenario_cells(result: dict, breakdown_year: int | None = None) -> Linked:
         for k in ("population_start", "hires", "leavers", "population_end") + FLOW_PARTS + ("long_term_sick",
                                                                                          "distinct_must_move"):
             if k in y:
-                L.cell((k, yr), y[k], weight=10 if k == "population_start" else 1)
+                L.cell((k, yr), y[k], weight=10 if k == "population_start" else 1, attribute=k == "sick_exits")
         if "positions" in y:
             L.cell(("positions", yr), y["positions"], count=False)
         L.total(("leavers", yr), [(k, yr) for k in FLOW_PARTS if k in y])
@@ -146,9 +146,10 @@ def scenario_cells(result: dict, breakdown_year: int | None = None) -> Linked:
             rr = y["rules"][rid]
             parts = []
             for reason, v in rr["exempt"].items():
-                parts.append(L.cell(("rule", yr, rid, "exempt", reason), v))
+                parts.append(L.cell(("rule", yr, rid, "exempt", reason), v, attribute=True))
             for s in ("compliant", "due_soon", "violation"):  # the verdict's numbers: dearest to hide
-                parts.append(L.cell(("rule", yr, rid, s), rr[s], weight=10 if s == "violation" else 1))
+                parts.append(L.cell(("rule", yr, rid, s), rr[s], weight=10 if s == "violation" else 1,
+                                    attribute=s == "violation"))
             L.cell(("rule", yr, rid, "in_scope"), rr["in_scope"], weight=10)
             L.total(("rule", yr, rid, "in_scope"), parts)
             outside = [L.cell(("rule", yr, rid, s), rr.get(s, 0), shown=False) for s in ("not_applicable", "not_in_force")]
@@ -263,7 +264,7 @@ def _breakdown_cells(L: Linked, result: dict, rule_ids: list, yr: int) -> None:
                                  "due_soon": 0, "violation": 0})
                 k = ("bd", key, g, rid)
                 for c in ("in_scope", "exempt", "due_soon", "violation"):
-                    L.cell(k + (c,), r[c])
+                    L.cell(k + (c,), r[c], attribute=c in ("exempt", "violation"))
                 L.cell(k + ("compliant",), r["in_scope"] - r["exempt"] - r["due_soon"] - r["violation"], shown=False)
                 L.cell(k + ("outside",), r["employees"] - r["in_scope"], shown=False)
                 L.total(("bd", key, g, "employees"), [k + ("in_scope",), k + ("outside",)])
@@ -391,7 +392,39 @@ def effect_cell(key: str, year: int) -> tuple[tuple, bool]:
     return (key, year), True
 
 
-def scenario_tables(result: dict, prot: Protection, t: dict, titles: dict, shorts: dict, num=None) -> dict:
+def margins_shown(result: dict) -> dict:
+    """Whether each margin of the tornado may be printed: a margin is a ratio of counts of
+    people, hidden when one of them is a group of 1..4 (``base``, ``low`` and ``high`` per
+    setting; a saved result without the smallest counts shows none)."""
+    from ..scenarios.sensitivity import smallest_count
+
+    def ok(v):
+        return v is not None and not 0 < v < MIN_GROUP
+    base = ok(smallest_count(result))
+    return {r["key"]: {"base": base, **{side: base and ok(r.get(f"smallest_count_{side}")) for side in ("low", "high")}}
+            for r in result.get("tornado") or []}
+
+
+def tornado_table(result: dict, t: dict, num, val=None, pct=None, lang: str = "nl") -> Table:
+    """The tornado as a table: per setting, at its low and its high value, the share of runs
+    in which the criteria hold, the margin (``x`` where it rests on a small group) and ✓
+    where the verdict holds."""
+    from .text import key_label
+    val = val or (lambda v: f"{v:g}")
+    pct = pct or (lambda v: f"{100 * v:.1f}%")
+    shown = margins_shown(result)
+    tb = Table("tornado", t["tornado"], ["", t["tornado_low"], t["tornado_high"]])
+    for r in result["tornado"]:
+        cells = []
+        for side in ("low", "high"):
+            margin = num(r[f"margin_{side}"], 2) if shown[r["key"]][side] else HIDDEN
+            cells.append(f"{val(r[side])}: {pct(r[f'score_{side}'])}, {margin}{' ✓' if r[f'feasible_{side}'] else ''}")
+        tb.rows.append((key_label(r["key"], lang), cells))
+    return tb
+
+
+def scenario_tables(result: dict, prot: Protection, t: dict, titles: dict, shorts: dict, f=None,
+                    lang: str = "nl") -> dict:
     """The tables of one scenario report, by section, in the order the report shows them."""
     years = result["years"]
     ys = [y["year"] for y in years]
@@ -405,6 +438,9 @@ def scenario_tables(result: dict, prot: Protection, t: dict, titles: dict, short
     if head:
         out["headline"] = [Table("headline", t["headline"], [t["headline"], ""],
                                  [(t.get(k, k), [_spread(q, *headline_cells(k, ys))]) for k, q in head.items()])]
+    if result.get("tornado"):
+        out["tornado"] = [tornado_table(result, t, f.num, f.val, f.pct, lang) if f else
+                          tornado_table(result, t, lambda v, d=0: f"{v:.{d}f}", lang=lang)]
     header = [t["year"], t["population"], t["hires"], t["leavers"]] + \
         [f"{shorts[rid]}: {t['violation'].lower()}" for rid in rule_ids] + \
         ([t["moves_required"], t["vacancies"], t["moves_made"]] if moves else []) + [t["cost"]]

@@ -250,49 +250,23 @@ def verdict_sentences(result, lang="nl") -> list[str]:
     return [head] + [("  ✓ " if c["passed"] else "  ✗ ") + criterion_sentence(result, c, lang) for c in f["criteria"]]
 
 
-def summary_row(result, lang="nl", prot=None) -> dict:
-    """Key numbers of one scenario for side-by-side tables: medians over the runs of distinct
-    persons and peaks (horizon totals are labelled as such); a switched-off rule shows '-'.
-    Without runs, a count comes from the protected cells (``prot``)."""
-    from .tables import protect_scenario
-    t = LABELS[lang]
-    years = result["years"]
-    last = years[-1]
-    row = {"scenario": result["scenario"]["name"], t["verdict"]: result["feasibility"]["feasible"]}
-    bands = result.get("bands", {})
-    for r in result["rules"]:
-        rid = r["id"]
-        band = bands.get(f"violation:{rid}")
-        if band:
-            value = band[-1]["median"]
-        else:
-            prot = prot or protect_scenario(result)
-            value = prot.value(("rule", last["year"], rid, "violation"))
-        row[f"{short_title(result, rid, lang)}: {t['violation'].lower()} {last['year']}"] = \
-            value if r.get("enabled", True) else "-"
-    head = result.get("headline", {})
-    for key in ("persons_must_move", "persons_moved", "peak_moves_unmet", "extra_cost_horizon"):
-        if key in head:
-            row[t[key]] = round(head[key]["median"])
-    failed = [c for c in result["feasibility"]["criteria"] if not c["passed"]]
-    row["✗"] = len(failed)
-    return row
-
-
-def comparison_table(results, lang="nl") -> str:
-    """Scenarios as columns (numbered), key numbers as rows; names listed below."""
+def comparison_table(results, lang="nl", year=None) -> str:
+    """For a terminal: the verdict and key numbers of a comparison, scenarios as numbered
+    columns, with the same cells hidden as in the comparison report."""
     import pandas as pd
 
-    from .render import _fmt
-    t = LABELS[lang]
-    n = _fmt(lang).num
-    rows = [summary_row(r, lang) for r in results]
-    df = pd.DataFrame(rows).drop(columns=["scenario"])
-    df[t["verdict"]] = df[t["verdict"]].map({True: t["feasible"], False: t["not_feasible"]})
-    df = df.map(lambda v: n(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
-    df.index = [f"[{i + 1}]" for i in range(len(rows))]
-    names = "\n".join(f"[{i + 1}] {r['scenario']}" for i, r in enumerate(rows))
-    return df.T.to_string() + "\n\n" + names
+    from .compare import prepare_comparison
+    rep = prepare_comparison(results, lang, year, charts=False)
+    refs = [f"[{i + 1}]" for i in range(len(results))]
+    blocks = []
+    for section in ("verdict", "headline"):
+        for tb in rep["tables"][section]:
+            head = tb["header"][0] or ""
+            width = max([len(head)] + [len(label) for label, _ in tb["rows"]])
+            rows = [[label.ljust(width)] + [text for text, _ in cells] for label, cells in tb["rows"]]
+            blocks.append(pd.DataFrame(rows, columns=[head.ljust(width)] + refs).to_string(index=False))
+    names = "\n".join(f"{ref} {name}" for ref, name in zip(refs, rep["names"]))
+    return "\n\n".join(blocks) + "\n\n" + names
 
 
 def year_table(result, lang="nl") -> str:
