@@ -72,6 +72,31 @@ def test_markdown_and_xlsx(result, tmp_path):
     assert "Doorontwikkelverplichting" in " ".join(str(c.value) for c in wb["Oordeel"]["A"])
 
 
+def test_excel_files_are_byte_identical_between_runs(result):
+    """openpyxl stamps the document and every zip entry with the time of saving; the same
+    report (and the same findings table) saved seconds apart gives the same bytes."""
+    import io
+    import time
+    import zipfile
+    import pandas as pd
+    from hpr_rules.outputs import table_bytes
+    findings = pd.DataFrame({"employee_id": ["E1", "=1"], "status": ["violation", "compliant"]})
+
+    def made():
+        return [render(result, "xlsx", timestamp=TS), render([result, result], "xlsx", timestamp=TS),
+                table_bytes(findings, "xlsx")]
+    first = made()
+    time.sleep(2.1)  # the zip format keeps times in steps of two seconds
+    assert made() == first
+    z = zipfile.ZipFile(io.BytesIO(first[0]))
+    assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    core = z.read("docProps/core.xml").decode()
+    assert core.count(">2026-01-01T00:00:00Z<") == 2  # created and modified: when the report was made
+    import openpyxl
+    assert openpyxl.load_workbook(io.BytesIO(first[0])).sheetnames[0] == "Oordeel"  # still a valid workbook
+    assert openpyxl.load_workbook(io.BytesIO(first[2])).active["A3"].value == "=1"
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

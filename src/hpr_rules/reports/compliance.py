@@ -14,7 +14,7 @@ import pandas as pd
 from .. import run_timestamp
 from ..errors import InputError
 from ..findings import FINDINGS_COLUMNS
-from ..outputs import atomic_write, unescape_text
+from ..outputs import atomic_write, stable_xlsx, unescape_text
 from .privacy import Linked, protect
 from .tables import AGE_ORDER, Num, Share, Table, _order, resolve
 from .text import LABELS
@@ -169,9 +169,10 @@ def findings_report(findings_file, out, *, data=None, mapping=None, lang="nl", t
     f = _fmt(lang)
     digest = hashlib.sha256(Path(findings_file).read_bytes()).hexdigest()
     dates = sorted(df["reference_date"].unique())
+    generated = run_timestamp(timestamp)
     meta = [(t["findings_source"], str(findings_file)), (t["findings_hash"], digest),
             (t["data_source"], str(data) if data else "—"), (t["reference_dates"], ", ".join(d[:10] for d in dates)),
-            (t["generated"], run_timestamp(timestamp))]
+            (t["generated"], generated)]
     if ext == ".xlsx":
         from openpyxl import Workbook
         wb = Workbook()
@@ -184,7 +185,7 @@ def findings_report(findings_file, out, *, data=None, mapping=None, lang="nl", t
         import io
         buf = io.BytesIO()
         wb.save(buf)
-        data_bytes = buf.getvalue()
+        data_bytes = stable_xlsx(buf.getvalue(), generated)
     else:
         shown = shown_tables({"all": tables}, prot, f)["all"]
         data_bytes = _env().get_template("compliance" + ext + ".j2").render(

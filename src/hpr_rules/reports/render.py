@@ -10,7 +10,7 @@ from typing import Callable, NamedTuple
 import jinja2
 
 from ..errors import InputError
-from ..outputs import FORMULA_START, atomic_write
+from ..outputs import FORMULA_START, atomic_write, stable_xlsx
 from . import charts
 from .privacy import HIDDEN, Protection
 from .tables import AGE_ORDER, _order, margins_shown, protect_scenario, resolve, scenario_tables, year_shown
@@ -379,7 +379,7 @@ def _xlsx(reports: list, lang: str) -> bytes:
                    [[(k, "text"), (v, "text")] for k, v in rep["provenance_rows"]])
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return stable_xlsx(buf.getvalue(), reports[0]["r"]["provenance"].get("generated_at"))
 
 
 def _comparison_xlsx(ctx: dict) -> bytes:
@@ -403,4 +403,4 @@ def _comparison_xlsx(ctx: dict) -> bytes:
                 first = False
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return stable_xlsx(buf.getvalue(), ctx["generated_at"])
