@@ -171,12 +171,13 @@ def test_no_code_of_the_result_in_a_report_body(result, lang):
     import html as html_lib
     prose = " ".join((result.get("assumption_sources") or {}).values())  # authored text naming file columns
     codes = {k for k in _keys(result, set()) if "_" in k and k not in prose}
-    page = render(result, "html", lang).decode()
-    body = html_lib.unescape(re.sub(r"<[^>]+>", " ", page.split("<body>", 1)[1]))
-    md = render(result, "md", lang).decode().replace("\\_", "_")
-    for text in (body, md):
-        found = sorted(c for c in codes if re.search(rf"(?<![\w/.]){re.escape(c)}(?![\w])", text))
-        assert not found, found
+    for report in (result, [result, result]):  # a report, and a comparison
+        page = render(report, "html", lang).decode()
+        body = html_lib.unescape(re.sub(r"<[^>]+>", " ", page.split("<body>", 1)[1]))
+        md = render(report, "md", lang).decode().replace("\\_", "_")
+        for text in (body, md):
+            found = sorted(c for c in codes if re.search(rf"(?<![\w/.]){re.escape(c)}(?![\w])", text))
+            assert not found, found
 
 
 def test_burden_section_shows_the_first_year_the_rule_has_effects(result):

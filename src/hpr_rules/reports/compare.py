@@ -187,7 +187,8 @@ def compare_tables(results: list, linked: Linked, year: int, lang: str, f) -> di
             out[dim] = tabs
         if dim == "age_band":
             _burden(out, results, has, year, t, refs)
-    out["differences"] = [differences(results, lang, f.val)]
+    diff = differences(results, lang, f.val)
+    out["differences"] = [diff] if diff.rows else []
     out["provenance"] = [provenance(results, lang, f.val)]
     return out
 
