@@ -45,9 +45,14 @@ def input_files(spec: str | Path) -> list[Path]:
 def check_file(path, book, day: dt.date, rules=None, mapping=None, dups=None) -> tuple[pd.DataFrame, int, int]:
     """Findings of one file, with (rows read, rows rejected); ``dups``: ids to reject (id -> message)."""
     from .engines import evaluate
+    from .errors import DateRangeError
     from .records import load_records
     rs = load_records(path, mapping, duplicates=dups)
-    return evaluate(rs, book, day, rules=rules), rs.rows_read, len(rs.rejected_rows)
+    try:
+        return evaluate(rs, book, day, rules=rules), rs.rows_read, len(rs.rejected_rows)
+    except DateRangeError as exc:  # which file of a dataset the row is in
+        exc.file = exc.file or Path(path).name
+        raise
 
 
 def part_name(i: int) -> str:
