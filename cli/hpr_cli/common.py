@@ -50,6 +50,18 @@ def read_options(command):
     return with_flags
 
 
+def data_mapping(mapping, read_flags: dict, data="given"):
+    """The mapping ``--data`` is read with: ``mapping`` (a path, a ColumnMapping or None) with
+    the read flags applied. Flags without a data file to read are an error, never ignored."""
+    from hpr_rules.errors import InputError
+    from hpr_rules.records.mapping import mapping_with
+    given = [f"--{k.replace('_', '-')}" for k, v in read_flags.items() if v is not None]
+    if given and not data:
+        raise InputError(f"{', '.join(given)} {'says' if len(given) == 1 else 'say'} how --data is read; "
+                         "give --data FILE")
+    return mapping_with(mapping, **read_flags)
+
+
 def side_table_options(f):
     """``--dispensations`` and ``--absences``: the optional tables beside the records."""
     f = click.option("--absences", type=click.Path(dir_okay=False), default=None,

@@ -9,7 +9,7 @@ import click
 
 from hpr_rules.errors import InputError
 
-from .common import note
+from .common import data_mapping, note, read_options
 from .main import cli
 
 
@@ -20,7 +20,8 @@ from .main import cli
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Column mapping for --data.")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
 @click.option("--timestamp", default=None, help="Fix the 'generated at' stamp (byte-identical reports).")
-def report_cmd(file, out, data, mapping, lang, timestamp):
+@read_options
+def report_cmd(file, out, data, mapping, lang, timestamp, read_flags):
     """Render a report from a scenario result (.json) or from hpr check findings (.csv/.parquet).
 
     \b
@@ -29,9 +30,11 @@ def report_cmd(file, out, data, mapping, lang, timestamp):
       hpr report result.json --out report.html
       hpr check staff.csv --date 2027-03-01 --out findings.csv
       hpr report findings.csv --data staff.csv --out compliance.html
+      hpr report findings.csv --data export.csv --delimiter ';' --encoding cp1252 --out compliance.html
     """
     from hpr_rules.reports import write_report
     from hpr_rules.reports.compliance import findings_report
+    mapping = data_mapping(mapping, read_flags, data)
     p = Path(file)
     if not p.exists():
         raise InputError("file not found", file=file)
