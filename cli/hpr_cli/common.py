@@ -25,8 +25,8 @@ DATE = DateType()
 
 
 def read_options(command):
-    """``--delimiter --encoding --decimal --date-format --sheet --header-row`` on a command that
-    reads a DATA file; they override the mapping and reach the command as ``read_flags``."""
+    """``--delimiter --encoding --decimal --date-format --sheet --header-row --as-of`` on a command
+    that reads a DATA file; they override the mapping and reach the command as ``read_flags``."""
     import functools
 
     from hpr_rules.records.schema import READ_SETTINGS
@@ -43,7 +43,10 @@ def read_options(command):
         click.option("--date-format", help="Date format, e.g. '%d-%m-%Y' (default: ISO, or day first when certain)."),
         click.option("--sheet", help="XLSX sheet: name or 0-based index (default: the first)."),
         click.option("--header-row", type=click.IntRange(min=1),
-                     help="1-based line (CSV) or row (XLSX) of the header; title rows above it are skipped."),
+                     help="1-based line (CSV) or row (XLSX) of the header; title rows above it are skipped "
+                          "(default: detected below a title block)."),
+        click.option("--as-of", type=DATE, help="Day the data were exported (default: the newest event date in "
+                                               "the file); hpr check warns when --date is far from it."),
     ]
     for option in reversed(options):
         with_flags = option(with_flags)
