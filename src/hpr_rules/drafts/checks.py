@@ -219,7 +219,7 @@ def _with_rule_dispensations(pop, book, seed=11):
 def _probe_rule(book, rule, pop) -> list[Diagnostic]:
     import numpy as np
 
-    from ..engines.vector import eval_vector, run_rule
+    from ..engines.vector import Env, eval_vector, run_rule
     from ..engines.columns import frame_columns
     from ..engines.durable import lowering_problems
     from ..language.compile import compile_rule
@@ -243,7 +243,9 @@ def _probe_rule(book, rule, pop) -> list[Diagnostic]:
         scope_k = next(k for k, s in enumerate(cr.steps) if s.kind == "scope")
         reach = step > scope_k  # in scope: the exemptions are looked at
         hits = {}
-        env = {**cols, **lets}  # an exemption may read a let (e.g. tested on the due date)
+        # an exemption may read a let (e.g. tested on the due date); date arithmetic beyond the
+        # bounds where the decision never looks is flagged in the Env, not an error (run_rule decided)
+        env = Env({**cols, **lets})
         env["D"] = (np.full(len(pop), to_daynum(day)), np.ones(len(pop), dtype=bool))
         for k, s in enumerate(cr.steps):
             decided[k] = decided.get(k, 0) + int((step == k).sum())
