@@ -42,6 +42,12 @@ def rules_copy(dest: Path, **replace) -> Path:
     return dest
 
 
+def loaded(**replace):
+    """The shipped rules with texts of the tenure rule replaced, loaded (the files are gone then)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return load_rulebook(rules_copy(Path(tmp) / "r", **replace))
+
+
 def outcome(df, book, day, engine):
     """Findings, or the error's class and message."""
     try:
@@ -157,8 +163,8 @@ def test_huge_month_count_stops_every_engine_with_one_message(tmp_path):
 def test_arithmetic_the_decision_never_reaches_is_no_error(book):
     """Out of scope, the tenure rule's exemptions are never looked at: a date they would
     compute beyond the bounds stops no engine (the vector engine computes it all the same)."""
-    b = load_rulebook(rules_copy(Path(tempfile.mkdtemp()) / "r", nr=(NEAR_RETIREMENT, NEAR_RETIREMENT.replace(
-        "near_retirement_months)", "near_retirement_months + 12 * 200)"))))
+    b = loaded(nr=(NEAR_RETIREMENT, NEAR_RETIREMENT.replace("near_retirement_months)",
+                                                         "near_retirement_months + 12 * 200)")))
     out_of_scope = record(employee_id="E1", salary_scale=9)
     in_scope = record(employee_id="E2")
     day = dt.date(2027, 3, 1)
@@ -192,12 +198,12 @@ def shifted_book(own: int, near: int, days: int):
     """The shipped rules with month and day offsets added to the tenure rule's date arithmetic."""
     key = (own, near, days)
     if key not in _BOOKS:
-        d = rules_copy(Path(tempfile.mkdtemp()) / "r",
-                       own=(OWN_DUE, OWN_DUE.replace("12 * max_years", f"12 * max_years + ({own})")),
-                       nr=(NEAR_RETIREMENT, NEAR_RETIREMENT.replace("near_retirement_months)", f"near_retirement_months + ({near}))")),
-                       due=(DUE, DUE.replace("add_days(own_due, absent)", f"add_days(own_due, absent + ({days}))")))
         _BOOKS.clear()
-        _BOOKS[key] = load_rulebook(d).select(["max_function_tenure"])
+        _BOOKS[key] = loaded(
+            own=(OWN_DUE, OWN_DUE.replace("12 * max_years", f"12 * max_years + ({own})")),
+            nr=(NEAR_RETIREMENT, NEAR_RETIREMENT.replace("near_retirement_months)", f"near_retirement_months + ({near}))")),
+            due=(DUE, DUE.replace("add_days(own_due, absent)", f"add_days(own_due, absent + ({days}))")),
+        ).select(["max_function_tenure"])
     return _BOOKS[key]
 
 
