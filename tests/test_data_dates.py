@@ -112,3 +112,11 @@ def test_data_dates_add_up_by_chunk(staff):
     assert whole.after == {"pop_date": 2, "sick_leave_start": 2} and whole.records_after == 3
     assert DataDates(day).warnings() == [] and DataDates(day).export_date() == (None, "")
     assert DataDates(day).add(frame).warnings(dt.date(2027, 2, 1), STALE_DAYS) == [FUTURE]
+
+
+def test_data_validate_says_when_the_data_were_exported(staff):
+    r = run_cli("data", "validate", staff / "staff.csv")
+    assert r.exit_code == 0
+    assert "exported on 2027-06-01 (the newest date in the file, sick_leave_start)" in r.stderr
+    r = run_cli("data", "validate", staff / "staff.csv", "--as-of", "2027-01-15")
+    assert "exported on 2027-01-15 (as_of)" in r.stderr
