@@ -36,14 +36,23 @@ def _check_out(out):
         raise InputError("output directory does not exist", file=str(parent))
 
 
-def _write(result_or_results, out, lang, timestamp):
+def _write(result_or_results, out, lang, timestamp, year=None):
     from hpr_rules.reports import write_report
     from hpr_rules.scenarios import write_result_json
     ext = Path(out).suffix.lower()  # checked by _check_out before the projection ran
     if ext == ".json":
         write_result_json(result_or_results, out)
     else:
-        write_report(result_or_results, out, lang=lang, timestamp=timestamp)
+        write_report(result_or_results, out, lang=lang, timestamp=timestamp, year=year)
+
+
+def _check_year(files, year):
+    """Refuse a --year that not every scenario simulates before any projection runs."""
+    from hpr_rules.reports.compare import compare_year
+    from hpr_rules.scenarios import load_scenario
+    from hpr_rules.scenarios.model import simulated_years
+    from hpr_rules.shipped import find_scenario
+    return compare_year([simulated_years(load_scenario(find_scenario(f)).model) for f in files], year)
 
 
 def _check_setting(file, key):
@@ -213,25 +222,32 @@ def run_cmd(file, out, tornado, data, mapping, seed, runs, lang, timestamp, sche
 @scenario.command("compare")
 @click.argument("files", metavar="NAME|FILE...", nargs=-1, required=True, shell_complete=complete_scenario)
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with all scenarios.")
+@click.option("--year", type=int, default=None,
+              help="Year of the breakdowns per group, the same for every scenario (default: the last year all "
+                   "scenarios simulate).")
 @common
-def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp, scheduler, read_flags):
-    """Run several scenarios on the same population and put them side by side.
+def compare_cmd(files, out, year, data, mapping, seed, runs, lang, timestamp, scheduler, read_flags):
+    """Run several scenarios on the same population and put them side by side in one
+    report: a verdict table with a column per scenario, charts with the scenarios next
+    to each other, and the breakdowns per group of one common year.
 
     \b
     Examples:
       hpr scenario compare scenarios/baseline.yaml scenarios/tenure_10_years.yaml scenarios/no_tenure_limit.yaml
       hpr scenario compare scenarios/*.yaml --out compare.html
+      hpr scenario compare baseline no_tenure_limit --year 2029 --out compare.xlsx
       hpr scenario compare baseline no_tenure_limit --data export.xlsx --sheet Medewerkers --header-row 3
     """
     from hpr_rules.reports.text import comparison_table
     if len(files) < 2:
         raise ScenarioError("compare needs at least two scenario files")
     _check_out(out)
+    year = _check_year(files, year)
     client = _cluster(scheduler)
     results = [_run(f, data, mapping, seed, runs, timestamp, client=client, read_flags=read_flags) for f in files]
-    click.echo(comparison_table(results, lang))
+    click.echo(comparison_table(results, lang, year))
     if out:
-        _write(results, out, lang, timestamp)
+        _write(results, out, lang, timestamp, year)
         note(f"written: {out}")
 
 

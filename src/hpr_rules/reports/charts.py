@@ -104,26 +104,35 @@ def stacked_bars(years, series, names, colors, ylabel=None, hline=None) -> str:
     return _svg(fig)
 
 
-def tornado_chart(rows, labels) -> str:
+def tornado_chart(rows, labels, names, shown) -> str:
     """Two panels, one bar per assumption from its low to its high value, largest swing on top:
-    the mean share of runs in which the criteria hold, and the mean margin to the criteria."""
-    rows = list(reversed(rows))
+    the mean share of runs in which the criteria hold, and the mean margin to the criteria.
+    ``names`` label the assumptions; ``shown[key][side]`` says whether a margin may be drawn
+    (one that rests on a small group is a hatched "x" on the base line)."""
+    order = list(reversed(range(len(rows))))
+    rows, names = [rows[i] for i in order], [names[i] for i in order]
     fig, axes = plt.subplots(1, 2, figsize=(9, 0.45 * len(rows) + 1.2), sharey=True)
     for ax, key, lim, title in ((axes[0], "score", (0, 1), labels["tornado_axis"]),
                                 (axes[1], "margin", (-1, 1), labels["tornado_margin"])):
         for i, r in enumerate(rows):
-            base = r[f"{key}_base"]
-            ax.barh(i, r[f"{key}_high"] - base, left=base, color="#1f5fa8", height=0.6,
-                    label=labels["tornado_high"] if i == 0 else None)
-            ax.barh(i, r[f"{key}_low"] - base, left=base, color="#e0a100", height=0.6,
-                    label=labels["tornado_low"] if i == 0 else None)
-        if rows:
+            ok = {side: key == "score" or shown[r["key"]][side] for side in ("base", "low", "high")}
+            base = r[f"{key}_base"] if ok["base"] else 0.0
+            for side, color in (("high", "#1f5fa8"), ("low", "#e0a100")):
+                label = labels[f"tornado_{side}"] if i == 0 else None
+                if ok[side] and ok["base"]:
+                    ax.barh(i, r[f"{key}_{side}"] - base, left=base, color=color, height=0.6, label=label)
+                else:
+                    ax.barh(i, 0.1 if side == "high" else -0.1, left=base, color=color, height=0.6, label=label,
+                            hatch="////", alpha=0.45)
+                    ax.annotate("x", (base + (0.05 if side == "high" else -0.05), i), ha="center", va="center",
+                                fontsize=7, color="#111827")
+        if rows and (key == "score" or shown[rows[0]["key"]]["base"]):
             ax.axvline(rows[0][f"{key}_base"], color="#111827", linewidth=1)
         ax.set_xlim(*lim)
         ax.set_title(title, fontsize=8)
         ax.tick_params(labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)
     axes[0].set_yticks(range(len(rows)))
-    axes[0].set_yticklabels([f"{r['key']} ({r['low']:g} / {r['high']:g})" for r in rows], fontsize=8)
+    axes[0].set_yticklabels([f"{n} ({r['low']:g} / {r['high']:g})" for n, r in zip(names, rows)], fontsize=8)
     axes[0].legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(1.0, -0.12), ncol=2)
     return _svg(fig)
