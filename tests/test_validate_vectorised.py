@@ -89,6 +89,12 @@ def test_typed_frames_agree(tmp_path, taken):
     g["salary_scale"] = g["salary_scale"].astype("float64")
     g.loc[8, "salary_scale"] = 2.5
     g.loc[11, "hire_date"] = pd.Timestamp("1850-01-01")
+    # younger than 15 at hire, by a day, and born on 29 February
+    for i, (birth, hire) in enumerate([("2000-02-29", "2015-02-28"), ("2000-02-29", "2015-03-01"),
+                                       ("2001-03-01", "2016-02-29"), ("2001-03-01", "2016-03-01"),
+                                       ("1990-06-15", "2005-06-14")]):
+        g.loc[20 + i, ["birth_date", "hire_date", "function_start_date"]] = [
+            pd.Timestamp(birth), pd.Timestamp(hire), pd.Timestamp(hire)]
     _same(*_both(g))
     write_records(g, tmp_path / "g.parquet")
     _same(*_both(open_source(tmp_path / "g.parquet").read()))
