@@ -18,6 +18,8 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .readers import LINE_ERROR
 from .schema import (COLUMNS, DATE_COLUMNS, DATE_MAX, DATE_MIN, DECIMAL_COLUMNS, FIELD_TYPES, HOURS_MAX,
@@ -32,53 +34,84 @@ def _is_text(s: pd.Series) -> bool:
 
 
 def _arrow_text(s: pd.Series):
-    """A text column as one Arrow large_string array (null for missing), or None where the
-    cells are not all text."""
-    import pyarrow as pa
-    if getattr(s.dtype, "storage", None) == "pyarrow" or hasattr(s.array, "__arrow_array__"):
+    """A text column as Arrow large_string (an array or chunked array, null for missing), or
+    None where the cells are not all text."""
+    if hasattr(s.array, "__arrow_array__"):
         arr = s.array.__arrow_array__()
     else:
         try:
             arr = pa.array(s.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
         except (pa.ArrowException, TypeError, ValueError):
             return None
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if isinstance(arr, pa.ChunkedArray) and arr.num_chunks == 1:
+        arr = arr.chunk(0)
     if pa.types.is_string(arr.type):
         arr = arr.cast(pa.large_string())
     return arr if pa.types.is_large_string(arr.type) else None
 
 
+def _null_where_empty(t):
+    """Trimmed text with its empty cells made null (a validity bitmap over the same text),
+    and the missing mask."""
+    missing = pc.fill_null(pc.equal(t, ""), True).to_numpy(zero_copy_only=False)
+    if not missing.any():
+        return t, missing
+    if t.offset or t.buffers()[0] is not None:
+        return pc.if_else(pa.array(missing), None, t), missing
+    valid = pa.array(~missing).buffers()[1]
+    return pa.Array.from_buffers(t.type, len(t), [valid, *t.buffers()[1:]]), missing
+
+
 @dataclasses.dataclass
 class _Text:
-    """A trimmed text column: ``values`` (null where missing), ``missing`` (numpy bool)."""
+    """A trimmed text column: ``values`` (null where missing; None for a coded column),
+    ``missing`` (numpy bool), ``codes`` into ``uniques`` (-1: missing) once encoded."""
 
     values: object
     missing: np.ndarray
-    codes: np.ndarray | None = None  # into ``uniques`` (-1: missing), once encoded
+    codes: np.ndarray | None = None
     uniques: list | None = None
 
     @classmethod
     def of(cls, arr) -> _Text:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        """Every cell trimmed, as text (for the text columns)."""
         t = pc.utf8_trim_whitespace(arr)  # what pandas' str.strip does on Arrow text
-        missing = pc.fill_null(pc.equal(t, ""), True).to_numpy(zero_copy_only=False)
-        if missing.any():  # empty cells become null: a validity bitmap over the same text
-            valid = pa.array(~missing).buffers()[1]
-            t = pa.Array.from_buffers(t.type, len(t), [valid, *t.buffers()[1:]], offset=t.offset)
-        return cls(t, missing)
+        if isinstance(t, pa.ChunkedArray):
+            parts = [_null_where_empty(c) for c in t.chunks]
+            return cls(pa.chunked_array([v for v, _ in parts], t.type),
+                       np.concatenate([mk for _, mk in parts]) if parts else np.zeros(0, dtype=bool))
+        return cls(*_null_where_empty(t))
 
-    def encode(self) -> None:
-        import pyarrow.compute as pc
-        if self.codes is None:
-            enc = pc.dictionary_encode(self.values)
-            self.codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-            self.uniques = enc.dictionary.to_pylist()
+    @classmethod
+    def coded(cls, arr) -> _Text:
+        """Codes into the distinct trimmed values (for dates, numbers, yes/no: a few thousand
+        distinct values a million times): the distinct raw values are trimmed, not every cell."""
+        enc = pc.dictionary_encode(arr)
+        if isinstance(enc, pa.ChunkedArray):
+            chunks = enc.chunks
+            if not chunks:
+                return cls(None, np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64), [])
+            dictionary = chunks[-1].dictionary
+            if not all(c.dictionary.equals(dictionary) for c in chunks[:-1]):
+                return cls.coded(arr.combine_chunks())
+            indices = pa.chunked_array([c.indices for c in chunks]).combine_chunks()
+        else:
+            dictionary, indices = enc.dictionary, enc.indices
+        raw_codes = indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        trimmed = pc.utf8_trim_whitespace(dictionary).to_pylist()
+        uniques: list[str] = []
+        where: dict[str, int] = {}
+        remap = np.full(len(trimmed) + 1, -1, dtype=np.int64)  # the last entry: null cells
+        for j, v in enumerate(trimmed):
+            if v:
+                remap[j] = where.setdefault(v, len(uniques))
+                if remap[j] == len(uniques):
+                    uniques.append(v)
+        codes = remap[raw_codes]
+        return cls(None, codes < 0, codes, uniques)
 
     def by_uniques(self, parse, fill):
         """``parse`` (Series of distinct texts -> array) applied to the distinct values, taken back."""
-        self.encode()
         parsed = np.asarray(parse(pd.Series(np.asarray(self.uniques, dtype=object), dtype=object)))
         return np.concatenate([parsed, np.array([fill], dtype=parsed.dtype)])[self.codes]
 
@@ -91,8 +124,6 @@ def _ymd(d: np.ndarray):
 def _repeated_text(values) -> np.ndarray:
     """True where a text (not null) occurs more than once: equal neighbours after a sort,
     several times faster than hashing a million distinct ids."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
     n = len(values)
     out = np.zeros(n, dtype=bool)
     if n < 2:
@@ -131,7 +162,7 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
             arr = _arrow_text(s)
             if arr is None:
                 return None
-            texts[col] = _Text.of(arr)
+            texts[col] = _Text.of(arr) if kind == "string" else _Text.coded(arr)
         elif kind == "date" and s.dtype.kind == "M" and getattr(s.dtype, "tz", None) is None:
             continue
         elif kind in ("int", "decimal") and s.dtype.kind in "iuf":
@@ -140,9 +171,6 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
             continue
         else:
             return None
-    for col in DATE_COLUMNS + DECIMAL_COLUMNS:
-        if col in texts:
-            texts[col].encode()
     m, notes = settle_formats(m, {c: texts[c].uniques for c in DATE_COLUMNS + DECIMAL_COLUMNS if c in texts})
 
     typed: dict = {}
@@ -202,9 +230,6 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
                 b = xv == 1
                 suspect |= ~missing & ~b & (xv != 0)
             else:
-                import pyarrow as pa
-                import pyarrow.compute as pc
-                t.encode()
                 low = pc.utf8_lower(pa.array(t.uniques, type=pa.large_string())).to_pylist()
                 trues = {w.lower() for w in m.booleans.true}
                 falses = {w.lower() for w in m.booleans.false}
@@ -237,11 +262,11 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
 
     # duplicates: known beyond this frame, and within it
     ids = texts["employee_id"].values
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
     dup_msgs = dict(duplicates or {})
     known = np.zeros(n, dtype=bool)
     if duplicates:
-        import pyarrow as pa
-        import pyarrow.compute as pc
         known = pc.fill_null(pc.is_in(ids, value_set=pa.array(list(duplicates), type=ids.type)), False) \
             .to_numpy(zero_copy_only=False)
         suspect |= known
