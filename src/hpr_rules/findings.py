@@ -177,21 +177,20 @@ class Findings:
             "reference_date": cat(np.zeros(len(self), dtype=np.int8), [self.day.isoformat()]),
         }, columns=FINDINGS_COLUMNS)
 
-    def summary(self):
-        """Counts per rule and status, from the codes (the table ``hpr check`` prints)."""
-        import pandas as pd
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Rows per (rule_id, status), a ``bincount`` of the codes (see :func:`status_counts`)."""
         from .language.compile import STATUSES
         k = len(STATUSES)
         r = len(self.rule_ids)
         if not len(self) or not r:
-            return pd.DataFrame(columns=["rule_id", *STATUSES, "total"])
+            return {}
         counts = np.bincount(self.rule.astype(np.int64) * k + self.status, minlength=r * k).reshape(r, k)
-        present = counts.sum(axis=1) > 0
-        order = sorted((rid, i) for i, rid in enumerate(self.rule_ids) if present[i])
-        t = pd.DataFrame(counts[[i for _, i in order]], columns=list(STATUSES))
-        t.insert(0, "rule_id", [rid for rid, _ in order])
-        t["total"] = t[list(STATUSES)].sum(axis=1)
-        return t
+        return {(rid, STATUSES[j]): int(counts[i, j]) for i, rid in enumerate(self.rule_ids)
+                for j in range(k) if counts[i, j]}
+
+    def summary(self):
+        """Counts per rule and status, from the codes (the table ``hpr check`` prints)."""
+        return summary_from_counts(self.counts())
 
 
 def _arrow_labels(labels):
