@@ -85,6 +85,9 @@ def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, e
     missing = compiled.fields() - set(cols)  # side tables not given (dispensations, absences)
     if missing:
         cols = {**cols, **null_columns(missing, n)}
+    if engine == "vector":  # a column null for everyone is one null: no comparison per record
+        from .vector import constant_nulls
+        cols = constant_nulls(cols)
     parts = []
     own = None
     try:

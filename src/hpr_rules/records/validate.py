@@ -544,13 +544,13 @@ def _typed_column(col: str, v, keep: np.ndarray | None) -> pd.Series:
     if keep is None:
         keep = slice(None)
     if kind == "date":
-        return pd.Series(v.to_numpy(dtype="datetime64[ns]")[keep], dtype="datetime64[ns]")
+        return pd.Series(v.to_numpy(dtype="datetime64[ns]")[keep], dtype="datetime64[ns]", copy=False)
     if kind == "int":
-        return pd.Series(np.asarray(v)[keep].astype(np.int64), dtype="int64")
+        return pd.Series(np.asarray(v)[keep].astype(np.int64), dtype="int64", copy=False)
     if kind == "decimal":
-        return pd.Series(np.asarray(v, dtype="float64")[keep], dtype="float64")
+        return pd.Series(np.asarray(v, dtype="float64")[keep], dtype="float64", copy=False)
     if kind == "bool":
-        return pd.Series(np.asarray(v, dtype=bool)[keep], dtype=bool)
+        return pd.Series(np.asarray(v, dtype=bool)[keep], dtype=bool, copy=False)
     if getattr(v.dtype, "storage", None) == "pyarrow":
         # Arrow text -> Python strings, equal strings shared (to_pandas deduplicates), NA -> None
         arr = v[keep] if isinstance(keep, slice) or len(v) == len(keep) else v
