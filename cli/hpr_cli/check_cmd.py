@@ -124,7 +124,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         return _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size,
                              report)
     rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences)
-    bar, update = progress_for(len(rs.frame) * len(rule_ids or book.ids()), "checking")
+    bar, update = progress_for(rs.rows_accepted * len(rule_ids or book.ids()), "checking")
     try:
         findings = evaluate_findings(rs, book, day, engine=engine, rules=list(rule_ids) or None, progress=update)
     finally:

@@ -78,6 +78,8 @@ def side_table_options(f):
 def with_side_tables(rs, rule_ids, dispensations=None, absences=None):
     """The record set with the side tables attached; their rejected rows are listed on
     stderr (they are not used)."""
+    if not (dispensations or absences):
+        return rs  # as it is: its frame is built only where a command needs it
     from hpr_rules.records.sidetables import with_side_tables as attach
     rs, tables = attach(rs, rule_ids, dispensations=dispensations, absences=absences)
     for t in tables:

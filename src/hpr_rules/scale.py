@@ -134,10 +134,11 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------------ streaming CSV
 
-def _plain_arrow(df: pd.DataFrame):
-    """An Arrow table with categoricals as plain strings (stable schema across chunks)."""
+def _plain_arrow(df):
+    """An Arrow table with categoricals as plain strings (stable schema across chunks), of a
+    findings frame or :class:`~hpr_rules.findings.Findings`."""
     import pyarrow as pa
-    table = pa.Table.from_pandas(_typed(df), preserve_index=False)
+    table = df.to_arrow() if hasattr(df, "to_arrow") else pa.Table.from_pandas(_typed(df), preserve_index=False)
     schema = pa.schema([(c, pa.int64() if t == "Int64" else pa.float64() if t == "float64" else pa.string())
                         for c, t in _META.items()])
     cols = [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns]
@@ -156,7 +157,8 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from .engines import evaluate
+    from .engines import evaluate_findings
+    from .findings import add_counts, summary_from_counts
     from .outputs import atomic_write
     from .records import ColumnMapping, load_mapping, open_source, validate_frame
     from .records.mapping import mapping_doc
@@ -195,23 +197,22 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
 
     from .records.asof import DataDates
     totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0, "notes": source.notes, "dates": DataDates(day)}
-    summary = None
+    counts: dict = {}
 
     def run(write_chunk):
-        nonlocal summary
+        nonlocal counts
         for chunk in source.frames(chunk_size):
             raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m))
             rs = validate_frame(raw, source=str(p), mapping=m, duplicates=dups)
             totals["dates"].add(rs)
             for c, k in rs.columns.items():
                 checks[c] = checks[c].merged(k) if c in checks else k
-            f = evaluate(rs, book, day, rules=rules)
+            f = evaluate_findings(rs, book, day, rules=rules)
             write_chunk(f)
             totals["rows_read"] += rs.rows_read
             totals["rows_rejected"] += len(rs.rejected_rows)
             totals["findings"] += len(f)
-            counts_ = f.groupby(["rule_id", "status"], observed=True).size()
-            summary = counts_ if summary is None else summary.add(counts_, fill_value=0)
+            counts = add_counts(counts, f.counts())
             if progress:
                 progress(len(chunk))
 
@@ -240,13 +241,7 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
             if "w" in holder:
                 holder["w"].close()
         atomic_write(out, write)
-    from .findings import summarize
-    if summary is not None:
-        flat = summary.reset_index(name="n")
-        rep = flat.loc[flat.index.repeat(flat["n"].astype(int))][["rule_id", "status"]]
-        totals["summary"] = summarize(rep)
-    else:
-        totals["summary"] = summarize(pd.DataFrame())
+    totals["summary"] = summary_from_counts(counts)
     totals["notes"] = source.notes + detected
     totals["diagnoses"] = [str(k) for k in checks.values() if k.whole]
     return totals

@@ -60,11 +60,14 @@ def evaluate_findings(records, book: RuleBook | CompiledBook, day: dt.date, *, e
     from .columns import frame_columns
     check_engine(engine)
     compiled = book if isinstance(book, CompiledBook) else compile_book(book, day, rules)
-    frame = getattr(records, "frame", records)
+    frame = getattr(records, "view", records)  # a RecordSet's typed arrays, without building its frame
     rejected = getattr(records, "rejected_rows", None)
     n = len(frame)
     rows = frame["row"].to_numpy() if "row" in frame.columns else np.arange(1, n + 1)
-    ids = frame["employee_id"].to_numpy(dtype=object)
+    ids = frame["employee_id"]
+    # Arrow text stays Arrow (the findings' labels), anything else becomes Python strings
+    ids = ids.array.__arrow_array__() if getattr(ids.dtype, "storage", None) == "pyarrow" \
+        else ids.to_numpy(dtype=object)
     cols = frame_columns(frame, compiled.fields() | {"birth_date"}, compiled.book.pension)
     try:
         parts = rule_outcomes(cols, n, compiled, day, engine=engine, progress=progress, durable=durable)
@@ -89,6 +92,9 @@ def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, e
     missing = compiled.fields() - set(cols)  # side tables not given (dispensations, absences)
     if missing:
         cols = {**cols, **null_columns(missing, n)}
+    if engine == "vector":  # a column null for everyone is one null: no comparison per record
+        from .vector import constant_nulls
+        cols = constant_nulls(cols)
     parts = []
     own = None
     if engine == "durable" and durable is None:

@@ -15,6 +15,8 @@ from ..language.compile import field_type, record_types
 from ..language.expr import BOOL, DATE, NUMBER
 
 Column = tuple[np.ndarray, np.ndarray]
+_NAT = np.iinfo(np.int64).min  # NaT as int64
+_NS_PER_DAY = 86_400 * 10**9
 
 
 _KIND_OK = {DATE: pd.api.types.is_datetime64_dtype, BOOL: pd.api.types.is_bool_dtype,
@@ -53,9 +55,11 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
             raise InputError(f"column {name!r} is {s.dtype}, not a validated {t}; validate the frame first "
                              "(hpr_rules.records.as_records, or hpr.check, which does)", key=name)
         if t == DATE:
-            raw = s.to_numpy(dtype="datetime64[ns]")
-            ok = ~np.isnat(raw)
-            vals = np.where(ok, raw.astype("datetime64[D]").astype(np.int64), 0).astype(np.int32)
+            ns = s.to_numpy(dtype="datetime64[ns]").view(np.int64)
+            ok = ns != _NAT
+            days = ns // _NS_PER_DAY
+            days[~ok] = 0
+            vals = days.astype(np.int32)
         elif t == NUMBER:
             vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
             ok = ~np.isnan(vals)

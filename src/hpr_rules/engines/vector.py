@@ -149,6 +149,19 @@ def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
     raise AssertionError(node)  # pragma: no cover
 
 
+def constant_nulls(cols: dict[str, Column]) -> dict[str, Column]:
+    """``cols`` with every column that is null for every record as a scalar null (a side
+    table not given: nobody has a dispensation): it broadcasts, so a condition on it is
+    decided once, not compared record by record."""
+    out = {}
+    for name, (vals, ok) in cols.items():
+        if np.ndim(ok) and len(ok) and not ok.any():
+            vals = np.array(None, dtype=object) if vals.dtype == object else vals.dtype.type(0)
+            ok = np.False_
+        out[name] = (vals, ok)
+    return out
+
+
 def run_rule(rule: CompiledRule, cols: dict[str, Column], n: int, day_num: int):
     """Decide every record: returns (step index per record, let values as length-n arrays).
 
