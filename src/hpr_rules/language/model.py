@@ -97,6 +97,8 @@ class Exemption(_Strict):
     reason: str
     condition: str
     article: str = ""
+    #: the reason in a few words, as reports and the command line show it
+    label: Text | None = None
     description: Text | None = None
 
     @field_validator("reason")
@@ -108,8 +110,14 @@ class Exemption(_Strict):
 
 
 class NormReason(_Strict):
+    """A reason that qualifies a norm outcome where ``when`` holds (``no_pop``: there is no
+    POP yet; ``no_offer``: the employer did not make the offer the article requires)."""
+
     code: str
     when: str
+    article: str = ""
+    #: the reason in a few words, as reports and the command line show it
+    label: Text | None = None
 
 
 class _Norm(_Strict):
