@@ -171,6 +171,16 @@ class RuleFile(_Strict):
     def _version_str(cls, v):
         return str(v)
 
+    def reason_labels(self) -> dict[str, dict[str, str]]:
+        """The reasons this rule gives (its exemptions and norm reasons) in a few words, Dutch
+        and English: ``label``, else ``description``; a reason without either is left out."""
+        out = {}
+        for code, label in [(e.reason, e.label or e.description) for e in self.exemptions] + \
+                [(r.code, r.label) for r in self.norm.reasons]:
+            if label is not None:
+                out[code] = {"nl": label.nl, "en": label.en or label.nl}
+        return out
+
     @model_validator(mode="after")
     def _checks(self):
         if self.valid_until and self.valid_until < self.effective_from:
