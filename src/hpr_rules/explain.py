@@ -22,14 +22,6 @@ STATUS_LABEL = {
     "en": {"not_in_force": "not in force", "not_applicable": "not applicable", "exempt": "exempt",
            "compliant": "compliant", "due_soon": "due soon", "violation": "violation", "invalid": "invalid record"},
 }
-REASON_LABEL = {
-    "nl": {"not_employed": "niet in dienst op de peildatum", "out_of_scope": "valt buiten de reikwijdte",
-           "dispensation": "ontheffing", "long_term_sick": "langdurig ziek", "near_retirement": "dicht bij de AOW-leeftijd",
-           "no_pop": "er is nog geen POP"},
-    "en": {"not_employed": "not employed on the reference date", "out_of_scope": "out of scope",
-           "dispensation": "dispensation", "long_term_sick": "long-term sick", "near_retirement": "close to state pension age",
-           "no_pop": "no POP yet"},
-}
 _Q = {
     "nl": {"in_force": "Buiten werking op de peildatum?", "employment": "Niet in dienst op de peildatum?",
            "scope": "Buiten de reikwijdte?", "exemption": "Uitzondering: {what}?", "norm": "Norm: {what}?",
@@ -46,6 +38,12 @@ _Q = {
            "overdue": "days overdue", "required": "required", "actual": "actual", "short": "shortfall",
            "hours": "h", "employee": "Employee", "otherwise": "otherwise (none of the steps before)"},
 }
+
+
+def reason_of(model, reason: str, lang: str = "nl") -> str:
+    """A reason of one rule in words: its label in the rule file, else the catalogue's."""
+    from .reports.text import reason_label
+    return reason_label(reason, lang, model.reason_labels())
 
 
 def _fmt(v, lang="nl"):
@@ -104,7 +102,7 @@ def _outcome(tr: Trace, lang: str) -> tuple[str, dict]:
     label = STATUS_LABEL[lang][step.status]
     extra = {}
     if step.reason:
-        label += f" ({REASON_LABEL[lang].get(step.reason, step.reason)})"
+        label += f" ({reason_of(tr.rule.rule.model, step.reason, lang)})"
     lets = {n: v for n, _, v in tr.lets}
     if step.kind == "norm":
         if tr.rule.norm_type == "deadline" and lets.get("due") is not None:
@@ -166,7 +164,7 @@ def render_text(traces: list[Trace], lang: str = "nl") -> str:
                 what = ex.description.get(lang) if ex.description else s.reason
                 question = q["exemption"].format(what=what)
             elif s.kind == "norm":
-                what = STATUS_LABEL[lang][s.status] + (f", {REASON_LABEL[lang].get(s.reason, s.reason)}" if s.reason else "")
+                what = STATUS_LABEL[lang][s.status] + (f", {reason_of(m, s.reason, lang)}" if s.reason else "")
                 question = q["norm"].format(what=what)
             else:
                 question = q[s.kind]

@@ -106,6 +106,8 @@ class Exemption(_Strict):
     reason: str
     condition: str
     article: str = ""
+    #: the reason in a few words, as reports and the command line show it
+    label: Text | None = None
     description: Text | None = None
 
     @field_validator("reason")
@@ -117,8 +119,14 @@ class Exemption(_Strict):
 
 
 class NormReason(_Strict):
+    """A reason that qualifies a norm outcome where ``when`` holds (``no_pop``: there is no
+    POP yet; ``no_offer``: the employer did not make the offer the article requires)."""
+
     code: str
     when: str
+    article: str = ""
+    #: the reason in a few words, as reports and the command line show it
+    label: Text | None = None
 
 
 class _Norm(_Strict):
@@ -171,6 +179,16 @@ class RuleFile(_Strict):
     @classmethod
     def _version_str(cls, v):
         return str(v)
+
+    def reason_labels(self) -> dict[str, dict[str, str]]:
+        """The reasons this rule gives (its exemptions and norm reasons) in a few words, Dutch
+        and English: ``label``, else ``description``; a reason without either is left out."""
+        out = {}
+        for code, label in [(e.reason, e.label or e.description) for e in self.exemptions] + \
+                [(r.code, r.label) for r in self.norm.reasons]:
+            if label is not None:
+                out[code] = {"nl": label.nl, "en": label.en or label.nl}
+        return out
 
     @model_validator(mode="after")
     def _checks(self):

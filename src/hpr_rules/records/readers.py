@@ -285,8 +285,9 @@ def to_canonical_text(frame: pd.DataFrame) -> pd.DataFrame:
         kind = FIELD_TYPES.get(c)
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
             out[c] = s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), "")
-        elif pd.api.types.is_bool_dtype(s.dtype):
-            out[c] = np.where(s.to_numpy(dtype=bool), "true", "false").astype(object)
+        elif pd.api.types.is_bool_dtype(s.dtype):  # an optional yes/no may be empty (not known)
+            out[c] = np.where(s.fillna(False).to_numpy(dtype=bool), "true", "false").astype(object)
+            out[c][s.isna().to_numpy()] = ""
         elif kind == "int" or pd.api.types.is_integer_dtype(s.dtype):
             out[c] = s.astype("Int64").astype(str).where(s.notna(), "").astype(object)
         elif pd.api.types.is_float_dtype(s.dtype):
@@ -346,7 +347,7 @@ def _write_parquet(frame: pd.DataFrame, tmp: Path) -> None:
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
             arr = pa.array(s.to_numpy(dtype="datetime64[D]"), type=pa.date32(), mask=s.isna().to_numpy())
         elif pd.api.types.is_bool_dtype(s.dtype):
-            arr = pa.array(s.to_numpy(dtype=bool), type=pa.bool_())
+            arr = pa.array(s.fillna(False).to_numpy(dtype=bool), type=pa.bool_(), mask=s.isna().to_numpy())
         elif pd.api.types.is_integer_dtype(s.dtype):
             arr = pa.array(s.to_numpy(dtype="int64"), type=pa.int64())
         elif pd.api.types.is_float_dtype(s.dtype):

@@ -4,6 +4,7 @@ COLUMNS = [
     "employee_id", "birth_date", "hire_date", "employment_end_date", "function_code", "function_title",
     "function_start_date", "salary_scale", "physically_demanding", "unit", "department", "fte", "pop_date",
     "development_hours_12m", "sick_leave_start", "exemption_until", "contract_type",
+    "development_offered", "move_offered",
 ]
 FIELD_TYPES = {
     "employee_id": "string", "birth_date": "date", "hire_date": "date", "employment_end_date": "date",
@@ -11,6 +12,8 @@ FIELD_TYPES = {
     "salary_scale": "int", "physically_demanding": "bool", "unit": "string", "department": "string",
     "fte": "decimal", "pop_date": "date", "development_hours_12m": "decimal", "sick_leave_start": "date",
     "exemption_until": "date", "contract_type": "string",
+    # the employer's duties (tri-state: true = offered, false = not offered, empty = not known)
+    "development_offered": "bool", "move_offered": "bool",
 }
 REQUIRED = {
     "employee_id", "birth_date", "hire_date", "function_code", "function_start_date", "salary_scale",
