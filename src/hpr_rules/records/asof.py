@@ -22,8 +22,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .schema import EVENT_DATE_COLUMNS
 
 #: days between the reference date and the export date beyond which ``hpr check`` warns
@@ -44,6 +42,7 @@ class DataDates:
 
     def add(self, records) -> "DataDates":
         """Count the accepted records of ``records`` (a RecordSet or a validated frame)."""
+        import numpy as np  # here, so that the command line starts without it
         view = getattr(records, "view", None)
         if view is None:
             view = getattr(records, "frame", records)
