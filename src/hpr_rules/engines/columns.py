@@ -99,12 +99,13 @@ def null_columns(names, n: int) -> dict[str, Column]:
 
 
 def row_env(cols: dict[str, Column], i: int) -> dict[str, object]:
-    """One record as a plain dict (None for missing) for the scalar evaluator."""
+    """One record as a plain dict (None for missing) for the scalar evaluator. A column may be
+    one scalar for every record (see :func:`~hpr_rules.engines.vector.constant_nulls`)."""
     out = {}
     for name, (vals, ok) in cols.items():
-        if not ok[i]:
+        if not (ok if np.ndim(ok) == 0 else ok[i]):
             out[name] = None
         else:
-            v = vals[i]
+            v = vals if np.ndim(vals) == 0 else vals[i]
             out[name] = v.item() if hasattr(v, "item") else v
     return out
