@@ -9,7 +9,7 @@ import click
 
 from hpr_rules.errors import InputError
 
-from .common import note
+from .common import data_mapping, note, read_options
 from .main import cli
 
 
@@ -23,7 +23,8 @@ from .main import cli
 @click.option("--year", type=int, default=None,
               help="For a comparison (a list of results): the year of the breakdowns per group (default: the last "
                    "year all scenarios simulate).")
-def report_cmd(file, out, data, mapping, lang, timestamp, year):
+@read_options
+def report_cmd(file, out, data, mapping, lang, timestamp, year, read_flags):
     """Render a report from a scenario result (.json) or from hpr check findings (.csv/.parquet).
 
     \b
@@ -33,9 +34,11 @@ def report_cmd(file, out, data, mapping, lang, timestamp, year):
       hpr scenario compare baseline no_tenure_limit --out both.json && hpr report both.json --year 2029 --out both.md
       hpr check staff.csv --date 2027-03-01 --out findings.csv
       hpr report findings.csv --data staff.csv --out compliance.html
+      hpr report findings.csv --data export.csv --delimiter ';' --encoding cp1252 --out compliance.html
     """
     from hpr_rules.reports import write_report
     from hpr_rules.reports.compliance import findings_report
+    mapping = data_mapping(mapping, read_flags, data)
     p = Path(file)
     if not p.exists():
         raise InputError("file not found", file=file)

@@ -86,6 +86,7 @@ def compliance_cells(df: pd.DataFrame, keys=("unit", "age_band")) -> Linked:
             L.total(("f", d, r, "in_scope"), [("f", d, r, s) for s in IN_SCOPE])
     last = dates[-1]
     sub = df[df["reference_date"] == last]
+    _reason_cells(L, sub, last, rules)
     for key in keys:
         if key not in sub.columns:
             continue
@@ -108,11 +109,41 @@ def compliance_cells(df: pd.DataFrame, keys=("unit", "age_band")) -> Linked:
     return L
 
 
+#: outcomes a reason qualifies (an exemption's ground; a norm reason such as no_offer)
+REASONED = ["exempt", "due_soon", "violation"]
+
+
+def _reason_cells(L: Linked, sub: pd.DataFrame, last, rules) -> None:
+    """Counts per reason of the last date's outcomes that carry one, adding up to the status."""
+    reasons = sub["reason"].astype(str) if "reason" in sub.columns else pd.Series("", index=sub.index)
+    by = sub.assign(reason=reasons).groupby(["rule_id", "status", "reason"]).size()
+    for r in rules:
+        for s in REASONED:
+            codes = sorted(c for (rr, ss, c) in by.index if rr == r and ss == s)
+            if not any(codes):
+                continue
+            for c in codes:
+                L.cell(("f", last, r, s, c), int(by[(r, s, c)]))
+            L.total(("f", last, r, s), [("f", last, r, s, c) for c in codes])
+
+
+def _reason_table(L: Linked, last, rules, t: dict, titles: dict, labels: dict, lang: str):
+    from .text import reason_label
+    tb = Table("reasons", f"{t['by_reason']} ({str(last)[:10]})", [t["rule"], t["outcome"], t["employees"]])
+    for r in rules:
+        for s in REASONED:
+            for k in sorted(k for k in L.values if len(k) == 5 and k[:4] == ("f", last, r, s)):
+                what = t[f"{s}_by"].format(reason_label(k[4], lang, labels.get(r))) if k[4] else t[s]
+                tb.rows.append((titles.get(r, r), [what, Num(k)]))
+    return tb if tb.rows else None
+
+
 def _rec(L: Linked, key, g, r):
     return ("g", key, g, "records") if ("g", key, g, "records") in L.values else ("g", key, g, r, "records")
 
 
-def compliance_tables(df: pd.DataFrame, L: Linked, t: dict, titles: dict) -> list:
+def compliance_tables(df: pd.DataFrame, L: Linked, t: dict, titles: dict, labels: dict | None = None,
+                      lang: str = "nl") -> list:
     dates = sorted(df["reference_date"].unique())
     rules = sorted(df["rule_id"].unique())
     last = dates[-1]
@@ -128,6 +159,9 @@ def compliance_tables(df: pd.DataFrame, L: Linked, t: dict, titles: dict) -> lis
         overall.rows.append((titles.get(r, r), [Num(("f", last, r, "records")), Num(("f", last, r, "in_scope"))] +
                              [Num(("f", last, r, c)) for c in STATUS_COLS]))
     out = [verdict, overall]
+    reasons = _reason_table(L, last, rules, t, titles, labels or {}, lang)
+    if reasons is not None:
+        out.append(reasons)
     for key in ("unit", "age_band"):
         groups = _order(key, {k[2] for k in L.values if k[:2] == ("g", key)})
         for r in rules:
@@ -144,12 +178,23 @@ def compliance_tables(df: pd.DataFrame, L: Linked, t: dict, titles: dict) -> lis
 
 def _titles(lang) -> dict:
     """Rule titles from the rule files (the findings name rules by id only)."""
+    book = _book()
+    return {r.id: (r.model.title.en or r.model.title.nl) if lang == "en" else r.model.title.nl
+            for r in (book.rules if book else [])}
+
+
+def _reason_labels() -> dict:
+    """Per rule id, its reasons in words (from the rule files)."""
+    book = _book()
+    return {r.id: r.model.reason_labels() for r in (book.rules if book else [])}
+
+
+def _book():
     try:
         from ..language import default_rules_dir, load_rulebook
-        book = load_rulebook(default_rules_dir())
-        return {r.id: (r.model.title.en or r.model.title.nl) if lang == "en" else r.model.title.nl for r in book.rules}
+        return load_rulebook(default_rules_dir())
     except Exception:  # noqa: BLE001 - without the rule files the ids are still correct names
-        return {}
+        return None
 
 
 def findings_report(findings_file, out, *, data=None, mapping=None, lang="nl", timestamp=None) -> None:
@@ -165,7 +210,7 @@ def findings_report(findings_file, out, *, data=None, mapping=None, lang="nl", t
     L = compliance_cells(df)
     prot = protect(L)
     titles = _titles(lang)
-    tables = compliance_tables(df, L, t, titles)
+    tables = compliance_tables(df, L, t, titles, _reason_labels(), lang)
     f = _fmt(lang)
     digest = hashlib.sha256(Path(findings_file).read_bytes()).hexdigest()
     dates = sorted(df["reference_date"].unique())

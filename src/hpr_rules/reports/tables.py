@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 
 from .privacy import HIDDEN, MIN_GROUP, Linked, Protection, protect
+from .text import result_reason_label
 
 AGE_ORDER = ["<25", "25-34", "35-44", "45-54", "55-59", "60+"]
 GROUP_KEYS = ("unit", "salary_scale", "age_band")
@@ -348,6 +349,12 @@ HOUR_LABELS = {"talks": "hours_pop", "pop_talks": "hours_pop", "development": "h
                "development_obliged": "hours_development_obliged"}
 
 
+def _lang_of(t: dict) -> str:
+    """The language of a label table (``LABELS[lang]``)."""
+    from .text import LABELS
+    return next((k for k, v in LABELS.items() if v is t), "nl")
+
+
 def _by_year(tid, title, ys, rows) -> Table:
     tb = Table(tid, title, [title] + [str(y) for y in ys])
     tb.rows.extend(rows)
@@ -462,7 +469,7 @@ def scenario_tables(result: dict, prot: Protection, t: dict, titles: dict, short
                     reasons.append(reason)
         rows = [(t["in_scope"], [Num(("rule", y, rid, "in_scope")) for y in ys])]
         for reason in reasons:
-            rows.append((t["exempt_by"].format(t.get(reason, reason.replace("_", " "))),
+            rows.append((t["exempt_by"].format(result_reason_label(result, rid, reason, _lang_of(t))),
                          [Num(("rule", y, rid, "exempt", reason)) if ("rule", y, rid, "exempt", reason) in has else 0
                           for y in ys]))
         rows += [(t[s], [Num(("rule", y, rid, s)) for y in ys]) for s in ("compliant", "due_soon", "violation")]

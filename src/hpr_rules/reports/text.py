@@ -25,8 +25,19 @@ LABELS = {
         "bands": "Bandbreedte over runs (min / mediaan / max)", "disabled": "uitgeschakeld in dit scenario",
         "findings_title": "Controle personeelsbestand", "rule": "Regel", "total": "Totaal",
         "not_applicable": "Niet van toepassing", "not_in_force": "Niet in werking", "invalid": "Ongeldig record",
-        "exempt_by": "Uitgezonderd: {}", "dispensation": "ontheffing", "long_term_sick": "langdurig ziek",
-        "near_retirement": "dicht bij de AOW-leeftijd", "status_tables": "Status per regel per jaar (aantallen)",
+        "exempt_by": "Uitgezonderd: {}", "by_reason": "Uitkomsten met een reden", "outcome": "Uitkomst",
+        "violation_by": "Overtreding: {}", "due_soon_by": "Termijn loopt af: {}",
+        # reasons every rule gives (the decision order); a rule's own reasons are labelled in its file
+        "not_employed": "niet in dienst op de peildatum", "out_of_scope": "valt buiten de reikwijdte",
+        # why a timeline changes (hpr rules timeline)
+        "why_in_force": "de regel is niet in werking", "why_employment": "niet in dienst",
+        "why_scope": "buiten de reikwijdte: {cond}", "why_exemption": "uitzondering '{reason}' geldt ({desc}): {cond}",
+        "why_ended": "uitzondering '{reason}' geldt niet meer", "why_violation": "de uiterste datum {due} is verstreken",
+        "why_due_soon": "de signaleringstermijn vóór {due} is begonnen", "why_compliant": "de norm is gehaald",
+        "why_pending": "het jaar is nog niet vol", "why_hours_violation": "het jaar is vol en de uren zijn niet gehaald",
+        "why_param": "parameter {name}: {old} → {new}", "why_start": "begin van de periode",
+        "why_due": "uiterste datum {due}", "why_reason": "{reason}: {cond}",
+        "status_tables": "Status per regel per jaar (aantallen)",
         "hours": "Uren per jaar", "hours_pop": "Uren POP-gesprekken", "hours_development": "Ontwikkeluren",
         "advisor_fte": "Fte mobiliteitsadviseurs", "hours_development_obliged": "Ontwikkeluren van wie verplicht is",
         "flows": "In- en uitstroom en verschuivingen", "population_start": "Bezetting op de peildatum",
@@ -97,8 +108,19 @@ LABELS = {
         "bands": "Band over runs (min / median / max)", "disabled": "switched off in this scenario",
         "findings_title": "Personnel file check", "rule": "Rule", "total": "Total",
         "not_applicable": "Not applicable", "not_in_force": "Not in force", "invalid": "Invalid record",
-        "exempt_by": "Exempt: {}", "dispensation": "dispensation", "long_term_sick": "long-term sick",
-        "near_retirement": "close to state pension age", "status_tables": "Status per rule per year (counts)",
+        "exempt_by": "Exempt: {}", "by_reason": "Outcomes with a reason", "outcome": "Outcome",
+        "violation_by": "Violation: {}", "due_soon_by": "Due soon: {}",
+        # reasons every rule gives (the decision order); a rule's own reasons are labelled in its file
+        "not_employed": "not employed on the reference date", "out_of_scope": "out of scope",
+        # why a timeline changes (hpr rules timeline)
+        "why_in_force": "the rule is not in force", "why_employment": "not employed",
+        "why_scope": "out of scope: {cond}", "why_exemption": "exemption '{reason}' holds ({desc}): {cond}",
+        "why_ended": "exemption '{reason}' no longer holds", "why_violation": "the due date {due} has passed",
+        "why_due_soon": "the warning period before {due} has begun", "why_compliant": "the norm is met",
+        "why_pending": "the year is not complete yet", "why_hours_violation": "the year is complete and the hours fall short",
+        "why_param": "parameter {name}: {old} → {new}", "why_start": "start of the period",
+        "why_due": "due date {due}", "why_reason": "{reason}: {cond}",
+        "status_tables": "Status per rule per year (counts)",
         "hours": "Hours per year", "hours_pop": "Hours of POP talks", "hours_development": "Development hours",
         "advisor_fte": "Mobility advisor fte", "hours_development_obliged": "Development hours of those obliged",
         "flows": "Inflow, outflow and moves", "population_start": "Workforce on the reference date",
@@ -160,6 +182,29 @@ def short_title(result, rid, lang):
             if label:
                 return label[lang]
     return rid
+
+
+def reason_label(reason: str, lang: str = "nl", labels: dict | None = None) -> str:
+    """A reason code as a reader reads it: the rule file's label (``labels``: code ->
+    {nl, en}, see ``RuleFile.reason_labels``), else the catalogue's label of a reason every
+    rule gives (``not_employed``, ``out_of_scope``), else the code as words; never the code.
+
+    >>> reason_label("no_offer", "nl", {"no_offer": {"nl": "geen aanbod van de werkgever", "en": "no offer"}})
+    'geen aanbod van de werkgever'
+    >>> reason_label("out_of_scope", "en"), reason_label("some_new_reason", "en")
+    ('out of scope', 'some new reason')
+    """
+    if labels and reason in labels:
+        return labels[reason][lang]
+    return LABELS[lang].get(reason) or words(reason)
+
+
+def result_reason_label(result, rid, reason, lang):
+    """The label of ``reason`` of rule ``rid`` in a scenario result (from the rule file)."""
+    for r in result["rules"]:
+        if r["id"] == rid:
+            return reason_label(reason, lang, r.get("reasons"))
+    return reason_label(reason, lang)
 
 
 def rule_title(result, rid, lang):

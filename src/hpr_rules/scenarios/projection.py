@@ -429,10 +429,11 @@ def _median_int(vals) -> int | float:
 
 
 def _labels(m) -> dict:
-    """A rule's title and short title (for narrow columns) in both languages, from its file."""
+    """A rule's title, short title (for narrow columns) and reasons in a few words, in both
+    languages, from its file."""
     short = m.short_title or m.title
     return {"title": {"nl": m.title.nl, "en": m.title.en or m.title.nl},
-            "short_title": {"nl": short.nl, "en": short.en or short.nl}}
+            "short_title": {"nl": short.nl, "en": short.en or short.nl}, "reasons": m.reason_labels()}
 
 
 def _rule_info(rule, day, override) -> dict:
