@@ -69,6 +69,7 @@ def evaluate_findings(records, book: RuleBook | CompiledBook, day: dt.date, *, e
         else ids.to_numpy(dtype=object)
     cols = frame_columns(frame, compiled.fields() | {"birth_date"}, compiled.book.pension)
     parts = rule_outcomes(cols, n, compiled, day, engine=engine, progress=progress, durable=durable)
+    del cols  # the engine columns go before the findings arrays come
     # validated records (a RecordSet) never repeat an id: duplicates are rejected
     return findings_of(parts, ids, rows, day, rejected, unique_ids=rejected is not None)
 
