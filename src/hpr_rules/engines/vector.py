@@ -89,6 +89,8 @@ def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
         if op == "*":
             return a * b, ok
         if op == "/":
+            if np.ndim(b) == 0 and b != 0:  # by a nonzero constant (months / 12): no guard per record
+                return a / b, ok
             zero = b == 0
             with np.errstate(divide="ignore", invalid="ignore"):
                 return np.where(zero, 0.0, a / np.where(zero, 1.0, b)), ok & ~zero
