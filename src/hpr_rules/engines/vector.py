@@ -115,7 +115,11 @@ def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
         ok = _all([x[1] for x in args])
         if fn == "add_months":
             d, m = args[0][0], args[1][0]
-            return add_months_v(np.where(ok, d, d.dtype.type(0)), np.where(ok, m, 0)), ok
+            if np.ndim(d):  # a record whose date is null gives no date: day 0 keeps it inside the tables
+                d = np.where(ok, d, d.dtype.type(0))
+            if np.ndim(m):
+                m = np.where(ok, m, 0)
+            return add_months_v(d, m), ok
         if fn == "add_days":
             m = args[1][0]
             return args[0][0] + (m if m.dtype.kind == "i" else np.trunc(m).astype(np.int32)), ok
