@@ -161,7 +161,7 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
 
     ``slow(frame, mapping, duplicates)`` validates the failing rows (the row-message path).
     """
-    from .validate import Accepted, ColumnCheck, RecordSet, parse_dates, parse_numbers, settle_formats
+    from .validate import Accepted, RecordSet, parse_dates, parse_numbers, settle_formats
     n = len(raw)
     suspect = np.zeros(n, dtype=bool)
     if LINE_ERROR in raw.columns:
@@ -177,7 +177,7 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
             if arr is None:
                 return None
             texts[col] = _Text.of(arr) if kind == "string" else _Text.coded(arr)
-        elif kind == "date" and s.dtype.kind == "M" and getattr(s.dtype, "tz", None) is None:
+        elif kind == "date" and s.dtype == np.dtype("datetime64[ns]"):
             continue
         elif kind in ("int", "decimal") and s.dtype.kind in "iuf":
             continue
