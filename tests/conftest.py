@@ -39,9 +39,11 @@ def record(**kw):
 
 def frame(*records):
     import pandas as pd
-    from hpr_rules.records.schema import FIELD_TYPES
+    from hpr_rules.records.schema import FIELD_TYPES, REQUIRED
     df = pd.DataFrame(list(records))
     for c, t in FIELD_TYPES.items():
+        if c not in df.columns:  # an optional field a record leaves out (the employer's offers)
+            continue
         if t == "date":
             df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
         elif t == "decimal":
@@ -49,7 +51,7 @@ def frame(*records):
         elif t == "int":
             df[c] = df[c].astype("int64")
         elif t == "bool":
-            df[c] = df[c].astype(bool)
+            df[c] = df[c].astype(bool if c in REQUIRED else "boolean")
         else:
             df[c] = df[c].astype(object)
     df["row"] = range(1, len(df) + 1)

@@ -38,6 +38,8 @@ def records(draw, i=0):
         pop_date=opt(dt.date(2023, 1, 1), dt.date(2031, 12, 31)),
         sick_leave_start=opt(dt.date(2024, 1, 1), dt.date(2031, 12, 31)),
         exemption_until=opt(dt.date(2024, 1, 1), dt.date(2031, 12, 31)),
+        development_offered=draw(st.sampled_from([None, True, False])),
+        move_offered=draw(st.sampled_from([None, True, False])),
     )
 
 

@@ -16,7 +16,8 @@ def test_enough_cases_cover_every_status_and_reason():
     assert len(CASES) >= 40
     assert statuses >= {"not_in_force", "not_applicable", "exempt", "compliant", "due_soon", "violation"}
     reasons = {r for _, _, r in seen}
-    assert reasons >= {"not_employed", "out_of_scope", "dispensation", "long_term_sick", "near_retirement", "no_pop"}
+    assert reasons >= {"not_employed", "out_of_scope", "dispensation", "long_term_sick", "near_retirement", "no_pop",
+                       "no_offer", "hardship"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{Path(c.file).stem}:{c.line}" for c in CASES])

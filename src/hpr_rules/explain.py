@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .calendar import to_daynum
-from .errors import InputError, did_you_mean
+from .errors import DateRangeError, InputError, did_you_mean
 from .language import RuleBook, compile_book
 from .engines.columns import frame_columns, row_env
 from .engines.reference import Trace, decide
@@ -21,14 +21,6 @@ STATUS_LABEL = {
            "invalid": "ongeldig record"},
     "en": {"not_in_force": "not in force", "not_applicable": "not applicable", "exempt": "exempt",
            "compliant": "compliant", "due_soon": "due soon", "violation": "violation", "invalid": "invalid record"},
-}
-REASON_LABEL = {
-    "nl": {"not_employed": "niet in dienst op de peildatum", "out_of_scope": "valt buiten de reikwijdte",
-           "dispensation": "ontheffing", "long_term_sick": "langdurig ziek", "near_retirement": "dicht bij de AOW-leeftijd",
-           "no_pop": "er is nog geen POP"},
-    "en": {"not_employed": "not employed on the reference date", "out_of_scope": "out of scope",
-           "dispensation": "dispensation", "long_term_sick": "long-term sick", "near_retirement": "close to state pension age",
-           "no_pop": "no POP yet"},
 }
 _Q = {
     "nl": {"in_force": "Buiten werking op de peildatum?", "employment": "Niet in dienst op de peildatum?",
@@ -46,6 +38,12 @@ _Q = {
            "overdue": "days overdue", "required": "required", "actual": "actual", "short": "shortfall",
            "hours": "h", "employee": "Employee", "otherwise": "otherwise (none of the steps before)"},
 }
+
+
+def reason_of(model, reason: str, lang: str = "nl") -> str:
+    """A reason of one rule in words: its label in the rule file, else the catalogue's."""
+    from .reports.text import reason_label
+    return reason_label(reason, lang, model.reason_labels())
 
 
 def _fmt(v, lang="nl"):
@@ -71,7 +69,11 @@ def explain(records, book: RuleBook, day: dt.date, employee_id: str, rules=None)
     env = row_env(cols, 0)
     out = []
     for rule in compiled.rules:
-        _, _, tr = decide(rule, env, to_daynum(day), trace=True)
+        try:
+            _, _, tr = decide(rule, env, to_daynum(day), trace=True)
+        except DateRangeError as exc:
+            raise exc.update(rule=rule.id, row=int(one["row"].iloc[0]) if "row" in one.columns else None,
+                             employee=employee_id) from None
         tr.employee_id = str(employee_id)
         out.append(tr)
     return out
@@ -100,7 +102,7 @@ def _outcome(tr: Trace, lang: str) -> tuple[str, dict]:
     label = STATUS_LABEL[lang][step.status]
     extra = {}
     if step.reason:
-        label += f" ({REASON_LABEL[lang].get(step.reason, step.reason)})"
+        label += f" ({reason_of(tr.rule.rule.model, step.reason, lang)})"
     lets = {n: v for n, _, v in tr.lets}
     if step.kind == "norm":
         if tr.rule.norm_type == "deadline" and lets.get("due") is not None:
@@ -162,7 +164,7 @@ def render_text(traces: list[Trace], lang: str = "nl") -> str:
                 what = ex.description.get(lang) if ex.description else s.reason
                 question = q["exemption"].format(what=what)
             elif s.kind == "norm":
-                what = STATUS_LABEL[lang][s.status] + (f", {REASON_LABEL[lang].get(s.reason, s.reason)}" if s.reason else "")
+                what = STATUS_LABEL[lang][s.status] + (f", {reason_of(m, s.reason, lang)}" if s.reason else "")
                 question = q["norm"].format(what=what)
             else:
                 question = q[s.kind]

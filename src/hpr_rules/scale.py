@@ -42,12 +42,20 @@ def input_files(spec: str | Path) -> list[Path]:
     return [p]
 
 
-def check_file(path, book, day: dt.date, rules=None, mapping=None, dups=None) -> tuple[pd.DataFrame, int, int]:
-    """Findings of one file, with (rows read, rows rejected); ``dups``: ids to reject (id -> message)."""
+def check_file(path, book, day: dt.date, rules=None, mapping=None, dups=None, dates=None) -> tuple[pd.DataFrame, int, int]:
+    """Findings of one file, with (rows read, rows rejected); ``dups``: ids to reject (id -> message);
+    ``dates``: a :class:`~hpr_rules.records.asof.DataDates` the accepted records are added to."""
     from .engines import evaluate
+    from .errors import DateRangeError
     from .records import load_records
     rs = load_records(path, mapping, duplicates=dups)
-    return evaluate(rs, book, day, rules=rules), rs.rows_read, len(rs.rejected_rows)
+    if dates is not None:
+        dates.add(rs)
+    try:
+        return evaluate(rs, book, day, rules=rules), rs.rows_read, len(rs.rejected_rows)
+    except DateRangeError as exc:  # which file of a dataset the row is in
+        exc.file = exc.file or Path(path).name
+        raise
 
 
 def part_name(i: int) -> str:
@@ -62,9 +70,11 @@ def check_part(i: int, path, book, day: dt.date, out_dir, mapping=None, dups=Non
     findings back.
     """
     from .findings import status_counts
-    findings, read, rejected = check_file(path, book, day, mapping=mapping, dups=dups)
+    from .records.asof import DataDates
+    dates = DataDates(day)
+    findings, read, rejected = check_file(path, book, day, mapping=mapping, dups=dups, dates=dates)
     write_table(_typed(findings), Path(out_dir) / part_name(i))
-    return {"rows_read": read, "rows_rejected": rejected, "counts": status_counts(findings)}
+    return {"rows_read": read, "rows_rejected": rejected, "counts": status_counts(findings), "dates": dates}
 
 
 def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, mapping=None,
@@ -97,10 +107,14 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
                 progress(1)
     finish_parts(out)
     counts: dict = {}
+    from .records.asof import DataDates
+    dates = DataDates(day)
     for r in results:
         counts = add_counts(counts, r["counts"])
+        dates = dates.merged(r["dates"])
     return {"files": len(files), "rows_read": sum(r["rows_read"] for r in results),
-            "rows_rejected": sum(r["rows_rejected"] for r in results), "summary": summary_from_counts(counts)}
+            "rows_rejected": sum(r["rows_rejected"] for r in results), "summary": summary_from_counts(counts),
+            "dates": dates}
 
 
 _META = {
@@ -181,7 +195,8 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     del uniques
     checks: dict = {}
 
-    totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0, "notes": source.notes}
+    from .records.asof import DataDates
+    totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0, "notes": source.notes, "dates": DataDates(day)}
     counts: dict = {}
 
     def run(write_chunk):
@@ -189,6 +204,7 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
         for chunk in source.frames(chunk_size):
             raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m))
             rs = validate_frame(raw, source=str(p), mapping=m, duplicates=dups)
+            totals["dates"].add(rs)
             for c, k in rs.columns.items():
                 checks[c] = checks[c].merged(k) if c in checks else k
             f = evaluate_findings(rs, book, day, rules=rules)

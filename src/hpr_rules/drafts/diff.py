@@ -230,7 +230,10 @@ def behavioural_diff(records, old: RuleBook, new: RuleBook, dates: list[dt.date]
                             for c in cands],
             "causes": {c.key: {"en": c.text("en"), "nl": c.text("nl")} for c in cands}, "text_diff": text_diff(old, new),
             "dates": [d.isoformat() for d in dates], "employees": int(frame["employee_id"].nunique()),
-            "old": old.source, "new": new.source}
+            "old": old.source, "new": new.source,
+            # the reasons in words, from the rule files (the new draft's label wins)
+            "reasons": {code: label for book in (old, new) for r in book.rules
+                        for code, label in r.model.reason_labels().items()}}
 
 
 def _full(records, book, day, rule_ids):
@@ -252,12 +255,12 @@ def _full(records, book, day, rule_ids):
     return pd.concat(parts, ignore_index=True)
 
 
-def _label(key: str, lang: str) -> str:
-    """``status/reason`` in words: ``violation/no_pop`` -> ``Overtreding (no_pop)``."""
-    from ..reports.text import LABELS
+def _label(key: str, lang: str, reasons: dict | None = None) -> str:
+    """``status/reason`` in words: ``violation/no_pop`` -> ``Overtreding (nog geen POP)``."""
+    from ..reports.text import LABELS, reason_label
     status, _, reason = key.partition("/")
     word = LABELS[lang].get(status, status)
-    return f"{word} ({reason})" if reason else word
+    return f"{word} ({reason_label(reason, lang, reasons)})" if reason else word
 
 
 def render_markdown(d: dict, lang: str = "nl") -> str:
@@ -294,7 +297,8 @@ def render_markdown(d: dict, lang: str = "nl") -> str:
                 out += [f"{'Verschil' if nl else 'Difference'}: {why}", ""]
             for (frm, to), s2 in sub.groupby(["from", "to"], sort=True):
                 ids = ", ".join(s2["employee_id"].head(12)) + (" …" if len(s2) > 12 else "")
-                out.append(f"- {_label(frm, lang)} → {_label(to, lang)}: {len(s2)} ({ids})")
+                reasons = d.get("reasons")
+                out.append(f"- {_label(frm, lang, reasons)} → {_label(to, lang, reasons)}: {len(s2)} ({ids})")
             out.append("")
         order = {lab: i for i, (_, _, lab) in enumerate(AGE_BANDS)}
         for key, title in (("unit", "Per organisatieonderdeel" if nl else "Per unit"),

@@ -13,7 +13,7 @@ _L = {
            "instrument": "Rechtsvorm", "evaluation": "Evaluatie uiterlijk", "aow": "AOW-leeftijd (gedeelde tabel)",
            "born_before": "geboren vóór", "born_from": "geboren vanaf", "everyone": "iedereen",
            "statutory": "wettelijk vastgesteld", "projection": "projectie", "unknown": "status onbekend",
-           "years": "jaar", "months": "maanden"},
+           "years": "jaar", "months": "maanden", "reason": "reden"},
     "en": {"status": "Status", "version": "version", "in_force": "In force from", "until": "until",
            "article": "Article text", "params": "Parameters in force on", "from": "since", "scope": "Scope",
            "ex": "Exemptions (in this order)", "norm": "Norm", "basis": "Legal basis",
@@ -21,7 +21,7 @@ _L = {
            "instrument": "Legal instrument", "evaluation": "Evaluation by", "aow": "State pension age (shared table)",
            "born_before": "born before", "born_from": "born from", "everyone": "everyone",
            "statutory": "statutory", "projection": "projection", "unknown": "status unknown",
-           "years": "years", "months": "months"},
+           "years": "years", "months": "months", "reason": "reason"},
 }
 
 
@@ -46,9 +46,13 @@ def render_rule(rule, day: dt.date, lang: str = "nl", pension=None) -> str:
         if desc:
             out.append(f"      {desc}")
     out += ["", f"{t['scope']} ({m.scope.article}): {m.scope.condition}", "", f"{t['ex']}:"]
+    from ..reports.text import reason_label
+    labels = m.reason_labels()
     for i, ex in enumerate(m.exemptions, 1):
         desc = ex.description.get(lang) if ex.description else ""
-        out.append(f"  {i}. {ex.reason} ({ex.article}): {ex.condition}" + (f"\n      {desc}" if desc else ""))
+        # the label as a reader reads it; the code as findings and test cases write it
+        out.append(f"  {i}. {reason_label(ex.reason, lang, labels)} [{ex.reason}] ({ex.article}): {ex.condition}"
+                   + (f"\n      {desc}" if desc else ""))
     n = m.norm
     out += ["", f"{t['norm']} ({n.type}, {n.article}):"]
     if n.description:
@@ -59,6 +63,9 @@ def render_rule(rule, day: dt.date, lang: str = "nl", pension=None) -> str:
         out += [f"  due = {n.due}", f"  warn_months = {n.warn_months}"]
     else:
         out += [f"  required = {n.required}", f"  actual = {n.actual}", f"  pending = {n.pending}"]
+    for r in n.reasons:
+        art = f" ({r.article})" if r.article else ""
+        out.append(f"  {t['reason']}: {reason_label(r.code, lang, labels)} [{r.code}]{art}: {r.when}")
     out += ["", f"{t['basis']}:"] + [f"  - {b.reference}" + (f": {b.note}" if b.note else "") for b in m.legal_basis]
     out += ["", f"{t['aim']}:", textwrap.indent(textwrap.fill(m.aim.get(lang), 96), "  "),
             "", f"{t['prop']}:", textwrap.indent(textwrap.fill(m.proportionality.get(lang), 96), "  ")]

@@ -44,7 +44,7 @@ DEFAULT_EMPLOYEE: dict[str, Any] = {
     "function_code": "HHO-BEL", "function_title": "Belader", "function_start_date": "2020-03-01",
     "salary_scale": 5, "physically_demanding": True, "unit": "DSB-HHO", "department": None, "fte": 1.0,
     "pop_date": None, "development_hours_12m": 0.0, "sick_leave_start": None, "exemption_until": None,
-    "contract_type": "vast",
+    "contract_type": "vast", "development_offered": None, "move_offered": None,
 }
 EXPECT_KEYS = ("status", "reason", "due_date", "days_overdue", "required_hours", "actual_hours", "shortfall_hours")
 

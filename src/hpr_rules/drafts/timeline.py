@@ -67,25 +67,16 @@ def decide_over_dates(rule, frame, dates, pension):
     return steps, lets, compiled
 
 
-_WHY = {
-    "nl": {"in_force": "de regel is niet in werking", "employment": "niet in dienst",
-           "scope": "buiten de reikwijdte: {cond}", "exemption": "uitzondering '{reason}' geldt ({desc}): {cond}",
-           "ended": "uitzondering '{reason}' geldt niet meer", "violation": "de uiterste datum {due} is verstreken",
-           "due_soon": "de signaleringstermijn vóór {due} is begonnen", "compliant": "de norm is gehaald",
-           "pending": "het jaar is nog niet vol", "hours_violation": "het jaar is vol en de uren zijn niet gehaald",
-           "param": "parameter {name}: {old} → {new}", "start": "begin van de periode", "due": "uiterste datum {due}"},
-    "en": {"in_force": "the rule is not in force", "employment": "not employed",
-           "scope": "out of scope: {cond}", "exemption": "exemption '{reason}' holds ({desc}): {cond}",
-           "ended": "exemption '{reason}' no longer holds", "violation": "the due date {due} has passed",
-           "due_soon": "the warning period before {due} has begun", "compliant": "the norm is met",
-           "pending": "the year is not complete yet", "hours_violation": "the year is complete and the hours fall short",
-           "param": "parameter {name}: {old} → {new}", "start": "start of the period", "due": "due date {due}"},
-}
+def _phrases(lang: str) -> dict:
+    """The timeline's phrases (``why_*``) from the label catalogue, without the prefix."""
+    from ..reports.text import LABELS
+    return {k[4:]: v for k, v in LABELS[lang].items() if k.startswith("why_")}
 
 
 def _why(rule, step, prev_step, due, day, prev_day, lang):
     from ..calendar import from_daynum
-    w = _WHY[lang]
+    from ..explain import reason_of
+    w = _phrases(lang)
     out = []
     if prev_day is not None:
         for name, p in rule.model.parameters.items():
@@ -94,7 +85,7 @@ def _why(rule, step, prev_step, due, day, prev_day, lang):
                 out.append(w["param"].format(name=name, old=getattr(old, "value", None), new=getattr(new, "value", None)))
     s = step
     if prev_step is not None and prev_step.kind == "exemption" and prev_step.reason != s.reason:
-        out.append(w["ended"].format(reason=prev_step.reason))
+        out.append(w["ended"].format(reason=reason_of(rule.model, prev_step.reason, lang)))
     due_txt = from_daynum(due).isoformat() if due is not None else "?"
     if s.kind in ("in_force", "employment"):
         out.append(w[s.kind])
@@ -103,11 +94,16 @@ def _why(rule, step, prev_step, due, day, prev_day, lang):
     elif s.kind == "exemption":
         ex = next((e for e in rule.model.exemptions if e.reason == s.reason), None)
         desc = ex.description.get(lang) if ex is not None and ex.description else s.reason
-        out.append(w["exemption"].format(reason=s.reason, desc=desc, cond=s.source))
+        out.append(w["exemption"].format(reason=reason_of(rule.model, s.reason, lang), desc=desc, cond=s.source))
+    elif prev_step is not None and prev_step.kind == "norm" and prev_step.status == s.status:
+        pass  # the same outcome, only its reason changes (said below)
     elif rule.model.norm.type == "deadline":
         out.append(w.get(s.status, s.status).format(due=due_txt))
     else:
         out.append({"violation": w["hours_violation"], "due_soon": w["pending"]}.get(s.status, w["compliant"]))
+    if s.kind == "norm" and s.reason:  # a reason of the norm (no POP yet, no offer by the employer)
+        when = next((r.when for r in rule.model.norm.reasons if r.code == s.reason), "")
+        out.append(w["reason"].format(reason=reason_of(rule.model, s.reason, lang), cond=when))
     return out
 
 
@@ -140,7 +136,7 @@ def timeline(records, book, employee_id: str, start: dt.date, end: dt.date, rule
                 continue
             prev_step = compiled[j - 1].steps[int(steps[j - 1, 0])] if j else None
             why = _why(rule, s, prev_step, due, day, dates[j - 1] if j else None, lang) if j else \
-                [_WHY[lang]["start"]] + _why(rule, s, None, due, day, None, lang)
+                [_phrases(lang)["start"]] + _why(rule, s, None, due, day, None, lang)
             segs.append(Segment(day, day, s.status, s.reason, from_daynum(due) if due is not None else None, why))
             prev = key
         out[rule.id] = segs
@@ -148,17 +144,18 @@ def timeline(records, book, employee_id: str, start: dt.date, end: dt.date, rule
 
 
 def render_text(result: dict[str, list[Segment]], book, lang: str = "nl") -> str:
-    from ..explain import STATUS_LABEL
+    from ..explain import STATUS_LABEL, reason_of
+    w = _phrases(lang)
     lines = []
     for rule_id, segs in result.items():
-        title = book.get(rule_id).model.title.get(lang)
-        lines.append(f"{title} ({rule_id})")
+        model = book.get(rule_id).model
+        lines.append(f"{model.title.get(lang)} ({rule_id})")
         for s in segs:
-            label = STATUS_LABEL[lang][s.status] + (f" ({s.reason})" if s.reason else "")
-            due = f"; {_WHY[lang]['due'].format(due=s.due_date.isoformat())}" if s.due_date else ""
+            label = STATUS_LABEL[lang][s.status] + (f" ({reason_of(model, s.reason, lang)})" if s.reason else "")
+            due = f"; {w['due'].format(due=s.due_date.isoformat())}" if s.due_date else ""
             lines.append(f"  {s.start.isoformat()} … {s.end.isoformat()}  {label}{due}")
-            for w in s.why:
-                lines.append(f"      ← {w}")
+            for why in s.why:
+                lines.append(f"      ← {why}")
         lines.append("")
     return "\n".join(lines)
 

@@ -19,6 +19,14 @@ _NAT = np.iinfo(np.int64).min  # NaT as int64
 _NS_PER_DAY = 86_400 * 10**9
 
 
+def _optional_null() -> frozenset:
+    from ..records.schema import FIELD_TYPES, REQUIRED
+    return frozenset(k for k, t in FIELD_TYPES.items() if t == "bool" and k not in REQUIRED)
+
+
+_OPTIONAL_NULL = _optional_null()
+
+
 _KIND_OK = {DATE: pd.api.types.is_datetime64_dtype, BOOL: pd.api.types.is_bool_dtype,
             NUMBER: lambda d: pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)}
 
@@ -42,7 +50,9 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
     for name in sorted(need):
         if name == "state_pension_date":
             continue
-        if name not in frame.columns and name not in types:  # a side table that was not given
+        if name not in frame.columns and (name not in types or name in _OPTIONAL_NULL):
+            # a side table that was not given, or an optional record field a frame made
+            # before the field existed leaves out (the employer's offers): nobody has one
             cols.update(null_columns([name], len(frame)))
             continue
         if name == ABSENCES:  # one tuple of (start, end, kind) per record
@@ -64,9 +74,9 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
             vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
             ok = ~np.isnan(vals)
             vals = np.where(ok, vals, 0.0)
-        elif t == BOOL:
+        elif t == BOOL:  # an optional yes/no may be empty (not known)
+            ok = ~s.isna().to_numpy()
             vals = s.fillna(False).to_numpy(dtype=bool)
-            ok = np.ones(len(s), dtype=bool)
         else:
             ok = ~pd.isna(s).to_numpy()
             vals = np.where(ok, s.to_numpy(dtype=object), None)  # pd.NA does not compare
@@ -83,18 +93,19 @@ def null_columns(names, n: int) -> dict[str, Column]:
     out = {}
     for name in names:
         t = field_type(name)
-        out[name] = (np.zeros(n, dtype=np.int64) if t == DATE else np.full(n, None, dtype=object),
-                     np.zeros(n, dtype=bool))
+        out[name] = (np.zeros(n, dtype=np.int64) if t == DATE else np.zeros(n, dtype=bool) if t == BOOL
+                     else np.full(n, None, dtype=object), np.zeros(n, dtype=bool))
     return out
 
 
 def row_env(cols: dict[str, Column], i: int) -> dict[str, object]:
-    """One record as a plain dict (None for missing) for the scalar evaluator."""
+    """One record as a plain dict (None for missing) for the scalar evaluator. A column may be
+    one scalar for every record (see :func:`~hpr_rules.engines.vector.constant_nulls`)."""
     out = {}
     for name, (vals, ok) in cols.items():
-        if not ok[i]:
+        if not (ok if np.ndim(ok) == 0 else ok[i]):
             out[name] = None
         else:
-            v = vals[i]
+            v = vals if np.ndim(vals) == 0 else vals[i]
             out[name] = v.item() if hasattr(v, "item") else v
     return out

@@ -228,10 +228,11 @@ def _parse_rule(rule: LoadedRule):
     for i, ex in enumerate(m.exemptions):
         cond = cx.expr(ex.condition, ("exemptions", i, "condition"), BOOL)
         steps.append(Step("exempt", ex.reason, cond, ex.article, "exemption", ex.condition))
-    reasons = [(r.code, cx.expr(r.when, ("norm", "reasons", i, "when"), BOOL)) for i, r in enumerate(m.norm.reasons)]
+    reasons = [(r.code, cx.expr(r.when, ("norm", "reasons", i, "when"), BOOL), r.article or m.norm.article)
+               for i, r in enumerate(m.norm.reasons)]
     for status, cond in outcomes:
-        for code, when in reasons:
-            steps.append(Step(status, code, _and(cond, when), m.norm.article, "norm", to_text(_and(cond, when))))
+        for code, when, article in reasons:
+            steps.append(Step(status, code, _and(cond, when), article, "norm", to_text(_and(cond, when))))
         steps.append(Step(status, "", cond, m.norm.article, "norm", to_text(cond)))
     return lets, steps, outputs
 
@@ -261,6 +262,12 @@ def compile_rule(rule: LoadedRule, day: dt.date) -> CompiledRule:
 
 
 def compile_book(book: RuleBook, day: dt.date, only: list[str] | None = None) -> CompiledBook:
+    from ..calendar import check_bounds
+    from ..errors import InputError
+    try:
+        check_bounds(day, "reference date")
+    except ValueError as exc:
+        raise InputError(str(exc), key="date") from None
     rules = book.select(only).rules if only else book.rules
     return CompiledBook(book, day, [compile_rule(r, day) for r in rules])
 

@@ -10,12 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import RuleError, did_you_mean
 from ..yamlsource import YamlDoc, load_yaml, pydantic_error
+
+
+def _in_bounds(d):
+    from ..calendar import check_bounds
+    return d if not isinstance(d, dt.date) else check_bounds(d, "date")
+
+
+#: a date a rule names: within the calendar's bounds (hpr_rules.calendar.DATE_MIN..DATE_MAX)
+RuleDate = Annotated[dt.date, AfterValidator(_in_bounds)]
 
 
 class _Strict(BaseModel):
@@ -33,8 +42,8 @@ class Text(_Strict):
 
 
 class DatedValue(_Strict):
-    from_: dt.date = Field(alias="from")
-    value: Union[bool, float, dt.date, None]
+    from_: RuleDate = Field(alias="from")
+    value: Annotated[Union[bool, float, dt.date, None], AfterValidator(_in_bounds)]
     note: str = ""
 
     @field_validator("value", mode="before")
@@ -97,6 +106,8 @@ class Exemption(_Strict):
     reason: str
     condition: str
     article: str = ""
+    #: the reason in a few words, as reports and the command line show it
+    label: Text | None = None
     description: Text | None = None
 
     @field_validator("reason")
@@ -108,8 +119,14 @@ class Exemption(_Strict):
 
 
 class NormReason(_Strict):
+    """A reason that qualifies a norm outcome where ``when`` holds (``no_pop``: there is no
+    POP yet; ``no_offer``: the employer did not make the offer the article requires)."""
+
     code: str
     when: str
+    article: str = ""
+    #: the reason in a few words, as reports and the command line show it
+    label: Text | None = None
 
 
 class _Norm(_Strict):
@@ -149,10 +166,10 @@ class RuleFile(_Strict):
     legal_basis: list[LegalBasis]
     aim: Text
     proportionality: Text
-    effective_from: dt.date
-    valid_until: dt.date | None = None
+    effective_from: RuleDate
+    valid_until: RuleDate | None = None
     #: when the rule is to be evaluated; unlike valid_until it does not end the rule
-    evaluation_date: dt.date | None = None
+    evaluation_date: RuleDate | None = None
     parameters: dict[str, Parameter]
     scope: Condition
     exemptions: list[Exemption] = []
@@ -162,6 +179,16 @@ class RuleFile(_Strict):
     @classmethod
     def _version_str(cls, v):
         return str(v)
+
+    def reason_labels(self) -> dict[str, dict[str, str]]:
+        """The reasons this rule gives (its exemptions and norm reasons) in a few words, Dutch
+        and English: ``label``, else ``description``; a reason without either is left out."""
+        out = {}
+        for code, label in [(e.reason, e.label or e.description) for e in self.exemptions] + \
+                [(r.code, r.label) for r in self.norm.reasons]:
+            if label is not None:
+                out[code] = {"nl": label.nl, "en": label.en or label.nl}
+        return out
 
     @model_validator(mode="after")
     def _checks(self):
@@ -174,7 +201,7 @@ class RuleFile(_Strict):
 
 
 class AgeBand(_Strict):
-    born_from: dt.date | None = None
+    born_from: RuleDate | None = None
     years: int
     months: int = 0
     note: str = ""

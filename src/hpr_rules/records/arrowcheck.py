@@ -238,7 +238,7 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
             typed[col] = xv
         else:  # bool
             if t is None and s.dtype.kind == "b":
-                b = s.to_numpy(dtype=bool)
+                b = s.fillna(False).to_numpy(dtype=bool)
             elif t is None:
                 xv = s.to_numpy(dtype="float64", na_value=np.nan)
                 b = xv == 1
@@ -251,7 +251,8 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
                 is_f = np.array([v in falses for v in low] + [False], dtype=bool)[t.codes]
                 b = is_t
                 suspect |= ~missing & ~is_t & ~is_f
-            typed[col] = b
+            # an optional yes/no keeps its third value: empty = not known
+            typed[col] = b if col in REQUIRED else pd.arrays.BooleanArray(b, missing.copy())
 
     # relations between fields (only where both sides parsed)
     def day(col):

@@ -4,6 +4,7 @@ COLUMNS = [
     "employee_id", "birth_date", "hire_date", "employment_end_date", "function_code", "function_title",
     "function_start_date", "salary_scale", "physically_demanding", "unit", "department", "fte", "pop_date",
     "development_hours_12m", "sick_leave_start", "exemption_until", "contract_type",
+    "development_offered", "move_offered",
 ]
 FIELD_TYPES = {
     "employee_id": "string", "birth_date": "date", "hire_date": "date", "employment_end_date": "date",
@@ -11,6 +12,8 @@ FIELD_TYPES = {
     "salary_scale": "int", "physically_demanding": "bool", "unit": "string", "department": "string",
     "fte": "decimal", "pop_date": "date", "development_hours_12m": "decimal", "sick_leave_start": "date",
     "exemption_until": "date", "contract_type": "string",
+    # the employer's duties (tri-state: true = offered, false = not offered, empty = not known)
+    "development_offered": "bool", "move_offered": "bool",
 }
 REQUIRED = {
     "employee_id", "birth_date", "hire_date", "function_code", "function_start_date", "salary_scale",
@@ -21,6 +24,10 @@ OPTIONAL = [c for c in COLUMNS if c not in REQUIRED]
 DATE_COLUMNS = [c for c in COLUMNS if FIELD_TYPES[c] == "date"]
 DECIMAL_COLUMNS = [c for c in COLUMNS if FIELD_TYPES[c] == "decimal"]
 STRING_COLUMNS = [c for c in COLUMNS if FIELD_TYPES[c] == "string"]
+
+#: dates of things that have happened by the time of an export: the newest of them is the export
+#: date when none is given (``as_of``), and one after the reference date is worth a warning
+EVENT_DATE_COLUMNS = ["birth_date", "hire_date", "function_start_date", "pop_date", "sick_leave_start"]
 
 #: dates outside this window are typing errors, not history
 DATE_MIN = "1900-01-01"
@@ -37,6 +44,6 @@ TRUE_WORDS = ("true", "ja", "j", "1", "y", "yes")
 FALSE_WORDS = ("false", "nee", "n", "0", "no")
 
 #: mapping settings a command line flag may override (``--delimiter`` ... ``--header-row``)
-READ_SETTINGS = ("delimiter", "encoding", "decimal", "date_format", "sheet", "header_row")
+READ_SETTINGS = ("delimiter", "encoding", "decimal", "date_format", "sheet", "header_row", "as_of")
 
 REJECT_COLUMNS = ["row", "employee_id", "column", "value", "message"]

@@ -152,6 +152,9 @@ def generate_population(n: int, seed: int, reference_date: dt.date = dt.date(202
         "sick_leave_start": ns(sick),
         "exemption_until": ns(exemption),
         "contract_type": pd.Series(contract, dtype=object),
+        # whether the employer offered development / a move: not known in a synthetic population
+        "development_offered": pd.Series(pd.NA, index=range(n), dtype="boolean"),
+        "move_offered": pd.Series(pd.NA, index=range(n), dtype="boolean"),
     })[COLUMNS]
     # gender last, so asking for it changes no other column: mostly men in these functions
     male = rng.random(n) < np.where(demanding, 0.85, 0.55)

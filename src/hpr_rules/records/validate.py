@@ -381,7 +381,7 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
             typed[col] = xv
         elif kind == "bool":
             if pd.api.types.is_bool_dtype(s.dtype):
-                b = s.to_numpy(dtype=bool)
+                b = s.fillna(False).to_numpy(dtype=bool)
                 bad = np.zeros(n, dtype=bool)
             elif pd.api.types.is_numeric_dtype(s.dtype):  # 1/0 as numbers (a Parquet int column)
                 xv = s.to_numpy(dtype="float64", na_value=np.nan)
@@ -396,7 +396,8 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
             words = f"{', '.join(m.booleans.true[:3])} for yes or {', '.join(m.booleans.false[:3])} for no"
             fail.add(bad, col, _msgs(bad, t, lambda v, c=col: f"{c} {v} is not a yes/no value (expected {words})"))
             columns[col] = ColumnCheck.of(col, bad, missing, t, kind, "")
-            typed[col] = b
+            # an optional yes/no keeps its third value: empty = not known
+            typed[col] = b if col in REQUIRED else pd.arrays.BooleanArray(b, missing.copy())
 
     # relations between fields (only where both sides parsed)
     birth, hire, fstart = typed["birth_date"], typed["hire_date"], typed["function_start_date"]
@@ -489,7 +490,7 @@ def _empty_typed(kind: str, n: int):
     if kind in ("int", "decimal"):
         return np.full(n, np.nan)
     if kind == "bool":
-        return np.zeros(n, dtype=bool)
+        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
     return pd.Series(pd.NA, index=range(n), dtype="string")
 
 
@@ -550,6 +551,8 @@ def _typed_column(col: str, v, keep: np.ndarray | None) -> pd.Series:
     if kind == "decimal":
         return pd.Series(np.asarray(v, dtype="float64")[keep], dtype="float64", copy=False)
     if kind == "bool":
+        if isinstance(v, pd.arrays.BooleanArray):  # yes / no / not known
+            return pd.Series(v[keep], dtype="boolean")
         return pd.Series(np.asarray(v, dtype=bool)[keep], dtype=bool, copy=False)
     if getattr(v.dtype, "storage", None) == "pyarrow":
         # Arrow text -> Python strings, equal strings shared (to_pandas deduplicates), NA -> None

@@ -14,7 +14,7 @@ import pandas as pd
 from .. import run_timestamp
 from ..errors import InputError
 from ..findings import FINDINGS_COLUMNS
-from ..outputs import atomic_write, unescape_text
+from ..outputs import atomic_write, stable_xlsx, unescape_text
 from .privacy import Linked, protect
 from .tables import AGE_ORDER, Num, Share, Table, _order, resolve
 from .text import LABELS
@@ -78,13 +78,15 @@ def compliance_cells(df: pd.DataFrame, keys=("unit", "age_band")) -> Linked:
     for d in dates:
         for r in rules:
             for s in STATUS_COLS:  # the verdict's numbers are the last to give up for a complement
-                L.cell(("f", d, r, s), int(counts.get((d, r, s), 0)), weight=10 if s == "violation" else 1)
+                L.cell(("f", d, r, s), int(counts.get((d, r, s), 0)), weight=10 if s == "violation" else 1,
+                       attribute=s in ("violation", "exempt"))
             L.cell(("f", d, r, "records"), sum(int(counts.get((d, r, s), 0)) for s in STATUS_COLS))
             L.total(("f", d, r, "records"), [("f", d, r, s) for s in STATUS_COLS])
             L.cell(("f", d, r, "in_scope"), sum(int(counts.get((d, r, s), 0)) for s in IN_SCOPE), weight=10)
             L.total(("f", d, r, "in_scope"), [("f", d, r, s) for s in IN_SCOPE])
     last = dates[-1]
     sub = df[df["reference_date"] == last]
+    _reason_cells(L, sub, last, rules)
     for key in keys:
         if key not in sub.columns:
             continue
@@ -97,7 +99,7 @@ def compliance_cells(df: pd.DataFrame, keys=("unit", "age_band")) -> Linked:
                 rec = ("g", key, g, "records") if shared else ("g", key, g, r, "records")
                 L.cell(rec, sizes[r])
                 for s in STATUS_COLS:
-                    L.cell(("g", key, g, r, s), int(by.get((g, r, s), 0)))
+                    L.cell(("g", key, g, r, s), int(by.get((g, r, s), 0)), attribute=s in ("violation", "exempt"))
                 L.total(rec, [("g", key, g, r, s) for s in STATUS_COLS])
                 L.cell(("g", key, g, r, "in_scope"), sum(int(by.get((g, r, s), 0)) for s in IN_SCOPE))
                 L.total(("g", key, g, r, "in_scope"), [("g", key, g, r, s) for s in IN_SCOPE])
@@ -107,11 +109,41 @@ def compliance_cells(df: pd.DataFrame, keys=("unit", "age_band")) -> Linked:
     return L
 
 
+#: outcomes a reason qualifies (an exemption's ground; a norm reason such as no_offer)
+REASONED = ["exempt", "due_soon", "violation"]
+
+
+def _reason_cells(L: Linked, sub: pd.DataFrame, last, rules) -> None:
+    """Counts per reason of the last date's outcomes that carry one, adding up to the status."""
+    reasons = sub["reason"].astype(str) if "reason" in sub.columns else pd.Series("", index=sub.index)
+    by = sub.assign(reason=reasons).groupby(["rule_id", "status", "reason"]).size()
+    for r in rules:
+        for s in REASONED:
+            codes = sorted(c for (rr, ss, c) in by.index if rr == r and ss == s)
+            if not any(codes):
+                continue
+            for c in codes:
+                L.cell(("f", last, r, s, c), int(by[(r, s, c)]))
+            L.total(("f", last, r, s), [("f", last, r, s, c) for c in codes])
+
+
+def _reason_table(L: Linked, last, rules, t: dict, titles: dict, labels: dict, lang: str):
+    from .text import reason_label
+    tb = Table("reasons", f"{t['by_reason']} ({str(last)[:10]})", [t["rule"], t["outcome"], t["employees"]])
+    for r in rules:
+        for s in REASONED:
+            for k in sorted(k for k in L.values if len(k) == 5 and k[:4] == ("f", last, r, s)):
+                what = t[f"{s}_by"].format(reason_label(k[4], lang, labels.get(r))) if k[4] else t[s]
+                tb.rows.append((titles.get(r, r), [what, Num(k)]))
+    return tb if tb.rows else None
+
+
 def _rec(L: Linked, key, g, r):
     return ("g", key, g, "records") if ("g", key, g, "records") in L.values else ("g", key, g, r, "records")
 
 
-def compliance_tables(df: pd.DataFrame, L: Linked, t: dict, titles: dict) -> list:
+def compliance_tables(df: pd.DataFrame, L: Linked, t: dict, titles: dict, labels: dict | None = None,
+                      lang: str = "nl") -> list:
     dates = sorted(df["reference_date"].unique())
     rules = sorted(df["rule_id"].unique())
     last = dates[-1]
@@ -127,6 +159,9 @@ def compliance_tables(df: pd.DataFrame, L: Linked, t: dict, titles: dict) -> lis
         overall.rows.append((titles.get(r, r), [Num(("f", last, r, "records")), Num(("f", last, r, "in_scope"))] +
                              [Num(("f", last, r, c)) for c in STATUS_COLS]))
     out = [verdict, overall]
+    reasons = _reason_table(L, last, rules, t, titles, labels or {}, lang)
+    if reasons is not None:
+        out.append(reasons)
     for key in ("unit", "age_band"):
         groups = _order(key, {k[2] for k in L.values if k[:2] == ("g", key)})
         for r in rules:
@@ -143,12 +178,23 @@ def compliance_tables(df: pd.DataFrame, L: Linked, t: dict, titles: dict) -> lis
 
 def _titles(lang) -> dict:
     """Rule titles from the rule files (the findings name rules by id only)."""
+    book = _book()
+    return {r.id: (r.model.title.en or r.model.title.nl) if lang == "en" else r.model.title.nl
+            for r in (book.rules if book else [])}
+
+
+def _reason_labels() -> dict:
+    """Per rule id, its reasons in words (from the rule files)."""
+    book = _book()
+    return {r.id: r.model.reason_labels() for r in (book.rules if book else [])}
+
+
+def _book():
     try:
         from ..language import default_rules_dir, load_rulebook
-        book = load_rulebook(default_rules_dir())
-        return {r.id: (r.model.title.en or r.model.title.nl) if lang == "en" else r.model.title.nl for r in book.rules}
+        return load_rulebook(default_rules_dir())
     except Exception:  # noqa: BLE001 - without the rule files the ids are still correct names
-        return {}
+        return None
 
 
 def findings_report(findings_file, out, *, data=None, mapping=None, lang="nl", timestamp=None) -> None:
@@ -164,13 +210,14 @@ def findings_report(findings_file, out, *, data=None, mapping=None, lang="nl", t
     L = compliance_cells(df)
     prot = protect(L)
     titles = _titles(lang)
-    tables = compliance_tables(df, L, t, titles)
+    tables = compliance_tables(df, L, t, titles, _reason_labels(), lang)
     f = _fmt(lang)
     digest = hashlib.sha256(Path(findings_file).read_bytes()).hexdigest()
     dates = sorted(df["reference_date"].unique())
+    generated = run_timestamp(timestamp)
     meta = [(t["findings_source"], str(findings_file)), (t["findings_hash"], digest),
             (t["data_source"], str(data) if data else "—"), (t["reference_dates"], ", ".join(d[:10] for d in dates)),
-            (t["generated"], run_timestamp(timestamp))]
+            (t["generated"], generated)]
     if ext == ".xlsx":
         from openpyxl import Workbook
         wb = Workbook()
@@ -183,7 +230,7 @@ def findings_report(findings_file, out, *, data=None, mapping=None, lang="nl", t
         import io
         buf = io.BytesIO()
         wb.save(buf)
-        data_bytes = buf.getvalue()
+        data_bytes = stable_xlsx(buf.getvalue(), generated)
     else:
         shown = shown_tables({"all": tables}, prot, f)["all"]
         data_bytes = _env().get_template("compliance" + ext + ".j2").render(

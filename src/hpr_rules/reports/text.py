@@ -25,8 +25,19 @@ LABELS = {
         "bands": "Bandbreedte over runs (min / mediaan / max)", "disabled": "uitgeschakeld in dit scenario",
         "findings_title": "Controle personeelsbestand", "rule": "Regel", "total": "Totaal",
         "not_applicable": "Niet van toepassing", "not_in_force": "Niet in werking", "invalid": "Ongeldig record",
-        "exempt_by": "Uitgezonderd: {}", "dispensation": "ontheffing", "long_term_sick": "langdurig ziek",
-        "near_retirement": "dicht bij de AOW-leeftijd", "status_tables": "Status per regel per jaar (aantallen)",
+        "exempt_by": "Uitgezonderd: {}", "by_reason": "Uitkomsten met een reden", "outcome": "Uitkomst",
+        "violation_by": "Overtreding: {}", "due_soon_by": "Termijn loopt af: {}",
+        # reasons every rule gives (the decision order); a rule's own reasons are labelled in its file
+        "not_employed": "niet in dienst op de peildatum", "out_of_scope": "valt buiten de reikwijdte",
+        # why a timeline changes (hpr rules timeline)
+        "why_in_force": "de regel is niet in werking", "why_employment": "niet in dienst",
+        "why_scope": "buiten de reikwijdte: {cond}", "why_exemption": "uitzondering '{reason}' geldt ({desc}): {cond}",
+        "why_ended": "uitzondering '{reason}' geldt niet meer", "why_violation": "de uiterste datum {due} is verstreken",
+        "why_due_soon": "de signaleringstermijn vóór {due} is begonnen", "why_compliant": "de norm is gehaald",
+        "why_pending": "het jaar is nog niet vol", "why_hours_violation": "het jaar is vol en de uren zijn niet gehaald",
+        "why_param": "parameter {name}: {old} → {new}", "why_start": "begin van de periode",
+        "why_due": "uiterste datum {due}", "why_reason": "{reason}: {cond}",
+        "status_tables": "Status per regel per jaar (aantallen)",
         "hours": "Uren per jaar", "hours_pop": "Uren POP-gesprekken", "hours_development": "Ontwikkeluren",
         "advisor_fte": "Fte mobiliteitsadviseurs", "hours_development_obliged": "Ontwikkeluren van wie verplicht is",
         "flows": "In- en uitstroom en verschuivingen", "population_start": "Bezetting op de peildatum",
@@ -63,6 +74,19 @@ LABELS = {
         "extra_development_hours_horizon": "Extra ontwikkeluren (looptijd)",
         "headcount_change_end": "Verschil in bezetting aan het eind",
         "benefit_sickness_horizon": "Baat: minder langdurig verzuim (looptijd, euro; aanname)",
+        "compare_verdict": "Oordeel per scenario", "criterion": "Criterium",
+        "compare_verdict_note": "✓ het criterium geldt, ✗ het geldt niet; het percentage is het aandeel van de runs waarin het geldt. —: niet in dit scenario.",
+        "crit_violation_share": "{}: aandeel overtreding onder {}", "from_year": "vanaf {}",
+        "crit_moves_within_vacancies": "{}: genoeg aanpalende vacatures voor de verschuivingen",
+        "crit_advisor_capacity": "{}: binnen de capaciteit van de mobiliteitsadviseurs",
+        "crit_budget": "Kosten bovenop de wereld zonder de regels: hoogstens {} per jaar",
+        "compare_per_year": "Per jaar, de scenario's naast elkaar",
+        "extra_cost_year": "Kosten bovenop de wereld zonder de regels (euro; mediaan, P10–P90)",
+        "compare_groups": "Per groep in {}", "compare_year_note": "Alle tabellen per groep tonen voor elk scenario hetzelfde jaar: {} (te kiezen met --year). Aantallen uit de representatieve run van elk scenario; verschuivingen per leeftijdsgroep zijn medianen over de runs.",
+        "violation_share_chart": "Aandeel overtreding per regel in {} (%)",
+        "extra_cost_chart": "Kosten bovenop de wereld zonder de regels (mediaan over de runs)",
+        "compare_burden": "Moet verschuiven en verschoven per leeftijdsgroep in {} (mediaan over de runs)",
+        "differences": "Waarin de scenario's verschillen", "setting": "Instelling", "rule_in_force": "Regel in werking",
     },
     "en": {
         "title": "Impact analysis of the HPR interventions", "feasible": "Feasible", "not_feasible": "Not feasible",
@@ -84,8 +108,19 @@ LABELS = {
         "bands": "Band over runs (min / median / max)", "disabled": "switched off in this scenario",
         "findings_title": "Personnel file check", "rule": "Rule", "total": "Total",
         "not_applicable": "Not applicable", "not_in_force": "Not in force", "invalid": "Invalid record",
-        "exempt_by": "Exempt: {}", "dispensation": "dispensation", "long_term_sick": "long-term sick",
-        "near_retirement": "close to state pension age", "status_tables": "Status per rule per year (counts)",
+        "exempt_by": "Exempt: {}", "by_reason": "Outcomes with a reason", "outcome": "Outcome",
+        "violation_by": "Violation: {}", "due_soon_by": "Due soon: {}",
+        # reasons every rule gives (the decision order); a rule's own reasons are labelled in its file
+        "not_employed": "not employed on the reference date", "out_of_scope": "out of scope",
+        # why a timeline changes (hpr rules timeline)
+        "why_in_force": "the rule is not in force", "why_employment": "not employed",
+        "why_scope": "out of scope: {cond}", "why_exemption": "exemption '{reason}' holds ({desc}): {cond}",
+        "why_ended": "exemption '{reason}' no longer holds", "why_violation": "the due date {due} has passed",
+        "why_due_soon": "the warning period before {due} has begun", "why_compliant": "the norm is met",
+        "why_pending": "the year is not complete yet", "why_hours_violation": "the year is complete and the hours fall short",
+        "why_param": "parameter {name}: {old} → {new}", "why_start": "start of the period",
+        "why_due": "due date {due}", "why_reason": "{reason}: {cond}",
+        "status_tables": "Status per rule per year (counts)",
         "hours": "Hours per year", "hours_pop": "Hours of POP talks", "hours_development": "Development hours",
         "advisor_fte": "Mobility advisor fte", "hours_development_obliged": "Development hours of those obliged",
         "flows": "Inflow, outflow and moves", "population_start": "Workforce on the reference date",
@@ -122,6 +157,19 @@ LABELS = {
         "extra_development_hours_horizon": "Extra development hours (horizon)",
         "headcount_change_end": "Difference in headcount at the end",
         "benefit_sickness_horizon": "Benefit: less long-term sickness (horizon, euro; assumption)",
+        "compare_verdict": "Verdict per scenario", "criterion": "Criterion",
+        "compare_verdict_note": "✓ the criterion holds, ✗ it does not; the percentage is the share of runs in which it holds. —: not in this scenario.",
+        "crit_violation_share": "{}: share in violation below {}", "from_year": "from {}",
+        "crit_moves_within_vacancies": "{}: enough adjacent vacancies for the moves",
+        "crit_advisor_capacity": "{}: within the capacity of the mobility advisors",
+        "crit_budget": "Cost beyond the world without the rules: at most {} per year",
+        "compare_per_year": "Per year, the scenarios side by side",
+        "extra_cost_year": "Cost beyond the world without the rules (euro; median, P10–P90)",
+        "compare_groups": "Per group in {}", "compare_year_note": "Every table per group shows the same year for each scenario: {} (chosen with --year). Counts from each scenario's representative run; moves per age band are medians over the runs.",
+        "violation_share_chart": "Share in violation per rule in {} (%)",
+        "extra_cost_chart": "Cost beyond the world without the rules (median over the runs)",
+        "compare_burden": "Must move and moved per age band in {} (median over the runs)",
+        "differences": "How the scenarios differ", "setting": "Setting", "rule_in_force": "Rule in force",
     },
 }
 
@@ -134,6 +182,29 @@ def short_title(result, rid, lang):
             if label:
                 return label[lang]
     return rid
+
+
+def reason_label(reason: str, lang: str = "nl", labels: dict | None = None) -> str:
+    """A reason code as a reader reads it: the rule file's label (``labels``: code ->
+    {nl, en}, see ``RuleFile.reason_labels``), else the catalogue's label of a reason every
+    rule gives (``not_employed``, ``out_of_scope``), else the code as words; never the code.
+
+    >>> reason_label("no_offer", "nl", {"no_offer": {"nl": "geen aanbod van de werkgever", "en": "no offer"}})
+    'geen aanbod van de werkgever'
+    >>> reason_label("out_of_scope", "en"), reason_label("some_new_reason", "en")
+    ('out of scope', 'some new reason')
+    """
+    if labels and reason in labels:
+        return labels[reason][lang]
+    return LABELS[lang].get(reason) or words(reason)
+
+
+def result_reason_label(result, rid, reason, lang):
+    """The label of ``reason`` of rule ``rid`` in a scenario result (from the rule file)."""
+    for r in result["rules"]:
+        if r["id"] == rid:
+            return reason_label(reason, lang, r.get("reasons"))
+    return reason_label(reason, lang)
 
 
 def rule_title(result, rid, lang):
@@ -224,49 +295,23 @@ def verdict_sentences(result, lang="nl") -> list[str]:
     return [head] + [("  ✓ " if c["passed"] else "  ✗ ") + criterion_sentence(result, c, lang) for c in f["criteria"]]
 
 
-def summary_row(result, lang="nl", prot=None) -> dict:
-    """Key numbers of one scenario for side-by-side tables: medians over the runs of distinct
-    persons and peaks (horizon totals are labelled as such); a switched-off rule shows '-'.
-    Without runs, a count comes from the protected cells (``prot``)."""
-    from .tables import protect_scenario
-    t = LABELS[lang]
-    years = result["years"]
-    last = years[-1]
-    row = {"scenario": result["scenario"]["name"], t["verdict"]: result["feasibility"]["feasible"]}
-    bands = result.get("bands", {})
-    for r in result["rules"]:
-        rid = r["id"]
-        band = bands.get(f"violation:{rid}")
-        if band:
-            value = band[-1]["median"]
-        else:
-            prot = prot or protect_scenario(result)
-            value = prot.value(("rule", last["year"], rid, "violation"))
-        row[f"{short_title(result, rid, lang)}: {t['violation'].lower()} {last['year']}"] = \
-            value if r.get("enabled", True) else "-"
-    head = result.get("headline", {})
-    for key in ("persons_must_move", "persons_moved", "peak_moves_unmet", "extra_cost_horizon"):
-        if key in head:
-            row[t[key]] = round(head[key]["median"])
-    failed = [c for c in result["feasibility"]["criteria"] if not c["passed"]]
-    row["✗"] = len(failed)
-    return row
-
-
-def comparison_table(results, lang="nl") -> str:
-    """Scenarios as columns (numbered), key numbers as rows; names listed below."""
+def comparison_table(results, lang="nl", year=None) -> str:
+    """For a terminal: the verdict and key numbers of a comparison, scenarios as numbered
+    columns, with the same cells hidden as in the comparison report."""
     import pandas as pd
 
-    from .render import _fmt
-    t = LABELS[lang]
-    n = _fmt(lang).num
-    rows = [summary_row(r, lang) for r in results]
-    df = pd.DataFrame(rows).drop(columns=["scenario"])
-    df[t["verdict"]] = df[t["verdict"]].map({True: t["feasible"], False: t["not_feasible"]})
-    df = df.map(lambda v: n(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
-    df.index = [f"[{i + 1}]" for i in range(len(rows))]
-    names = "\n".join(f"[{i + 1}] {r['scenario']}" for i, r in enumerate(rows))
-    return df.T.to_string() + "\n\n" + names
+    from .compare import prepare_comparison
+    rep = prepare_comparison(results, lang, year, charts=False)
+    refs = [f"[{i + 1}]" for i in range(len(results))]
+    blocks = []
+    for section in ("verdict", "headline"):
+        for tb in rep["tables"][section]:
+            head = tb["header"][0] or ""
+            width = max([len(head)] + [len(label) for label, _ in tb["rows"]])
+            rows = [[label.ljust(width)] + [text for text, _ in cells] for label, cells in tb["rows"]]
+            blocks.append(pd.DataFrame(rows, columns=[head.ljust(width)] + refs).to_string(index=False))
+    names = "\n".join(f"{ref} {name}" for ref, name in zip(refs, rep["names"]))
+    return "\n\n".join(blocks) + "\n\n" + names
 
 
 def year_table(result, lang="nl") -> str:
