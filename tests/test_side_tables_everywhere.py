@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import run_cli
 
@@ -188,3 +190,25 @@ def test_a_scenario_rejects_a_side_table_it_cannot_read(tmp_path):
     (tmp_path / "abs.csv").write_text("employee_id,start,kind\nE000001,2025-01-01,sick\n", encoding="utf-8")
     with pytest.raises(HprError, match="'end'"):
         run_scenario(_scenario(tmp_path, "  absences: abs.csv\n"))
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(chunk=st.integers(150, 900), day=st.dates(dt.date(2026, 1, 1), dt.date(2031, 12, 31)))
+def test_any_chunk_size_and_date_give_the_whole_file_findings(files, book, chunk, day):
+    import io
+
+    from hpr_rules.engines import evaluate
+    from hpr_rules.records import load_records
+    from hpr_rules.records.sidetables import SideTables, with_side_tables
+    from hpr_rules.scale import check_csv_stream
+    paths = dict(dispensations=files / "dispensations.csv", absences=files / "absences.csv")
+    rs, tables = with_side_tables(load_records(files / "staff.csv"), book.ids(), **paths)
+    want = pd.read_csv(io.StringIO(evaluate(rs, book, day).to_csv(index=False)), dtype=str, keep_default_na=False)
+    sink = io.BytesIO()
+    res = check_csv_stream(files / "staff.csv", book, day, None, chunk_size=chunk, sink=sink,
+                           side=SideTables(book.ids(), **paths))
+    got = pd.read_csv(io.BytesIO(sink.getvalue()), dtype=str, keep_default_na=False)
+    for c in ("required_hours", "actual_hours", "shortfall_hours", "days_overdue"):
+        got[c], want[c] = (x[c].map(lambda v: f"{float(v):.2f}" if v else "") for x in (got, want))
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+    assert [t.rejects.to_dict("records") for t in res["side_tables"]] == [t.rejects.to_dict("records") for t in tables]

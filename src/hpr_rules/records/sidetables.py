@@ -207,14 +207,26 @@ def load_absences(path, employee_ids=None, source: str | None = None, mapping=No
 
 def attach_absences(records, absences):
     """The records frame with each record's absences (column :data:`hpr_rules.absence.COLUMN`:
-    a tuple of (start, end, kind), day numbers, end open = OPEN_END); a copy."""
+    a tuple of (start, end, kind), day numbers, end open = OPEN_END); a copy. ``absences``:
+    a :class:`SideTable`, a frame, or the index :func:`absence_index` makes of one."""
+    from ..absence import COLUMN
+    out = records.copy()
+    by_id = absences if isinstance(absences, dict) else absence_index(absences)
+    if not by_id:
+        return out
+    out[COLUMN] = [by_id.get(e, ()) for e in out["employee_id"]]
+    return out
+
+
+def absence_index(absences) -> dict:
+    """employee_id -> that employee's absences as a sorted tuple of (start, end, kind), day
+    numbers (of an absences :class:`SideTable` or frame)."""
     import pandas as pd
 
-    from ..absence import COLUMN, OPEN_END
+    from ..absence import OPEN_END
     table = getattr(absences, "frame", absences)
-    out = records.copy()
     if table is None or not len(table):
-        return out
+        return {}
     start = pd.to_datetime(table["start"]).to_numpy("datetime64[D]").astype("int64")
     end_ts = pd.to_datetime(table["end"])
     end = end_ts.to_numpy("datetime64[D]").astype("int64")
@@ -222,8 +234,7 @@ def attach_absences(records, absences):
     by_id: dict = {}
     for e, s, t, k in sorted(zip(table["employee_id"], start.tolist(), end.tolist(), table["kind"])):
         by_id.setdefault(e, []).append((s, t, k))
-    out[COLUMN] = [tuple(by_id.get(e, ())) for e in out["employee_id"]]
-    return out
+    return {e: tuple(v) for e, v in by_id.items()}
 
 
 def with_side_tables(records, rule_ids, *, dispensations=None, absences=None, mapping=None):
@@ -277,23 +288,28 @@ class SideTables:
     def loaded(self) -> list[SideTable]:
         if self._loaded is None:
             self._loaded = self.tables()
+            # indexed once: every part of the records is attached from the same index
+            self._ids = set().union(*[set(t.frame["employee_id"].dropna()) for t in self._loaded])
+            self._absences = absence_index(self._loaded[-1]) if self.absences else None
+            self._dispensations = dispensation_index(self._loaded[0]) if self.dispensations else None
         return self._loaded
 
     def attach(self, records, tables=None):
         """``records`` (a RecordSet or a frame) with the side columns; a copy."""
         import dataclasses
         frame = getattr(records, "frame", records)
-        tables = self.loaded() if tables is None else tables
-        it = iter(tables)
+        own = tables is None
+        tables = self.loaded() if own else tables
         if self.dispensations:
-            frame = attach_dispensations(frame, next(it))
+            frame = attach_dispensations(frame, self._dispensations if own else tables[0])
         if self.absences:
-            frame = attach_absences(frame, next(it))
+            frame = attach_absences(frame, self._absences if own else tables[-1])
         return dataclasses.replace(records, frame=frame) if hasattr(records, "frame") else frame
 
     def ids(self) -> set:
         """Every employee_id the tables name (the few ids a part reports back)."""
-        return set().union(*[set(t.frame["employee_id"].dropna()) for t in self.loaded()])
+        self.loaded()
+        return self._ids
 
     def matched(self, frame) -> set:
         """The ids of the tables that have an accepted record in ``frame``."""
@@ -314,16 +330,12 @@ class SideTables:
 
 def attach_dispensations(records, dispensations):
     """The records frame with the per-rule dispensation columns of ``dispensations``
-    (a :class:`SideTable` or a frame with DISPENSATION_COLUMNS) added; a copy."""
+    (a :class:`SideTable`, a frame with DISPENSATION_COLUMNS, or the index
+    :func:`dispensation_index` makes of one) added; a copy."""
     import pandas as pd
-    table = getattr(dispensations, "frame", dispensations)
     out = records.copy()
-    if table is None or not len(table):
-        return out
-    latest = (table.sort_values(["until", "row"] if "row" in table.columns else ["until"], kind="stable")
-              .groupby(["rule_id", "employee_id"], sort=False).tail(1))
-    for rule_id, part in latest.groupby("rule_id", sort=True):
-        by_id = part.set_index("employee_id")
+    index = dispensations if isinstance(dispensations, dict) else dispensation_index(dispensations)
+    for rule_id, by_id in index.items():
         until_col = rule_field_column("rule_dispensation_until", rule_id)
         ground_col = rule_field_column("rule_dispensation_ground", rule_id)
         out[until_col] = pd.to_datetime(out["employee_id"].map(by_id["until"]))
@@ -331,6 +343,19 @@ def attach_dispensations(records, dispensations):
     return out
 
 
-__all__ = ["DISPENSATION_COLUMNS", "RULE_FIELDS", "SideTable", "SideTables", "attach_absences", "attach_dispensations",
+def dispensation_index(dispensations) -> dict:
+    """rule_id -> the dispensation that lasts longest per employee (a frame of until and
+    ground indexed by employee_id), of a dispensations :class:`SideTable` or frame."""
+    table = getattr(dispensations, "frame", dispensations)
+    if table is None or not len(table):
+        return {}
+    latest = (table.sort_values(["until", "row"] if "row" in table.columns else ["until"], kind="stable")
+              .groupby(["rule_id", "employee_id"], sort=False).tail(1))
+    return {rule_id: part.set_index("employee_id")[["until", "ground"]]
+            for rule_id, part in latest.groupby("rule_id", sort=True)}
+
+
+__all__ = ["DISPENSATION_COLUMNS", "RULE_FIELDS", "SideTable", "SideTables", "absence_index", "attach_absences",
+           "dispensation_index", "attach_dispensations",
            "load_absences", "load_dispensations", "with_side_tables",
            "read_side_table", "rule_field_column", "rule_field_type"]
