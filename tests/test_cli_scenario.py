@@ -1,6 +1,7 @@
 """hpr scenario run/compare/sweep and hpr report through CliRunner."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,38 @@ def test_compare_and_sweep(scen, tmp_path):
     r = run("scenario", "sweep", small, "--set", "max_function_tenure.max_years=5,10")
     assert r.exit_code == 0, r.output
     assert "max_years = 5" in r.stdout and "max_years = 10" in r.stdout
+
+
+def test_compare_is_one_report_with_the_scenarios_side_by_side(scen, tmp_path):
+    import html as html_lib
+    import openpyxl
+    small, nolimit = scen
+    r = run("scenario", "compare", small, nolimit, "--year", "2031", "--out", tmp_path / "c.html")
+    assert r.exit_code == 2 and "--year 2031" in r.stderr and "2026, 2027" in r.stderr  # before any projection
+    assert "Klein" not in r.stdout
+    r = run("scenario", "compare", small, nolimit, "--year", "2026", "--out", tmp_path / "c.html",
+            "--timestamp", "2026-01-01T00:00:00")
+    assert r.exit_code == 0, r.output
+    page = html_lib.unescape((tmp_path / "c.html").read_text())
+    head = re.search(r'<table data-table="verdict">\s*<tr>(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r"<th>(.*?)</th>", head) == ["Criterium", "[1] Klein", "[2] Klein zonder limiet"]
+    assert page.count("<h2>Oordeel per scenario</h2>") == 1 and "<h2>Scenario: " not in page  # not stacked
+    assert "Per groep in 2026" in page and "Per groep in 2027" not in page  # one year for all
+    assert page.count("<svg") >= 4  # moves, realised, unmet, cost: scenarios next to each other
+    assert "Verblijftijd: regel in werking" in page  # how the scenarios differ
+    r = run("scenario", "compare", small, nolimit, "--out", tmp_path / "c.json")
+    assert r.exit_code == 0, r.output
+    r = run("report", tmp_path / "c.json", "--out", tmp_path / "c.md")
+    md = (tmp_path / "c.md").read_text()
+    assert r.exit_code == 0 and "## Per groep in 2027" in md  # default: the last year both simulate
+    assert md.count("## Oordeel per scenario") == 1
+    r = run("report", tmp_path / "c.json", "--year", "2026", "--out", tmp_path / "c.xlsx")
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(tmp_path / "c.xlsx")
+    ws = wb.worksheets[0]
+    assert ws.title == "Oordeel" and [c.value for c in ws[1]] == ["Criterium", "[1] Klein", "[2] Klein zonder limiet"]
+    moves = wb["Per jaar"]
+    assert all(isinstance(c.value, int) or c.value == "x" for row in moves.iter_rows(min_row=2, min_col=2) for c in row)
 
 
 def test_sweep_any_setting_and_breakeven(scen, tmp_path):

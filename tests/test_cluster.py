@@ -118,7 +118,7 @@ def test_driver_gets_counts_only_from_the_configured_scheduler(tmp_path, dataset
         dask.config.refresh()
     # the four files were checked on this cluster (no local cluster was started)
     assert sum(t["key"].startswith("check_part") for t in ts.data) == 4
-    assert set(res) == {"files", "rows_read", "rows_rejected", "summary"}
+    assert set(res) == {"files", "rows_read", "rows_rejected", "summary", "dates"}
     assert (res["files"], res["rows_read"], res["rows_rejected"]) == (4, 400, 9)
     s = res["summary"]  # one row per rule: the only frame the driver holds
     assert s["rule_id"].tolist() == ["mandatory_pop"] and s["total"].tolist() == [400]
@@ -262,3 +262,27 @@ def test_side_tables_on_the_cluster_equal_single_process(tmp_path, dataset, clus
     assert "abs.csv" in r.output and "'NOBODY'" in r.output
     plain = run("check", dataset, "--date", DAY, "--out", tmp_path / "plain")
     assert not parts(tmp_path / "plain").equals(parts(tmp_path / "local"))
+
+
+def test_date_beyond_the_bounds_on_the_cluster_is_one_line(tmp_path, dataset, cluster):
+    """Dask workers run the vector kernels: a computed date beyond 2200 stops the run with the
+    message of one process, naming the file of the dataset."""
+    import shutil
+    d = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", d, ignore=shutil.ignore_patterns("tests", "drafts"))
+    text = (d / "max_function_tenure.yaml").read_text(encoding="utf-8")
+    (d / "max_function_tenure.yaml").write_text(text.replace("- {from: 2026-01-01, value: 7}",
+                                                             "- {from: 2026-01-01, value: 100000}"), encoding="utf-8")
+    single = tmp_path / "one"
+    single.mkdir()
+    shutil.copy(dataset / "a.parquet", single / "a.parquet")
+    lines = []
+    for engine in (["--engine", "vector"], ["--engine", "dask", "--scheduler", cluster.scheduler_address]):
+        r = run("check", single, "--rules", d, "--date", DAY, *engine, "--out", tmp_path / engine[1])
+        assert r.exit_code == 2, r.output
+        assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+        lines.append(r.stderr.strip())
+    assert lines[0] == lines[1]
+    assert lines[0].startswith("hpr: error: a.parquet: rule max_function_tenure, own_due: add_months(function_start_date, "
+                               "12 * 100000) gives a date after 2200-12-31 for row 1 (employee ")
+    assert not (tmp_path / "dask" / "_SUCCESS").exists()

@@ -69,7 +69,8 @@ def test_the_compliance_report_counts_outcomes_per_reason_in_words(tmp_path, lan
     f = pd.read_csv(tmp_path / "f.csv", dtype=str, keep_default_na=False)
     n = ((f["rule_id"] == "max_function_tenure") & (f["reason"] == "no_offer")).sum()
     line = next(x for x in md.splitlines() if word in x and ("functieverblijftijd" in x or "function tenure" in x))
-    assert line.rstrip(" |").endswith(f"| {n}")
+    # the count itself, or x where the disclosure control hides it
+    assert line.rstrip(" |").endswith((f"| {n}", "| x"))
 
 
 def test_the_scenario_report_names_an_exemption_by_its_label(tmp_path):

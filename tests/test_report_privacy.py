@@ -98,7 +98,7 @@ def number(cell):
 def read_back(layout, parsed, linked):
     """Map every printed cell to its place in the linked model: the published values, the
     hidden cells and what printed shares and sums say."""
-    published, hidden, extra = {}, set(), []
+    published, hidden, extra, bands = {}, set(), [], []
     assert len(parsed) >= len(layout), (len(parsed), len(layout))
     for tb, rows in zip(layout, parsed):
         assert len(rows) == len(tb.rows), tb.id
@@ -125,19 +125,24 @@ def read_back(layout, parsed, linked):
                     got = number(cell)
                     if got is not None:
                         extra.append(Constraint({k: 1.0 for k in spec.keys}, got[0], got[0]))
-                elif isinstance(spec, Band):
-                    assert (cell == HIDDEN) or spec.key not in hidden
+                elif isinstance(spec, Band) and cell != HIDDEN:
+                    bands.append(spec)
+    for spec in bands:  # a statistic over runs is printed only where its cells may be known
+        for k in spec.cells():
+            assert k not in hidden, (spec, k)
+            published[k] = linked.values[k]
     return published, hidden, extra
 
 
 def assert_protected(linked, published, hidden, extra):
     unknown = [k for k in linked.values if k not in published]
-    targets = [k for k in unknown if k in hidden or linked.sensitive(k)]
-    iv = audit(linked, published, targets, extra)
+    whole = linked.revealing()
+    targets = [k for k in unknown if k in hidden or linked.sensitive(k) or k in whole]
+    iv = audit(linked, published, targets, extra, width=MIN_WIDTH)  # a cell seen to vary by 5 is safe
     narrow = {k: v for k, v in iv.items() if v[1] - v[0] < MIN_WIDTH - 1e-6}
     assert not narrow, narrow
-    for k, v in published.items():  # nothing small was printed
-        assert not linked.sensitive(k), (k, v)
+    for k, v in published.items():  # nothing small was printed, no group shown to be all in violation
+        assert not linked.sensitive(k) and k not in whole, (k, v)
 
 
 # --- the attack itself ---------------------------------------------------------------------
@@ -165,6 +170,31 @@ def test_the_verdict_is_knowledge_too():
     L.relate({"viol": 1.0, "in": -0.1}, -math.inf, 0.0)
     p = protect(L)
     assert {"viol", "ok", "in"} <= p.hidden  # with 30 published, viol would be in [0, 3]
+
+
+def test_a_zero_is_published_unless_it_shows_that_a_whole_group_has_the_attribute():
+    """0 is no small group; but "0 compliant" next to "7 in scope, 7 in violation" says of
+    each of the 7 that they are in violation, and the 7 is then protected like a small count."""
+    def unit(in_scope, violation, exempt=0):
+        L = Linked()
+        L.cell("in", in_scope)
+        L.cell("viol", violation, attribute=True)
+        L.cell("exempt", exempt, attribute=True)
+        L.cell("ok", in_scope - violation - exempt)
+        L.total("in", ["viol", "exempt", "ok"])
+        return L
+    L = unit(7, 7)
+    assert L.revealing() == {"viol"}
+    p = protect(L)
+    assert "viol" in p.hidden and not p.too_narrow()
+    assert p.value("exempt") == 0  # the zeros themselves need not go
+    iv = attack(L, p.published())
+    assert iv["viol"][1] - iv["viol"][0] >= MIN_WIDTH  # nobody can tell that all 7 are in violation
+    for L in (unit(12, 0), unit(12, 6, 0), unit(0, 0)):  # a 0 that reveals nothing is printed
+        p = protect(L)
+        assert not L.revealing() and not p.hidden and p.value("viol") == L.values["viol"]
+    L = unit(9, 0, 9)  # exempt (for sickness, say) is such an attribute too
+    assert L.revealing() == {"exempt"} and "exempt" in protect(L).hidden
 
 
 @settings(max_examples=25, deadline=None)
@@ -230,6 +260,89 @@ def test_scenario_report_withstands_the_attack_in_every_format(pop):
             for passed, sentence in rep["verdicts"]:
                 for m in re.findall(r"(\d+,\d)%", sentence):
                     assert m + "%" in text
+
+
+def _scenarios(frame, names=("baseline.yaml", "no_tenure_limit.yaml", "tenure_10_years.yaml"), horizon=2, runs=2):
+    from pathlib import Path
+    from hpr_rules.scenarios import load_scenario, run_scenario
+    out = []
+    for name in names:
+        sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / name)
+        sc.model.horizon_years = horizon
+        sc.model.runs = runs
+        out.append(run_scenario(sc, population=(frame, "test"), timestamp="2026-01-01T00:00:00"))
+    return out
+
+
+def _verdict_sheet_first(data):
+    """The workbook's tables; the first sheet ends with notes below its table."""
+    tables = xlsx_tables(data, 0)
+    first = tables[0]
+    end = next((i for i, row in enumerate(first) if all(c is None for c in row)), len(first))
+    return [first[:end]] + tables[1:]
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK)
+@given(POPULATIONS)
+def test_compare_report_withstands_the_attack_in_every_format(pop):
+    """The scenarios of a comparison share their starting population: one set of linked cells."""
+    from hpr_rules.reports.compare import prepare_comparison
+    from hpr_rules.reports.render import render
+    n, units, seed = pop
+    results = _scenarios(_population(n, units, seed))
+    rep = prepare_comparison(results, charts=False)
+    linked = rep["prot"].linked
+    layout = [tb for tabs in rep["table_specs"].values() for tb in tabs]
+    assert {tb.id for tb in layout} >= {"verdict", "headline", "per_year_moves", "per_year_extra_cost"}
+    for fmt, parse in (("html", html_tables), ("md", md_tables), ("xlsx", _verdict_sheet_first)):
+        out = render(results, fmt)
+        text = out if fmt == "xlsx" else out.decode()
+        published, hidden, extra = read_back(layout, parse(text), linked)
+        assert_protected(linked, published, hidden, extra)
+
+
+def test_a_cell_the_scenarios_share_is_hidden_in_all_of_them_or_in_none():
+    from hpr_rules.reports.compare import compare_cells
+    from hpr_rules.reports.tables import year_shown
+    results = _scenarios(_population(30, 3, 5), names=("baseline.yaml", "tenure_10_years.yaml"), runs=1)
+    year = results[0]["years"][0]["year"]
+    L = compare_cells(results, year)
+    same = [k for k in L.values if k[0] == 0 and (1,) + k[1:] in L.values
+            and L.values[k] == L.values[(1,) + k[1:]] and k[1:3] == ("bd", "unit")]
+    assert same  # the head count of a unit on the reference date is the same number in both
+    p = protect(L)
+    for k in same:
+        assert (k in p.hidden) == ((1,) + k[1:] in p.hidden), k
+    assert year_shown(results[0]) >= year
+
+
+def test_tornado_is_a_table_of_the_report_and_hides_margins_of_small_groups():
+    """The sensitivity table is declared like every other table (the audit reads it in each
+    format); a margin computed from a group of 1..4 people is printed as x."""
+    import copy
+    from hpr_rules.reports.render import prepare, render
+    result = copy.deepcopy(_scenarios(_population(40, 2, 3), names=("baseline.yaml",), runs=2)[0])
+    row = {"key": "mobility.advisor_capacity", "low": 0, "high": 2000, "score_base": 0.5, "margin_base": 0.1,
+           "score_low": 0.25, "score_high": 0.75, "margin_low": -0.4, "margin_high": 0.6, "feasible_low": False,
+           "feasible_high": True, "swing": 0.5, "margin_swing": 1.0}
+    result["tornado"] = [{**row, "smallest_count_low": 2, "smallest_count_high": 40},
+                         {**row, "key": "costs.hourly_cost"}]  # saved before smallest counts were kept
+    for name, rows in result["bands"].items():  # no small count behind the base result's margin
+        for r in rows:
+            for k in ("p10", "median", "p90"):
+                r[k] = 0 if 0 < r[k] < 5 else r[k]
+    rep = prepare(result, charts=False)
+    layout = [tb for tabs in rep["table_specs"].values() for tb in tabs]
+    assert [tb.id for tb in layout][:2] == ["headline", "tornado"]
+    md = render(result, "md").decode()
+    tables = md_tables(md)
+    published, hidden, extra = read_back(layout, tables, rep["prot"].linked)
+    assert_protected(rep["prot"].linked, published, hidden, extra)
+    capacity, hourly = tables[1]
+    assert capacity[0] == "Mobiliteit — capaciteit mobiliteitsadviseurs"  # a label, not the setting's code
+    assert capacity[1] == "0: 25,0%, x" and capacity[2] == "2000: 75,0%, 0,60 ✓"
+    assert hourly[1].endswith(", x") and hourly[2] == "2000: 75,0%, x ✓"
+    assert "mobility.advisor_capacity" not in render(result, "html").decode()
 
 
 def _findings(frame, dates):

@@ -72,6 +72,31 @@ def test_markdown_and_xlsx(result, tmp_path):
     assert "Doorontwikkelverplichting" in " ".join(str(c.value) for c in wb["Oordeel"]["A"])
 
 
+def test_excel_files_are_byte_identical_between_runs(result):
+    """openpyxl stamps the document and every zip entry with the time of saving; the same
+    report (and the same findings table) saved seconds apart gives the same bytes."""
+    import io
+    import time
+    import zipfile
+    import pandas as pd
+    from hpr_rules.outputs import table_bytes
+    findings = pd.DataFrame({"employee_id": ["E1", "=1"], "status": ["violation", "compliant"]})
+
+    def made():
+        return [render(result, "xlsx", timestamp=TS), render([result, result], "xlsx", timestamp=TS),
+                table_bytes(findings, "xlsx")]
+    first = made()
+    time.sleep(2.1)  # the zip format keeps times in steps of two seconds
+    assert made() == first
+    z = zipfile.ZipFile(io.BytesIO(first[0]))
+    assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    core = z.read("docProps/core.xml").decode()
+    assert core.count(">2026-01-01T00:00:00Z<") == 2  # created and modified: when the report was made
+    import openpyxl
+    assert openpyxl.load_workbook(io.BytesIO(first[0])).sheetnames[0] == "Oordeel"  # still a valid workbook
+    assert openpyxl.load_workbook(io.BytesIO(first[2])).active["A3"].value == "=1"
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -146,12 +171,13 @@ def test_no_code_of_the_result_in_a_report_body(result, lang):
     import html as html_lib
     prose = " ".join((result.get("assumption_sources") or {}).values())  # authored text naming file columns
     codes = {k for k in _keys(result, set()) if "_" in k and k not in prose}
-    page = render(result, "html", lang).decode()
-    body = html_lib.unescape(re.sub(r"<[^>]+>", " ", page.split("<body>", 1)[1]))
-    md = render(result, "md", lang).decode().replace("\\_", "_")
-    for text in (body, md):
-        found = sorted(c for c in codes if re.search(rf"(?<![\w/.]){re.escape(c)}(?![\w])", text))
-        assert not found, found
+    for report in (result, [result, result]):  # a report, and a comparison
+        page = render(report, "html", lang).decode()
+        body = html_lib.unescape(re.sub(r"<[^>]+>", " ", page.split("<body>", 1)[1]))
+        md = render(report, "md", lang).decode().replace("\\_", "_")
+        for text in (body, md):
+            found = sorted(c for c in codes if re.search(rf"(?<![\w/.]){re.escape(c)}(?![\w])", text))
+            assert not found, found
 
 
 def test_burden_section_shows_the_first_year_the_rule_has_effects(result):

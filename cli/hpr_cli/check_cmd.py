@@ -11,6 +11,7 @@ import click
 from hpr_rules.engines import ENGINES
 from hpr_rules.errors import InputError
 from hpr_rules.outputs import FORMATS
+from hpr_rules.records.asof import STALE_DAYS
 
 from .common import (DATE, data_path, is_stdout, note, read_options, report_side_tables, side_table_options, verbosity,
                      with_side_tables)
@@ -54,15 +55,23 @@ def progress_for(total: int, label: str, minimum: int = 20000):
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="With --engine dask: the Dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (default: "
                    "Dask's configuration, DASK_SCHEDULER_ADDRESS, else a local cluster of worker processes).")
+@click.option("--max-data-age", type=click.IntRange(min=0), default=STALE_DAYS, show_default=True, metavar="DAYS",
+              help="Warn when --date lies more than DAYS from the day the data were exported (--as-of).")
+@click.option("--summary", "summary_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the summary (rows, counts per rule and status, warnings) as JSON to this file.")
 @read_options
 @side_table_options
 def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, scheduler,
-          read_flags, dispensations, absences):
+          max_data_age, summary_out, read_flags, dispensations, absences):
     """Check a personnel file against the rules in force on a date.
 
     One row per employee and rule (status, reason, due date, days overdue,
     hours). Rejected rows appear with status ``invalid``, so nothing is lost.
     A summary goes to stderr. DATA ``-`` reads CSV from stdin.
+
+    Warnings (stderr and the --summary JSON): --date far from the day the data were
+    exported (--as-of, else the newest event date in the file), and records with an
+    event date (a POP, a sick leave) after --date; such records are still checked.
 
     \b
     Examples:
@@ -75,6 +84,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
       hpr check big.csv --chunk-size 200000 --date 2027-03-01 --out findings.parquet
       hpr check staff.csv --dispensations dispensations.csv --absences absences.csv --date 2027-03-01
       hpr check big.csv --chunk-size 200000 --absences absences.csv --date 2027-03-01 --out findings.csv
+      hpr check export.csv --as-of 2026-12-31 --date 2027-03-01 --summary summary.json
 
     A directory or glob of Parquet files is checked file by file and written as
     partitioned Parquet findings into the --out directory, with a _SUCCESS file
@@ -102,8 +112,12 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     dataset = engine == "dask" or Path(data).is_dir() or any(c in data for c in "*?[")
     from hpr_rules.records.sidetables import SideTables
     side = SideTables(book.ids(), dispensations, absences, mapping)
+    if summary_out:
+        refuse_input(summary_out, data, getattr(mapping, "file", None))
+    report = Report(getattr(mapping, "as_of", None), max_data_age, summary_out)
     if dataset:
-        return _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict, scheduler, side)
+        return _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict, scheduler, report,
+                              side)
     refuse_input(out, data, getattr(mapping, "file", None))
     if out and Path(out).is_dir():
         raise InputError("is a directory; the findings of one file go to a file (a dataset writes a directory)",
@@ -112,9 +126,10 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     if out is None and fmt in ("xlsx", "parquet"):
         raise InputError(f"--format {fmt} needs --out FILE (binary output is not written to a terminal)")
     if chunk_size:
-        return _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, side)
+        return _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size,
+                             report, side)
     rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences, mapping)
-    bar, update = progress_for(len(rs.frame) * len(rule_ids or book.ids()), "checking")
+    bar, update = progress_for(rs.rows_accepted * len(rule_ids or book.ids()), "checking")
     try:
         findings = evaluate_findings(rs, book, day, engine=engine, rules=list(rule_ids) or None, progress=update)
     finally:
@@ -124,11 +139,13 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         write_table(findings, out, fmt)
     else:
         click.echo(table_bytes(findings, fmt).decode("utf-8"), nl=False)
+    from hpr_rules.records.asof import DataDates
     _report(shown, day, book, rs.rows_read, len(rs.rejected_rows), findings.summary(), out, strict, fail_on,
-            rs.notes, rs.diagnoses)
+            rs.notes, rs.diagnoses, report.with_dates(DataDates(day).add(rs)))
 
 
-def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, side=None):
+def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, report,
+                  side=None):
     from pathlib import Path
 
     from hpr_rules.scale import check_csv_stream
@@ -147,17 +164,36 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
             bar.__exit__(None, None, None)
     report_side_tables(res.get("side_tables", []))
     _report(data, day, book, res["rows_read"], res["rows_rejected"], res["summary"], out, strict, fail_on,
-            res["notes"], res["diagnoses"])
+            res["notes"], res["diagnoses"], report.with_dates(res["dates"]))
 
 
-def _report(data, day, book, read, rejected, summary, out, strict, fail_on, notes=(), diagnoses=()):
+class Report:
+    """What the summary of a check says beyond the counts: the data's export date (--as-of),
+    how far --date may lie from it, where the JSON summary goes, and the records' dates."""
+
+    def __init__(self, as_of, max_days: int, summary_out=None, dates=None):
+        self.as_of, self.max_days, self.summary_out, self.dates = as_of, max_days, summary_out, dates
+
+    def with_dates(self, dates) -> "Report":
+        return Report(self.as_of, self.max_days, self.summary_out, dates)
+
+    def warnings(self) -> list[str]:
+        return self.dates.warnings(self.as_of, self.max_days) if self.dates is not None else []
+
+
+def _report(data, day, book, read, rejected, summary, out, strict, fail_on, notes=(), diagnoses=(), report=None):
     if notes:
         note(f"{data}: read with {'; '.join(notes)}")
     for line in diagnoses:
         click.echo(f"{data}: {line}", err=True)
+    warnings = report.warnings() if report else []
+    for line in warnings:
+        note(f"{data}: warning: {line}")
     note(f"{data}: {read} rows read, {read - rejected} accepted, {rejected} rejected; "
          f"reference date {day.isoformat()}; rules {book.version()} from {book.source}")
     note(summary.to_string(index=False))
+    if report and report.summary_out:
+        _write_summary(report, data, day, book, read, rejected, summary, notes, diagnoses)
     if out:
         note(f"findings written to {out}")
     if strict and rejected:
@@ -171,7 +207,25 @@ def _report(data, day, book, read, rejected, summary, out, strict, fail_on, note
             sys.exit(1)
 
 
-def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict, scheduler=None, side=None):
+def _write_summary(report, data, day, book, read, rejected, summary, notes, diagnoses):
+    from pathlib import Path
+
+    from hpr_rules.outputs import atomic_write
+    payload = {
+        "data": str(data), "reference_date": day.isoformat(), "rules": book.version(),
+        "rows_read": int(read), "rows_accepted": int(read - rejected), "rows_rejected": int(rejected),
+        "counts": [{k: (v if k == "rule_id" else int(v)) for k, v in row.items()} for row in summary.to_dict("records")],
+        "read_with": list(notes), "diagnoses": list(diagnoses),
+        "dates": report.dates.to_dict(report.as_of, report.max_days) if report.dates is not None else None,
+        "warnings": report.warnings(),
+    }
+    text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    atomic_write(report.summary_out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    note(f"summary written to {report.summary_out}")
+
+
+def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict, scheduler=None, report=None,
+                   side=None):
     import os
     from pathlib import Path
 
@@ -193,7 +247,8 @@ def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, str
             bar.__exit__(None, None, None)
     report_side_tables(res.get("side_tables", []))
     note(f"{data}: {res['files']} files, one findings part each in {str(out).rstrip('/')}/")
-    _report(data, day, book, res["rows_read"], res["rows_rejected"], res["summary"], None, strict, fail_on)
+    _report(data, day, book, res["rows_read"], res["rows_rejected"], res["summary"], None, strict, fail_on,
+            report=report and report.with_dates(res["dates"]))
 
 
 @cli.command("explain")

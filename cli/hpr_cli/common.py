@@ -25,8 +25,8 @@ DATE = DateType()
 
 
 def read_options(command):
-    """``--delimiter --encoding --decimal --date-format --sheet --header-row`` on a command that
-    reads a DATA file; they override the mapping and reach the command as ``read_flags``."""
+    """``--delimiter --encoding --decimal --date-format --sheet --header-row --as-of`` on a command
+    that reads a DATA file; they override the mapping and reach the command as ``read_flags``."""
     import functools
 
     from hpr_rules.records.schema import READ_SETTINGS
@@ -43,11 +43,26 @@ def read_options(command):
         click.option("--date-format", help="Date format, e.g. '%d-%m-%Y' (default: ISO, or day first when certain)."),
         click.option("--sheet", help="XLSX sheet: name or 0-based index (default: the first)."),
         click.option("--header-row", type=click.IntRange(min=1),
-                     help="1-based line (CSV) or row (XLSX) of the header; title rows above it are skipped."),
+                     help="1-based line (CSV) or row (XLSX) of the header; title rows above it are skipped "
+                          "(default: detected below a title block)."),
+        click.option("--as-of", type=DATE, help="Day the data were exported (default: the newest event date in "
+                                               "the file); hpr check warns when --date is far from it."),
     ]
     for option in reversed(options):
         with_flags = option(with_flags)
     return with_flags
+
+
+def data_mapping(mapping, read_flags: dict, data="given"):
+    """The mapping ``--data`` is read with: ``mapping`` (a path, a ColumnMapping or None) with
+    the read flags applied. Flags without a data file to read are an error, never ignored."""
+    from hpr_rules.errors import InputError
+    from hpr_rules.records.mapping import mapping_with
+    given = [f"--{k.replace('_', '-')}" for k, v in read_flags.items() if v is not None]
+    if given and not data:
+        raise InputError(f"{', '.join(given)} {'says' if len(given) == 1 else 'say'} how --data is read; "
+                         "give --data FILE")
+    return mapping_with(mapping, **read_flags)
 
 
 def side_table_options(f):
@@ -63,6 +78,8 @@ def side_table_options(f):
 def with_side_tables(rs, rule_ids, dispensations=None, absences=None, mapping=None):
     """The record set with the side tables attached (read with the records' ``mapping``);
     their rejected rows are listed on stderr (they are not used)."""
+    if not (dispensations or absences):
+        return rs  # as it is: its frame is built only where a command needs it
     from hpr_rules.records.sidetables import with_side_tables as attach
     rs, tables = attach(rs, rule_ids, dispensations=dispensations, absences=absences, mapping=mapping)
     report_side_tables(tables)

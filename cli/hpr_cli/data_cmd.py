@@ -73,9 +73,16 @@ def validate(data_file, mapping, strict, rejects_out, read_flags):
     from hpr_rules.records import load_records
 
     from hpr_rules.records.mapping import mapping_with
-    rs = load_records(data_path(data_file), mapping_with(mapping, **read_flags))
+    m = mapping_with(mapping, **read_flags)
+    rs = load_records(data_path(data_file), m)
     if rs.notes:
         note(f"{data_file}: read with {'; '.join(rs.notes)}")
+    import datetime as dt
+
+    from hpr_rules.records.asof import DataDates
+    export, why = DataDates(dt.date.today()).add(rs).export_date(getattr(m, "as_of", None))
+    if export is not None:
+        note(f"{data_file}: exported on {export} ({why})")
     n_rej = len(rs.rejected_rows)
     click.echo(f"{data_file}: {rs.rows_read:,} rows read, {rs.rows_read - n_rej:,} accepted, {n_rej:,} rejected")
     rej = rs.rejects

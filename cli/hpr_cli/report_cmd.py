@@ -9,7 +9,7 @@ import click
 
 from hpr_rules.errors import InputError
 
-from .common import note
+from .common import data_mapping, note, read_options
 from .main import cli
 
 
@@ -20,18 +20,25 @@ from .main import cli
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Column mapping for --data.")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
 @click.option("--timestamp", default=None, help="Fix the 'generated at' stamp (byte-identical reports).")
-def report_cmd(file, out, data, mapping, lang, timestamp):
+@click.option("--year", type=int, default=None,
+              help="For a comparison (a list of results): the year of the breakdowns per group (default: the last "
+                   "year all scenarios simulate).")
+@read_options
+def report_cmd(file, out, data, mapping, lang, timestamp, year, read_flags):
     """Render a report from a scenario result (.json) or from hpr check findings (.csv/.parquet).
 
     \b
     Examples:
       hpr scenario run scenarios/baseline.yaml --out result.json
       hpr report result.json --out report.html
+      hpr scenario compare baseline no_tenure_limit --out both.json && hpr report both.json --year 2029 --out both.md
       hpr check staff.csv --date 2027-03-01 --out findings.csv
       hpr report findings.csv --data staff.csv --out compliance.html
+      hpr report findings.csv --data export.csv --delimiter ';' --encoding cp1252 --out compliance.html
     """
     from hpr_rules.reports import write_report
     from hpr_rules.reports.compliance import findings_report
+    mapping = data_mapping(mapping, read_flags, data)
     p = Path(file)
     if not p.exists():
         raise InputError("file not found", file=file)
@@ -44,7 +51,7 @@ def report_cmd(file, out, data, mapping, lang, timestamp):
         if not (isinstance(result, (dict, list)) and (isinstance(result, list) or "years" in result)):
             raise InputError("not a scenario result: expected the JSON written by `hpr scenario run --out x.json`",
                              file=file)
-        write_report(result, out, lang=lang, timestamp=timestamp)
+        write_report(result, out, lang=lang, timestamp=timestamp, year=year)
     else:
         findings_report(file, out, data=data, mapping=mapping, lang=lang, timestamp=timestamp)
     note(f"written: {out}")

@@ -9,7 +9,8 @@ import click
 
 from hpr_rules.errors import RuleError
 
-from .common import DATE, complete_rule_id, data_path, is_stdout, note, side_table_options, with_side_tables
+from .common import (DATE, complete_rule_id, data_mapping, data_path, is_stdout, note, read_options, side_table_options,
+                     with_side_tables)
 from .main import cli
 
 
@@ -146,7 +147,9 @@ def test(path, rules_dir, engine, lang):
 @side_table_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
-def timeline_cmd(data, employee_id, start, end, rule_ids, rules_dir, mapping, dispensations, absences, fmt, lang):
+@read_options
+def timeline_cmd(data, employee_id, start, end, rule_ids, rules_dir, mapping, dispensations, absences, fmt, lang,
+                 read_flags):
     """One person's status per rule over time: each period, and why it begins.
 
     The data stay as they are; only the reference date moves day by day, so every
@@ -166,6 +169,7 @@ def timeline_cmd(data, employee_id, start, end, rule_ids, rules_dir, mapping, di
     book = _book(rules_dir)
     for rid in rule_ids:
         book.get(rid)
+    mapping = data_mapping(mapping, read_flags)
     rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences, mapping)
     result = timeline(rs, book, employee_id, start, end, list(rule_ids) or None, lang)
     if fmt == "json":
@@ -203,7 +207,8 @@ def _dates(ctx, param, value):
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when any employee changes status (for CI).")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
 @side_table_options
-def diff(old, new, data, mapping, seed, day, dates, fmt, out, fail_on_change, lang, dispensations, absences):
+@read_options
+def diff(old, new, data, mapping, seed, day, dates, fmt, out, fail_on_change, lang, dispensations, absences, read_flags):
     """Who changes status between two drafts, from what to what, and why.
 
     OLD and NEW are rule directories or ``git:REV[:PATH]`` (read with git show,
@@ -218,6 +223,7 @@ def diff(old, new, data, mapping, seed, day, dates, fmt, out, fail_on_change, la
       hpr rules diff rules/ rules/drafts/alt/ --format csv --out changes.csv
       hpr rules diff git:main rules/ --data staff.csv --fail-on-change
       hpr rules diff rules/ rules/drafts/alt/ --data staff.csv --absences absences.csv
+      hpr rules diff rules/ rules/drafts/alt/ --data export.csv --delimiter ';' --date-format '%d-%m-%Y'
     """
     import datetime as dt
     import json
@@ -232,6 +238,7 @@ def diff(old, new, data, mapping, seed, day, dates, fmt, out, fail_on_change, la
         raise InputError("give either --date or --dates, not both")
     out = None if is_stdout(out) else out
     days = dates or [day or dt.date.today()]
+    mapping = data_mapping(mapping, read_flags, data)
     old_book, new_book = load_draft(old), load_draft(new)
     if data:
         from hpr_rules.records import load_records

@@ -9,7 +9,7 @@ import click
 
 from hpr_rules.errors import InputError, ScenarioError
 
-from .common import complete_scenario, note, verbosity
+from .common import complete_scenario, data_mapping, note, read_options, verbosity
 from .main import cli
 
 OUT_KINDS = (".json", ".xlsx", ".html", ".md")
@@ -36,14 +36,23 @@ def _check_out(out):
         raise InputError("output directory does not exist", file=str(parent))
 
 
-def _write(result_or_results, out, lang, timestamp):
+def _write(result_or_results, out, lang, timestamp, year=None):
     from hpr_rules.reports import write_report
     from hpr_rules.scenarios import write_result_json
     ext = Path(out).suffix.lower()  # checked by _check_out before the projection ran
     if ext == ".json":
         write_result_json(result_or_results, out)
     else:
-        write_report(result_or_results, out, lang=lang, timestamp=timestamp)
+        write_report(result_or_results, out, lang=lang, timestamp=timestamp, year=year)
+
+
+def _check_year(files, year):
+    """Refuse a --year that not every scenario simulates before any projection runs."""
+    from hpr_rules.reports.compare import compare_year
+    from hpr_rules.scenarios import load_scenario
+    from hpr_rules.scenarios.model import simulated_years
+    from hpr_rules.shipped import find_scenario
+    return compare_year([simulated_years(load_scenario(find_scenario(f)).model) for f in files], year)
 
 
 def _check_setting(file, key):
@@ -104,12 +113,23 @@ def _executor(client, progress, years):
     return ClusterMap(client, progress=progress and (lambda k: progress(k * years)))
 
 
+def _data_mapping(sc, data, mapping, read_flags):
+    """The mapping the population file (--data, else the scenario's file) is read with: the
+    read flags applied to --mapping, else to the scenario's mapping."""
+    if not read_flags or all(v is None for v in read_flags.values()):
+        return mapping
+    pop = sc.model.population
+    base = mapping or (sc.resolve(pop.mapping) if pop.mapping else None)
+    return data_mapping(base, read_flags, data or pop.file)
+
+
 def _run(path, data, mapping, seed, runs, timestamp, label=None, settings=None, name=None, tornado=None,
-         client=None):
+         client=None, read_flags=None):
     from hpr_rules.scenarios import load_scenario, run_scenario
     from hpr_rules.scenarios.settings import apply_settings
     from hpr_rules.shipped import find_scenario
     sc = load_scenario(find_scenario(path))
+    mapping = _data_mapping(sc, data, mapping, read_flags)
     if settings:
         sc = apply_settings(sc, settings)
     if name:
@@ -141,6 +161,8 @@ COMMON = [
 
 
 def common(f):
+    """The options every scenario command takes, and the read flags of --data (``read_flags``)."""
+    f = read_options(f)
     for opt in reversed(COMMON):
         f = opt(f)
     return f
@@ -167,7 +189,7 @@ SCENARIO_ARG = click.argument("file", metavar="NAME|FILE", shell_complete=comple
 @click.option("--tornado/--no-tornado", default=None,
               help="Also vary each of the scenario's sensitivity.settings (default: sensitivity.enabled).")
 @common
-def run_cmd(file, out, tornado, data, mapping, seed, runs, lang, timestamp, scheduler):
+def run_cmd(file, out, tornado, data, mapping, seed, runs, lang, timestamp, scheduler, read_flags):
     """Project a scenario year by year and judge its feasibility.
 
     NAME is a shipped scenario (baseline, no_tenure_limit, tenure_10_years,
@@ -182,10 +204,12 @@ def run_cmd(file, out, tornado, data, mapping, seed, runs, lang, timestamp, sche
       hpr scenario run scenarios/baseline.yaml --tornado --out report.html
       hpr scenario run baseline --runs 200 --scheduler tcp://10.0.0.5:8786 --out result.json
       hpr scenario run scenarios/tenure_10_years.yaml --data staff.csv --lang en --out report.md
+      hpr scenario run baseline --data export.csv --delimiter ';' --date-format '%d-%m-%Y'
     """
     _check_out(out)
     from hpr_rules.reports.text import year_table
-    result = _run(file, data, mapping, seed, runs, timestamp, tornado=tornado, client=_cluster(scheduler))
+    result = _run(file, data, mapping, seed, runs, timestamp, tornado=tornado, client=_cluster(scheduler),
+                  read_flags=read_flags)
     for line in _verdict_lines(result, lang):
         click.echo(line)
     click.echo("")
@@ -198,24 +222,32 @@ def run_cmd(file, out, tornado, data, mapping, seed, runs, lang, timestamp, sche
 @scenario.command("compare")
 @click.argument("files", metavar="NAME|FILE...", nargs=-1, required=True, shell_complete=complete_scenario)
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with all scenarios.")
+@click.option("--year", type=int, default=None,
+              help="Year of the breakdowns per group, the same for every scenario (default: the last year all "
+                   "scenarios simulate).")
 @common
-def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp, scheduler):
-    """Run several scenarios on the same population and put them side by side.
+def compare_cmd(files, out, year, data, mapping, seed, runs, lang, timestamp, scheduler, read_flags):
+    """Run several scenarios on the same population and put them side by side in one
+    report: a verdict table with a column per scenario, charts with the scenarios next
+    to each other, and the breakdowns per group of one common year.
 
     \b
     Examples:
       hpr scenario compare scenarios/baseline.yaml scenarios/tenure_10_years.yaml scenarios/no_tenure_limit.yaml
       hpr scenario compare scenarios/*.yaml --out compare.html
+      hpr scenario compare baseline no_tenure_limit --year 2029 --out compare.xlsx
+      hpr scenario compare baseline no_tenure_limit --data export.xlsx --sheet Medewerkers --header-row 3
     """
     from hpr_rules.reports.text import comparison_table
     if len(files) < 2:
         raise ScenarioError("compare needs at least two scenario files")
     _check_out(out)
+    year = _check_year(files, year)
     client = _cluster(scheduler)
-    results = [_run(f, data, mapping, seed, runs, timestamp, client=client) for f in files]
-    click.echo(comparison_table(results, lang))
+    results = [_run(f, data, mapping, seed, runs, timestamp, client=client, read_flags=read_flags) for f in files]
+    click.echo(comparison_table(results, lang, year))
     if out:
-        _write(results, out, lang, timestamp)
+        _write(results, out, lang, timestamp, year)
         note(f"written: {out}")
 
 
@@ -226,7 +258,7 @@ def compare_cmd(files, out, data, mapping, seed, runs, lang, timestamp, schedule
                    "and the values to try.")
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="One report (.html/.md/.xlsx/.json) with every value.")
 @common
-def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp, scheduler):
+def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp, scheduler, read_flags):
     """Run one scenario for a range of values of one setting.
 
     \b
@@ -242,7 +274,7 @@ def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp, sc
     _check_setting(file, key)
     client = _cluster(scheduler)
     results = [_run(file, data, mapping, seed, runs, timestamp, label=f"{key}={v}", settings={key: v}, client=client,
-                    name=f"{key} = {v:g}" if isinstance(v, (int, float)) else f"{key} = {v}") for v in vals]
+                    read_flags=read_flags, name=f"{key} = {v:g}" if isinstance(v, (int, float)) else f"{key} = {v}") for v in vals]
     click.echo(comparison_table(results, lang))
     if out:
         _write(results, out, lang, timestamp)
@@ -260,7 +292,7 @@ def sweep_cmd(file, setting, out, data, mapping, seed, runs, lang, timestamp, sc
 @click.option("--integer/--no-integer", default=None, help="Search whole numbers (default: when both ends are).")
 @common
 def breakeven_cmd(file, key, low, high, criterion, steps, integer, data, mapping, seed, runs, lang, timestamp,
-                  scheduler):
+                  scheduler, read_flags):
     """Find the value of one setting from which the verdict (or one criterion) holds.
 
     Bisection on the share of runs in which it holds: both ends are run first; a
@@ -276,6 +308,7 @@ def breakeven_cmd(file, key, low, high, criterion, steps, integer, data, mapping
     from hpr_rules.shipped import find_scenario
     _check_setting(file, key)
     sc = load_scenario(find_scenario(file))
+    mapping = _data_mapping(sc, data, mapping, read_flags)
     whole = integer if integer is not None else (low.is_integer() and high.is_integer())
     client = _cluster(scheduler)
     out = breakeven(sc, key, low, high, criterion=criterion, steps=steps, integer=whole, runs=runs, seed=seed,

@@ -22,12 +22,22 @@ datetime.date(2025, 2, 28)
 from __future__ import annotations
 
 import calendar as _cal
+import math
 from datetime import date, timedelta
 
 import numpy as np
 
 EPOCH = date(1970, 1, 1)
 _EPOCH_ORD = EPOCH.toordinal()
+
+#: Every date a rule names (literals, dated parameters, the reference date) or computes
+#: (``add_months``, ``add_days``) lies within these bounds, in every engine: beyond them a
+#: result is an error (:class:`hpr_rules.errors.DateRangeError`), never a wrapped value.
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2200, 12, 31)
+DAY_MIN, DAY_MAX = DATE_MIN.toordinal() - _EPOCH_ORD, DATE_MAX.toordinal() - _EPOCH_ORD
+# offsets are clipped to these before any arithmetic (from a bound, they reach far beyond the
+# other one), so a huge, infinite or NaN offset can neither overflow nor wrap
+_MONTHS_CLIP, _DAYS_CLIP = 1 << 16, 1 << 22
 
 
 def add_months(d: date, n: int) -> date:
@@ -48,6 +58,46 @@ def full_months(a: date, b: date) -> int:
     while add_months(a, n + 1) <= b:  # pragma: no cover - defensive, n is never too small
         n += 1
     return n
+
+
+def check_bounds(d: date, what: str) -> date:
+    """``d`` when it lies within DATE_MIN..DATE_MAX, else a ValueError naming ``what``."""
+    if not DATE_MIN <= d <= DATE_MAX:
+        raise ValueError(f"{what} {d} is outside {DATE_MIN}..{DATE_MAX}, the dates rules can use")
+    return d
+
+
+def _offset(n) -> int:
+    """A month or day count as an int: truncated, a non-finite one as a far-away count."""
+    if isinstance(n, float) and not math.isfinite(n):
+        return _DAYS_CLIP if n != n or n > 0 else -_DAYS_CLIP
+    return int(n)
+
+
+def add_months_day(day: int, n) -> int:
+    """:func:`add_months` over a day number, within the bounds (DateRangeError beyond them).
+
+    >>> from_daynum(add_months_day(to_daynum(date(2024, 1, 31)), 1.7))
+    datetime.date(2024, 2, 29)
+    >>> add_months_day(to_daynum(date(2024, 1, 31)), 100000)
+    Traceback (most recent call last):
+    hpr_rules.errors.DateRangeError: date arithmetic gives a date after 2200-12-31; dates in rules are bounded to 1900-01-01..2200-12-31
+    """
+    d = from_daynum(day)
+    year = (d.year * 12 + d.month - 1 + _offset(n)) // 12
+    if not DATE_MIN.year <= year <= DATE_MAX.year:  # the bounds are whole years
+        from .errors import DateRangeError
+        raise DateRangeError(after=year > DATE_MAX.year)
+    return to_daynum(add_months(d, _offset(n)))
+
+
+def add_days_day(day: int, n) -> int:
+    """``day`` plus ``n`` days (truncated), within the bounds (DateRangeError beyond them)."""
+    out = int(day) + _offset(n)
+    if not DAY_MIN <= out <= DAY_MAX:
+        from .errors import DateRangeError
+        raise DateRangeError(after=out > DAY_MAX)
+    return out
 
 
 def to_daynum(d: date) -> int:
@@ -164,6 +214,40 @@ def add_months_v(days: np.ndarray, n) -> np.ndarray:
     return out.astype(kind, copy=False)
 
 
+def clip_offsets(n, months: bool = True) -> np.ndarray:
+    """Month (or day) counts clipped so that no arithmetic on them overflows; a NaN becomes a
+    far-away count, so its result falls outside the bounds as in the scalar path."""
+    n = np.asarray(n)
+    limit = _MONTHS_CLIP if months else _DAYS_CLIP
+    if n.dtype.kind != "f" or n.size == 0 or (n.min() >= -limit and n.max() <= limit):  # NaN fails this
+        return n
+    return np.clip(np.nan_to_num(n, nan=limit), -limit, limit)
+
+
+def add_days_v(days: np.ndarray, n) -> np.ndarray:
+    """``days`` plus ``n`` days (truncated) over day numbers; never wraps (int64 where int32
+    could overflow). A cast truncates towards zero, as ``int()`` does in the scalar path."""
+    days, n = np.asarray(days), clip_offsets(n, months=False)
+    if days.dtype == np.int32 and n.dtype.kind == "f":
+        n = n.astype(np.int32)  # clipped: the sum of two such values fits in int32
+    elif days.dtype != np.int32 or n.dtype != np.int32:
+        days, n = days.astype(np.int64), n.astype(np.int64)
+    return days + n
+
+
+def out_of_bounds_v(days, ok):
+    """Where a valid day number lies outside DAY_MIN..DAY_MAX: None when nowhere (a fast
+    check of the extremes), else (mask, any_after)."""
+    days = np.asarray(days)
+    if days.size == 0 or (int(days.min()) >= DAY_MIN and int(days.max()) <= DAY_MAX):
+        return None
+    after, before = (days > DAY_MAX) & ok, (days < DAY_MIN) & ok
+    bad = after | before
+    if not bad.any():
+        return None
+    return bad, bool(after.any())
+
+
 def full_months_v(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Vectorized :func:`full_months` over day numbers (int32 results for int32 input)."""
     a = np.asarray(a)
@@ -194,5 +278,7 @@ def state_pension_date_v(birth_days: np.ndarray, table) -> np.ndarray:
 
 __all__ = [
     "add_months", "full_months", "add_months_v", "full_months_v", "to_daynum", "from_daynum",
+    "DATE_MIN", "DATE_MAX", "DAY_MIN", "DAY_MAX", "check_bounds", "add_months_day", "add_days_day",
+    "add_days_v", "clip_offsets", "out_of_bounds_v",
     "state_pension_date", "state_pension_date_v", "timedelta",
 ]

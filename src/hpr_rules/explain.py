@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .calendar import to_daynum
-from .errors import InputError, did_you_mean
+from .errors import DateRangeError, InputError, did_you_mean
 from .language import RuleBook, compile_book
 from .engines.columns import frame_columns, row_env
 from .engines.reference import Trace, decide
@@ -69,7 +69,11 @@ def explain(records, book: RuleBook, day: dt.date, employee_id: str, rules=None)
     env = row_env(cols, 0)
     out = []
     for rule in compiled.rules:
-        _, _, tr = decide(rule, env, to_daynum(day), trace=True)
+        try:
+            _, _, tr = decide(rule, env, to_daynum(day), trace=True)
+        except DateRangeError as exc:
+            raise exc.update(rule=rule.id, row=int(one["row"].iloc[0]) if "row" in one.columns else None,
+                             employee=employee_id) from None
         tr.employee_id = str(employee_id)
         out.append(tr)
     return out

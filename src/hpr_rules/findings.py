@@ -105,7 +105,7 @@ class Findings:
 
     day: dt.date
     emp: np.ndarray
-    emp_labels: np.ndarray  # object array of str
+    emp_labels: object  # the ids: an Arrow string array, or an object array of str
     rule: np.ndarray
     rule_ids: list[str]
     status: np.ndarray
@@ -142,7 +142,7 @@ class Findings:
         total = len(self)
         # employee_id as a dictionary over the ids, like the other text columns: the writers
         # spell it out (Parquet only where nearly every row has its own id, as in the frame)
-        emp = dictionary(self.emp, pa.array(self.emp_labels, type=pa.string(), from_pandas=True))
+        emp = dictionary(self.emp, _arrow_labels(self.emp_labels))
         columns = {
             "employee_id": emp,
             "rule_id": dictionary(self.rule, self.rule_ids),
@@ -168,7 +168,7 @@ class Findings:
             return pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object), validate=False)
 
         return pd.DataFrame({
-            "employee_id": cat(self.emp, pd.Index(self.emp_labels, dtype=object).astype(str)),
+            "employee_id": cat(self.emp, pd.Index(_object_labels(self.emp_labels), dtype=object).astype(str)),
             "rule_id": cat(self.rule, self.rule_ids),
             "status": cat(self.status, list(STATUSES)), "reason": cat(self.reason, self.reasons),
             "due_date": cat(self.due_code, self.due_labels),
@@ -177,21 +177,37 @@ class Findings:
             "reference_date": cat(np.zeros(len(self), dtype=np.int8), [self.day.isoformat()]),
         }, columns=FINDINGS_COLUMNS)
 
-    def summary(self):
-        """Counts per rule and status, from the codes (the table ``hpr check`` prints)."""
-        import pandas as pd
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Rows per (rule_id, status), a ``bincount`` of the codes (see :func:`status_counts`)."""
         from .language.compile import STATUSES
         k = len(STATUSES)
         r = len(self.rule_ids)
         if not len(self) or not r:
-            return pd.DataFrame(columns=["rule_id", *STATUSES, "total"])
+            return {}
         counts = np.bincount(self.rule.astype(np.int64) * k + self.status, minlength=r * k).reshape(r, k)
-        present = counts.sum(axis=1) > 0
-        order = sorted((rid, i) for i, rid in enumerate(self.rule_ids) if present[i])
-        t = pd.DataFrame(counts[[i for _, i in order]], columns=list(STATUSES))
-        t.insert(0, "rule_id", [rid for rid, _ in order])
-        t["total"] = t[list(STATUSES)].sum(axis=1)
-        return t
+        return {(rid, STATUSES[j]): int(counts[i, j]) for i, rid in enumerate(self.rule_ids)
+                for j in range(k) if counts[i, j]}
+
+    def summary(self):
+        """Counts per rule and status, from the codes (the table ``hpr check`` prints)."""
+        return summary_from_counts(self.counts())
+
+
+def _arrow_labels(labels):
+    """Labels (an Arrow array or chunked array, or an object array of str) as one Arrow array."""
+    import pyarrow as pa
+    if isinstance(labels, pa.ChunkedArray):
+        labels = labels.combine_chunks()
+    if isinstance(labels, pa.Array):
+        return labels if labels.type == pa.string() else labels.cast(pa.string())
+    return pa.array(labels, type=pa.string(), from_pandas=True)
+
+
+def _object_labels(labels) -> np.ndarray:
+    """Labels as an object array of str (None where missing)."""
+    if isinstance(labels, np.ndarray):
+        return labels
+    return np.asarray(_arrow_labels(labels).to_numpy(zero_copy_only=False), dtype=object)
 
 
 _PANDAS_METADATA = None
@@ -240,11 +256,12 @@ def findings_of(outcomes: list[RuleOutcome], ids: np.ndarray, rows: np.ndarray, 
         return out.reshape(-1)
 
     if unique_ids:
-        emp_labels = np.asarray(ids, dtype=object)
+        emp_labels = ids if not isinstance(ids, (list, tuple)) and hasattr(ids, "type") \
+            else np.asarray(ids, dtype=object)
         emp = np.repeat(np.arange(n, dtype=np.int32), r)
     else:
         import pandas as pd
-        codes, uniq = pd.factorize(np.asarray(ids, dtype=object))
+        codes, uniq = pd.factorize(_object_labels(ids) if hasattr(ids, "type") else np.asarray(ids, dtype=object))
         emp_labels = np.asarray(uniq, dtype=object)
         emp = np.repeat(codes.astype(np.int32), r)
     rule_col = np.tile(np.arange(r, dtype=np.int8), n)
@@ -257,19 +274,24 @@ def findings_of(outcomes: list[RuleOutcome], ids: np.ndarray, rows: np.ndarray, 
     req, act, short = (interleave([getattr(o, a) for o in outcomes], np.float64)
                        for a in ("required", "actual", "shortfall"))
     if rejected is not None and len(rejected) and r:
+        import pyarrow as pa
+        import pyarrow.compute as pc
         m = len(rejected)
-        index = {v: i for i, v in enumerate(emp_labels)}
-        extra = []
-        rej_codes = []
-        for v in rejected["employee_id"].to_numpy(dtype=object):
-            if v is None or v != v:  # a rejected row without an employee_id
-                rej_codes.append(-1)
-                continue
-            if v not in index:
-                index[v] = n + len(extra)
-                extra.append(v)
-            rej_codes.append(index[v])
-        emp_labels = np.concatenate([emp_labels, np.array(extra, dtype=object)])
+        # the code of each rejected row's id among the labels; an id not among them (a
+        # duplicate, a row without a valid record) is added once, in order of appearance;
+        # a rejected row without an employee_id has none (-1)
+        labels = _arrow_labels(emp_labels)
+        rej = pa.array(rejected["employee_id"].to_numpy(dtype=object), type=labels.type, from_pandas=True)
+        found = pc.index_in(rej, value_set=labels)
+        rej_codes = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+        new = pc.and_(pc.is_null(found), pc.is_valid(rej)).to_numpy(zero_copy_only=False)
+        if new.any():
+            extra = pc.unique(rej.filter(pa.array(new)))
+            rej_codes[new] = len(labels) + pc.index_in(rej.filter(pa.array(new)), value_set=extra).to_numpy(
+                zero_copy_only=False).astype(np.int32)
+            emp_labels = pa.concat_arrays([labels, extra]) if isinstance(emp_labels, pa.Array) or \
+                isinstance(emp_labels, pa.ChunkedArray) else \
+                np.concatenate([emp_labels, np.asarray(extra.to_pylist(), dtype=object)])
         msg_codes = []
         for msg in rejected["message"].astype(str):
             if msg not in reasons:

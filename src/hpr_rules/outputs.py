@@ -163,9 +163,47 @@ def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
             from openpyxl.styles import Font
             for cell in ws[1]:
                 cell.font = Font(bold=True)
+        return stable_xlsx(buf.getvalue())
     else:
         raise InputError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     return buf.getvalue()
+
+
+XLSX_EPOCH = "2000-01-01T00:00:00"  # the document date of an Excel file that states no other
+
+
+def stable_xlsx(data: bytes, when: str | None = None) -> bytes:
+    """An Excel file whose bytes depend on its content only: openpyxl stamps the document's
+    created and modified dates and every zip entry with the current time. The document
+    dates become ``when`` (an ISO date-time, such as a report's "generated at") or
+    XLSX_EPOCH, the entries' times 1980-01-01 (the zip format's first day).
+
+    >>> from openpyxl import Workbook
+    >>> def saved():
+    ...     buf = io.BytesIO(); Workbook().save(buf); return stable_xlsx(buf.getvalue())
+    >>> saved() == saved()
+    True
+    """
+    import datetime as dt
+    import re
+    import zipfile
+    try:
+        stamp = dt.datetime.fromisoformat(str(when)[:19]).isoformat() if when else XLSX_EPOCH
+    except ValueError:
+        stamp = XLSX_EPOCH
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
+                              lambda m: m.group(1) + stamp.encode() + b"Z" + m.group(3), body)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, body)
+    return out.getvalue()
 
 
 def text_as_text(ws) -> None:

@@ -42,15 +42,24 @@ def input_files(spec: str | Path) -> list[Path]:
     return [p]
 
 
-def check_file(path, book, day: dt.date, rules=None, mapping=None, dups=None, side=None) -> tuple[pd.DataFrame, int, int]:
+def check_file(path, book, day: dt.date, rules=None, mapping=None, dups=None, dates=None,
+               side=None) -> tuple[pd.DataFrame, int, int]:
     """Findings of one file, with (rows read, rows rejected); ``dups``: ids to reject (id -> message);
+    ``dates``: a :class:`~hpr_rules.records.asof.DataDates` the accepted records are added to;
     ``side``: the run's :class:`~hpr_rules.records.sidetables.SideTables`, attached to the file's records."""
     from .engines import evaluate
+    from .errors import DateRangeError
     from .records import load_records
     rs = load_records(path, mapping, duplicates=dups)
+    if dates is not None:
+        dates.add(rs)
     if side:
         rs = side.attach(rs)
-    return evaluate(rs, book, day, rules=rules), rs.rows_read, len(rs.rejected_rows)
+    try:
+        return evaluate(rs, book, day, rules=rules), rs.rows_read, len(rs.rejected_rows)
+    except DateRangeError as exc:  # which file of a dataset the row is in
+        exc.file = exc.file or Path(path).name
+        raise
 
 
 def part_name(i: int) -> str:
@@ -65,9 +74,11 @@ def check_part(i: int, path, book, day: dt.date, out_dir, mapping=None, dups=Non
     this process or a Dask worker -- never hands the findings back.
     """
     from .findings import status_counts
-    findings, read, rejected = check_file(path, book, day, mapping=mapping, dups=dups, side=side)
+    from .records.asof import DataDates
+    dates = DataDates(day)
+    findings, read, rejected = check_file(path, book, day, mapping=mapping, dups=dups, dates=dates, side=side)
     write_table(_typed(findings), Path(out_dir) / part_name(i))
-    return {"rows_read": read, "rows_rejected": rejected, "counts": status_counts(findings),
+    return {"rows_read": read, "rows_rejected": rejected, "counts": status_counts(findings), "dates": dates,
             **({"side_ids": side.matched(findings[findings["status"].astype(str) != "invalid"])} if side else {})}
 
 
@@ -102,10 +113,14 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
                 progress(1)
     finish_parts(out)
     counts: dict = {}
+    from .records.asof import DataDates
+    dates = DataDates(day)
     for r in results:
         counts = add_counts(counts, r["counts"])
+        dates = dates.merged(r["dates"])
     return {"files": len(files), "rows_read": sum(r["rows_read"] for r in results),
             "rows_rejected": sum(r["rows_rejected"] for r in results), "summary": summary_from_counts(counts),
+            "dates": dates,
             **({"side_tables": side.checked(set().union(*[r["side_ids"] for r in results]))} if side else {})}
 
 
@@ -126,10 +141,11 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------------ streaming CSV
 
-def _plain_arrow(df: pd.DataFrame):
-    """An Arrow table with categoricals as plain strings (stable schema across chunks)."""
+def _plain_arrow(df):
+    """An Arrow table with categoricals as plain strings (stable schema across chunks), of a
+    findings frame or :class:`~hpr_rules.findings.Findings`."""
     import pyarrow as pa
-    table = pa.Table.from_pandas(_typed(df), preserve_index=False)
+    table = df.to_arrow() if hasattr(df, "to_arrow") else pa.Table.from_pandas(_typed(df), preserve_index=False)
     schema = pa.schema([(c, pa.int64() if t == "Int64" else pa.float64() if t == "float64" else pa.string())
                         for c, t in _META.items()])
     cols = [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns]
@@ -150,7 +166,8 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from .engines import evaluate
+    from .engines import evaluate_findings
+    from .findings import add_counts, summary_from_counts
     from .outputs import atomic_write
     from .records import ColumnMapping, load_mapping, open_source, validate_frame
     from .records.mapping import mapping_doc
@@ -187,27 +204,28 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     del uniques
     checks: dict = {}
 
-    totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0, "notes": source.notes}
-    summary = None
+    from .records.asof import DataDates
+    totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0, "notes": source.notes, "dates": DataDates(day)}
+    counts: dict = {}
     side_ids: set = set()
 
     def run(write_chunk):
-        nonlocal summary
+        nonlocal counts
         for chunk in source.frames(chunk_size):
             raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m))
             rs = validate_frame(raw, source=str(p), mapping=m, duplicates=dups)
+            totals["dates"].add(rs)
             if side:
                 rs = side.attach(rs)
                 side_ids.update(side.matched(rs.frame))
             for c, k in rs.columns.items():
                 checks[c] = checks[c].merged(k) if c in checks else k
-            f = evaluate(rs, book, day, rules=rules)
+            f = evaluate_findings(rs, book, day, rules=rules)
             write_chunk(f)
             totals["rows_read"] += rs.rows_read
             totals["rows_rejected"] += len(rs.rejected_rows)
             totals["findings"] += len(f)
-            counts_ = f.groupby(["rule_id", "status"], observed=True).size()
-            summary = counts_ if summary is None else summary.add(counts_, fill_value=0)
+            counts = add_counts(counts, f.counts())
             if progress:
                 progress(len(chunk))
 
@@ -236,13 +254,7 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
             if "w" in holder:
                 holder["w"].close()
         atomic_write(out, write)
-    from .findings import summarize
-    if summary is not None:
-        flat = summary.reset_index(name="n")
-        rep = flat.loc[flat.index.repeat(flat["n"].astype(int))][["rule_id", "status"]]
-        totals["summary"] = summarize(rep)
-    else:
-        totals["summary"] = summarize(pd.DataFrame())
+    totals["summary"] = summary_from_counts(counts)
     totals["notes"] = source.notes + detected
     totals["diagnoses"] = [str(k) for k in checks.values() if k.whole]
     if side:

@@ -13,6 +13,8 @@ and, probing a synthetic population on dates across each rule's life:
 * ``empty-scope``: a scope condition that excludes everyone in the probes;
 * ``unreachable-exemption``: an exemption that holds only where an earlier step
   already decided; ``exemption-never-holds``: one that never holds;
+* ``date-range``: date arithmetic that leaves the calendar's bounds (1900-01-01..2200-12-31)
+  for some probe, at the place of the expression;
 * ``durable-limit``: a rule the durable engine cannot run (beyond durable_rules' limits
   even after lowering), said before any check runs on it;
 * ``exemption-overlap`` (a note): two exemptions hold for someone in scope, so their
@@ -36,7 +38,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, has_errors, sort_key
-from ..errors import RuleError
+from ..errors import DateRangeError, RuleError
 
 
 def _diag(doc, path, severity, code, message, suggestion=None) -> Diagnostic:
@@ -101,9 +103,31 @@ def check_book(book, probe: bool = True) -> list[Diagnostic]:
             continue
         if pop is None:
             pop = _with_rule_dispensations(_probe_population(), book)
-        out += _probe_rule(book, rule, pop)
-        out += _temporal_checks(book, rule, pop)
+        try:
+            out += _probe_rule(book, rule, pop)
+            out += _temporal_checks(book, rule, pop)
+        except DateRangeError as exc:
+            out.append(_date_range(rule, exc))
     return out
+
+
+def _date_range(rule, exc) -> Diagnostic:
+    """A probe whose date arithmetic left the calendar's bounds, at the expression's place."""
+    m, where = rule.model, exc.where or ""
+    if where in m.norm.let:
+        path: tuple = ("norm", "let", where)
+    elif where in ("due", "warn_from", "required", "actual", "pending"):
+        path = ("norm", "due" if where == "warn_from" else where)
+    elif where == "scope":
+        path = ("scope", "condition")
+    elif where.startswith("exemption "):
+        reasons = [e.reason for e in m.exemptions]
+        path = ("exemptions", reasons.index(where.split(" ", 1)[1]), "condition")
+    else:
+        path = ("norm",)
+    exc.update(rule=rule.id)
+    return _diag(rule.doc, path, "error", "date-range",
+                 f"on the probe population: {exc.message}")
 
 
 def _legal_instrument(rule) -> list[Diagnostic]:
@@ -195,7 +219,7 @@ def _with_rule_dispensations(pop, book, seed=11):
 def _probe_rule(book, rule, pop) -> list[Diagnostic]:
     import numpy as np
 
-    from ..engines.vector import eval_vector, run_rule
+    from ..engines.vector import Env, eval_vector, run_rule
     from ..engines.columns import frame_columns
     from ..engines.durable import lowering_problems
     from ..language.compile import compile_rule
@@ -219,7 +243,9 @@ def _probe_rule(book, rule, pop) -> list[Diagnostic]:
         scope_k = next(k for k, s in enumerate(cr.steps) if s.kind == "scope")
         reach = step > scope_k  # in scope: the exemptions are looked at
         hits = {}
-        env = {**cols, **lets}  # an exemption may read a let (e.g. tested on the due date)
+        # an exemption may read a let (e.g. tested on the due date); date arithmetic beyond the
+        # bounds where the decision never looks is flagged in the Env, not an error (run_rule decided)
+        env = Env({**cols, **lets})
         env["D"] = (np.full(len(pop), to_daynum(day)), np.ones(len(pop), dtype=bool))
         for k, s in enumerate(cr.steps):
             decided[k] = decided.get(k, 0) + int((step == k).sum())

@@ -15,6 +15,8 @@ from ..language.compile import field_type, record_types
 from ..language.expr import BOOL, DATE, NUMBER
 
 Column = tuple[np.ndarray, np.ndarray]
+_NAT = np.iinfo(np.int64).min  # NaT as int64
+_NS_PER_DAY = 86_400 * 10**9
 
 
 def _optional_null() -> frozenset:
@@ -63,9 +65,11 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
             raise InputError(f"column {name!r} is {s.dtype}, not a validated {t}; validate the frame first "
                              "(hpr_rules.records.as_records, or hpr.check, which does)", key=name)
         if t == DATE:
-            raw = s.to_numpy(dtype="datetime64[ns]")
-            ok = ~np.isnat(raw)
-            vals = np.where(ok, raw.astype("datetime64[D]").astype(np.int64), 0).astype(np.int32)
+            ns = s.to_numpy(dtype="datetime64[ns]").view(np.int64)
+            ok = ns != _NAT
+            days = ns // _NS_PER_DAY
+            days[~ok] = 0
+            vals = days.astype(np.int32)
         elif t == NUMBER:
             vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
             ok = ~np.isnan(vals)
@@ -95,12 +99,13 @@ def null_columns(names, n: int) -> dict[str, Column]:
 
 
 def row_env(cols: dict[str, Column], i: int) -> dict[str, object]:
-    """One record as a plain dict (None for missing) for the scalar evaluator."""
+    """One record as a plain dict (None for missing) for the scalar evaluator. A column may be
+    one scalar for every record (see :func:`~hpr_rules.engines.vector.constant_nulls`)."""
     out = {}
     for name, (vals, ok) in cols.items():
-        if not ok[i]:
+        if not (ok if np.ndim(ok) == 0 else ok[i]):
             out[name] = None
         else:
-            v = vals[i]
+            v = vals if np.ndim(vals) == 0 else vals[i]
             out[name] = v.item() if hasattr(v, "item") else v
     return out

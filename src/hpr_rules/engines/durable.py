@@ -37,6 +37,7 @@ import math
 
 import numpy as np
 
+from ..errors import DateRangeError
 from ..language.compile import CompiledRule
 from ..language.expr import BOOL, NULL, Binary, InList, Lit, Name, Node, Unary, names_in
 from .scalar import eval_scalar, is_null_lit
@@ -349,15 +350,23 @@ class DurableEngine:
     def decide(self, rule: CompiledRule, env: dict, day_num: int) -> tuple[int, dict]:
         """Decide one record (env: name -> scalar value); returns (step, lets)."""
         name, low = self.ruleset_for(rule)
+        record = env
         env = dict(env)
         env["D"] = day_num
         lets = {}
-        for lname, expr, _ in rule.lets:
-            env[lname] = lets[lname] = eval_scalar(expr, env)
-        for fname, expr in low.derived.items():
-            env[fname] = eval_scalar(expr, env)
-        for fname, expr in low.flags.items():
-            env[fname] = bool(eval_scalar(expr, env))
+        try:
+            for lname, expr, _ in rule.lets:
+                env[lname] = lets[lname] = eval_scalar(expr, env)
+            for fname, expr in low.derived.items():
+                env[fname] = eval_scalar(expr, env)
+            for fname, expr in low.flags.items():
+                env[fname] = bool(eval_scalar(expr, env))
+        except DateRangeError:
+            # the facts are computed for every step, also those the decision order never
+            # reaches for this record: the reference interpreter decides it, and stops the run
+            # only where the arithmetic that left the calendar's bounds decides
+            from .reference import decide as decide_reference
+            return decide_reference(rule, record, day_num)[:2]
         sid = f"{self._tag}-{next(self._seq)}"
         msg = {"sid": sid, "_one": 1}
         for f in sorted(low.facts):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..calendar import from_daynum
+from ..errors import DateRangeError
 from ..language.compile import CompiledRule
 from ..language.expr import DATE, names_in, to_text
 from .scalar import eval_scalar
@@ -57,7 +58,7 @@ def decide(rule: CompiledRule, env: dict, day_num: int, trace: bool = False):
     tr = Trace(rule, env) if trace else None
     lets = {}
     for name, expr, typ in rule.lets:
-        v = eval_scalar(expr, env)
+        v = _located(expr, env, name)
         if tr:
             tr.used[name] = {u: _show(env.get(u), types.get(u)) for u in sorted(names_in(expr))}
         env[name] = lets[name] = v
@@ -65,7 +66,7 @@ def decide(rule: CompiledRule, env: dict, day_num: int, trace: bool = False):
         if tr:
             tr.lets.append((name, to_text(expr), _show(v, typ)))
     for k, s in enumerate(rule.steps):
-        hit = bool(eval_scalar(s.condition, env))
+        hit = bool(_located(s.condition, env, step_label(s)))
         if tr:
             used = sorted(names_in(s.condition))
             tr.steps.append(TraceStep(k, s.kind, s.status, s.reason, s.article, s.source,
@@ -77,9 +78,36 @@ def decide(rule: CompiledRule, env: dict, day_num: int, trace: bool = False):
     raise AssertionError("the last step of a rule always holds")  # pragma: no cover
 
 
+def step_label(s) -> str:
+    """How a decision step is named in messages: ``exemption long_term_sick``, ``scope``."""
+    return f"{s.kind} {s.reason}" if s.kind == "exemption" else s.kind
+
+
+def _located(expr, env, where: str):
+    """``eval_scalar``, with a DateRangeError told which let or step it came from."""
+    try:
+        return eval_scalar(expr, env)
+    except DateRangeError as exc:
+        raise exc.update(where=where) from None
+
+
 def run_rule(rule: CompiledRule, cols, n: int, day_num: int, progress=None):
     """The reference interpreter over a population (slow; for tests and small files)."""
     return per_record(rule, cols, n, lambda env: decide(rule, env, day_num)[:2], progress)
+
+
+def decide_record(rule: CompiledRule, cols, i: int, day_num: int):
+    """Record ``i`` of ``cols`` decided by the reference interpreter: (step, lets)."""
+    from .columns import row_env
+    return at_record(i, lambda: decide(rule, row_env(cols, i), day_num)[:2])
+
+
+def at_record(i: int, decide_one):
+    """``decide_one()``, with a DateRangeError it raises told which record it was."""
+    try:
+        return decide_one()
+    except DateRangeError as exc:
+        raise exc.update(record=i) from None
 
 
 def per_record(rule: CompiledRule, cols, n: int, decide_one, progress=None):
@@ -88,7 +116,7 @@ def per_record(rule: CompiledRule, cols, n: int, decide_one, progress=None):
     step = np.empty(n, dtype=np.int64)
     let_vals = {name: [None] * n for name, _, _ in rule.lets}
     for i in range(n):
-        k, lets = decide_one(row_env(cols, i))
+        k, lets = at_record(i, lambda: decide_one(row_env(cols, i)))
         step[i] = k
         for name, v in lets.items():
             let_vals[name][i] = v

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 from ..absence import COLUMN as ABSENCES
 from ..absence import absent_days_scalar
-from ..calendar import add_months, from_daynum, full_months, to_daynum
-from ..language.expr import NULL, Binary, Call, InList, Lit, Name, Node, Unary
+from ..calendar import add_days_day, add_months_day, from_daynum, full_months
+from ..errors import DateRangeError
+from ..language.expr import NULL, Binary, Call, InList, Lit, Name, Node, Unary, to_text
 
 _CMP = {
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
 }
-
-
-def add_months_n(day: int, n: float) -> int:
-    return to_daynum(add_months(from_daynum(day), int(n)))
 
 
 def full_months_n(a: int, b: int) -> float:
@@ -85,10 +82,11 @@ def eval_scalar(node: Node, env: dict):
             return next((a for a in args if a is not None), None)
         if any(a is None for a in args):
             return None
-        if fn == "add_months":
-            return add_months_n(args[0], args[1])
-        if fn == "add_days":
-            return int(args[0] + int(args[1]))
+        if fn in ("add_months", "add_days"):
+            try:
+                return (add_months_day if fn == "add_months" else add_days_day)(args[0], args[1])
+            except DateRangeError as exc:
+                raise exc.update(expression=to_text(node)) from None
         if fn == "full_months":
             return full_months_n(args[0], args[1])
         if fn == "max":

@@ -13,9 +13,9 @@ import numpy as np
 
 from ..absence import COLUMN as ABSENCES
 from ..absence import absent_days_vector
-from ..calendar import add_months_v, full_months_v
+from ..calendar import DAY_MAX, DAY_MIN, add_days_v, add_months_v, clip_offsets, full_months_v, out_of_bounds_v
 from ..language.compile import CompiledRule
-from ..language.expr import NULL, Binary, Call, InList, Lit, Name, Node, Unary
+from ..language.expr import NULL, Binary, Call, InList, Lit, Name, Node, Unary, to_text
 from .columns import Column
 from .scalar import is_null_lit
 
@@ -40,6 +40,30 @@ def _scalar(v):
 
 def _all(parts):
     return functools.reduce(np.logical_and, parts)
+
+
+class Env(dict):
+    """Names -> columns, plus the records whose date arithmetic left the calendar's bounds
+    (``flagged``): :func:`run_rule` decides those again with the reference interpreter,
+    which stops the run exactly where (and with the message that) the other engines do."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.flagged: list = []
+
+
+def _bounded(days, ok, node: Node, env):
+    """Computed day numbers within the bounds; where a valid one is not, the record is
+    flagged (and the value clipped) or, without an :class:`Env`, the error raised."""
+    found = out_of_bounds_v(days, ok)
+    if found is None:
+        return days
+    flagged = getattr(env, "flagged", None)
+    if flagged is None:
+        from ..errors import DateRangeError
+        raise DateRangeError(found[1], to_text(node))
+    flagged.append(found[0])
+    return np.clip(days, DAY_MIN, DAY_MAX).astype(days.dtype, copy=False)
 
 
 def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
@@ -113,10 +137,10 @@ def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
         ok = _all([x[1] for x in args])
         if fn == "add_months":
             d, m = args[0][0], args[1][0]
-            return add_months_v(np.where(ok, d, d.dtype.type(0)), np.where(ok, m, 0)), ok
+            return _bounded(add_months_v(np.where(ok, d, d.dtype.type(0)), np.where(ok, clip_offsets(m), 0)),
+                            ok, node, cols), ok
         if fn == "add_days":
-            m = args[1][0]
-            return args[0][0] + (m if m.dtype.kind == "i" else np.trunc(m).astype(np.int32)), ok
+            return _bounded(add_days_v(args[0][0], args[1][0]), ok, node, cols), ok
         if fn == "full_months":
             a, b = np.where(ok, args[0][0], 0), np.where(ok, args[1][0], 0)
             return full_months_v(a, b).astype(np.float64), ok
@@ -125,9 +149,27 @@ def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
     raise AssertionError(node)  # pragma: no cover
 
 
+def constant_nulls(cols: dict[str, Column]) -> dict[str, Column]:
+    """``cols`` with every column that is null for every record as a scalar null (a side
+    table not given: nobody has a dispensation): it broadcasts, so a condition on it is
+    decided once, not compared record by record."""
+    out = {}
+    for name, (vals, ok) in cols.items():
+        if np.ndim(ok) and len(ok) and not ok.any():
+            vals = np.array(None, dtype=object) if vals.dtype == object else vals.dtype.type(0)
+            ok = np.False_
+        out[name] = (vals, ok)
+    return out
+
+
 def run_rule(rule: CompiledRule, cols: dict[str, Column], n: int, day_num: int):
-    """Decide every record: returns (step index per record, let values as length-n arrays)."""
-    env = dict(cols)
+    """Decide every record: returns (step index per record, let values as length-n arrays).
+
+    A record whose date arithmetic leaves the calendar's bounds anywhere (even where the
+    decision order would never look) is decided again by the reference interpreter: it
+    stops the run with a DateRangeError where that arithmetic decides, as every engine does.
+    """
+    env = Env(cols)
     if np.ndim(day_num) == 0:
         env["D"] = (np.int32(day_num), np.True_)
     else:  # one reference date per record (a timeline, temporal probes)
@@ -151,4 +193,24 @@ def run_rule(rule: CompiledRule, cols: dict[str, Column], n: int, day_num: int):
         undecided &= ~take
         if not undecided.any():
             break
+    if env.flagged:
+        step, lets = _redecide(rule, cols, n, day_num, step, lets, env.flagged)
+    return step, lets
+
+
+def _redecide(rule, cols, n, day_num, step, lets, flagged):
+    """The flagged records decided by the reference interpreter (in record order, so the
+    first that fails is the one the reference engine names)."""
+    from .reference import decide_record
+    bad = functools.reduce(np.logical_or, [np.broadcast_to(b, n) for b in flagged])
+    step = step.copy()
+    lets = {k: (v.copy(), ok.copy()) for k, (v, ok) in lets.items()}
+    for i in np.flatnonzero(bad):
+        day = day_num if np.ndim(day_num) == 0 else int(day_num[i])
+        step[i], values = decide_record(rule, cols, int(i), day)
+        for name, v in values.items():
+            vals, ok = lets[name]
+            ok[i] = v is not None
+            if v is not None:
+                vals[i] = v
     return step, lets

@@ -262,6 +262,12 @@ def compile_rule(rule: LoadedRule, day: dt.date) -> CompiledRule:
 
 
 def compile_book(book: RuleBook, day: dt.date, only: list[str] | None = None) -> CompiledBook:
+    from ..calendar import check_bounds
+    from ..errors import InputError
+    try:
+        check_bounds(day, "reference date")
+    except ValueError as exc:
+        raise InputError(str(exc), key="date") from None
     rules = book.select(only).rules if only else book.rules
     return CompiledBook(book, day, [compile_rule(r, day) for r in rules])
 

@@ -251,14 +251,20 @@ class _Parser:
         t = self.peek()
         self.i += 1
         if t.kind == "number":
+            if float(t.text) == float("inf"):
+                raise ExprSyntaxError(f"number {t.text[:12]}... is too large", t.pos)
             return Lit(t.pos, float(t.text), NUMBER)
         if t.kind == "date":
             from datetime import date
-            from ..calendar import to_daynum
+            from ..calendar import check_bounds, to_daynum
             try:
-                return Lit(t.pos, to_daynum(date.fromisoformat(t.text)), DATE)
+                day = date.fromisoformat(t.text)
             except ValueError:
                 raise ExprSyntaxError(f"{t.text} is not a valid date", t.pos) from None
+            try:
+                return Lit(t.pos, to_daynum(check_bounds(day, "date")), DATE)
+            except ValueError as exc:
+                raise ExprSyntaxError(str(exc), t.pos) from None
         if t.kind == "string":
             return Lit(t.pos, t.text[1:-1], STRING)
         if t.kind in ("true", "false"):

@@ -10,12 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import RuleError, did_you_mean
 from ..yamlsource import YamlDoc, load_yaml, pydantic_error
+
+
+def _in_bounds(d):
+    from ..calendar import check_bounds
+    return d if not isinstance(d, dt.date) else check_bounds(d, "date")
+
+
+#: a date a rule names: within the calendar's bounds (hpr_rules.calendar.DATE_MIN..DATE_MAX)
+RuleDate = Annotated[dt.date, AfterValidator(_in_bounds)]
 
 
 class _Strict(BaseModel):
@@ -33,8 +42,8 @@ class Text(_Strict):
 
 
 class DatedValue(_Strict):
-    from_: dt.date = Field(alias="from")
-    value: Union[bool, float, dt.date, None]
+    from_: RuleDate = Field(alias="from")
+    value: Annotated[Union[bool, float, dt.date, None], AfterValidator(_in_bounds)]
     note: str = ""
 
     @field_validator("value", mode="before")
@@ -157,10 +166,10 @@ class RuleFile(_Strict):
     legal_basis: list[LegalBasis]
     aim: Text
     proportionality: Text
-    effective_from: dt.date
-    valid_until: dt.date | None = None
+    effective_from: RuleDate
+    valid_until: RuleDate | None = None
     #: when the rule is to be evaluated; unlike valid_until it does not end the rule
-    evaluation_date: dt.date | None = None
+    evaluation_date: RuleDate | None = None
     parameters: dict[str, Parameter]
     scope: Condition
     exemptions: list[Exemption] = []
@@ -192,7 +201,7 @@ class RuleFile(_Strict):
 
 
 class AgeBand(_Strict):
-    born_from: dt.date | None = None
+    born_from: RuleDate | None = None
     years: int
     months: int = 0
     note: str = ""

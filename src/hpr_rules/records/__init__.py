@@ -87,5 +87,7 @@ def open_source(path, mapping: ColumnMapping | None = None) -> Source:
     """The reader of a data file, with the format settings of the mapping (if any)."""
     from .readers import Source
     m = mapping
+    expected = set(COLUMNS) | (set(m.rename) if m else set())  # what a header row holds
     return Source(path, encoding=m.encoding if m else None, delimiter=m.delimiter if m else None,
-                  header_row=m.header_row if m else None, sheet=m.sheet if m else None, typed=m is None)
+                  header_row=m.header_row if m else None, sheet=m.sheet if m else None, typed=m is None,
+                  expected=expected)

@@ -94,8 +94,12 @@ def _first_invalid_utf8(path: Path, skip: int) -> int | None:
 
 
 def sniff_csv(path, *, encoding: str | None = None, delimiter: str | None = None,
-              header_row: int | None = None) -> CsvFormat:
-    """The format of a CSV file: encoding, BOM, delimiter, header line and column names."""
+              header_row: int | None = None, expected=None) -> CsvFormat:
+    """The format of a CSV file: encoding, BOM, delimiter, header line and column names.
+
+    Without ``header_row``, the header is the first non-empty line or, below a title block,
+    the line that holds the most of the ``expected`` column names (see
+    :func:`hpr_rules.records.sniff.find_header`)."""
     p = Path(path)
     with p.open("rb") as fh:
         head = fh.read(1 << 20)
@@ -117,6 +121,13 @@ def sniff_csv(path, *, encoding: str | None = None, delimiter: str | None = None
     if cut >= 0 and len(head) == 1 << 20:
         text = text[:cut + 1]
     lines = _split(text.decode(enc, "surrogateescape"))
+    given = None
+    if delimiter:
+        given = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter)
+        if len(given) != 1:
+            raise InputError(f"delimiter must be one character (or 'tab'), not {delimiter!r}", file=str(p))
+    elif p.suffix.lower() == ".tsv":
+        given = "\t"
     if header_row is not None:
         if header_row < 1 or header_row > len(lines):
             raise InputError(f"header_row {header_row} is beyond the first {len(lines)} lines of the file",
@@ -126,16 +137,14 @@ def sniff_csv(path, *, encoding: str | None = None, delimiter: str | None = None
         h = next((i for i, ln in enumerate(lines) if ln.strip()), None)
         if h is None:
             raise InputError("file is empty (no header line)", file=str(p))
+        if expected:
+            h = _detect_header(lines, h, expected, given, p)
     header = lines[h]
     if _BAD_CHAR.search(header):
         raise InputError(f"line {h + 1}: the header holds bytes that are not {enc} or NUL characters",
                          file=str(p))
-    if delimiter:
-        sep = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter)
-        if len(sep) != 1:
-            raise InputError(f"delimiter must be one character (or 'tab'), not {delimiter!r}", file=str(p))
-    elif p.suffix.lower() == ".tsv":
-        sep = "\t"
+    if given:
+        sep = given
     else:
         sep = _sniff_delimiter(header, lines[h + 1:h + 51])
         notes.append(f"delimiter {show_delimiter(sep)} (detected)")
@@ -144,9 +153,34 @@ def sniff_csv(path, *, encoding: str | None = None, delimiter: str | None = None
     except csv.Error as exc:
         raise InputError(f"line {h + 1}: the header line cannot be read ({exc})", file=str(p)) from None
     if h:
-        notes.append(f"header on line {h + 1}")
+        notes.append(f"header on line {h + 1}" + (" (detected)" if header_row is None else ""))
     return CsvFormat(path=p, encoding=enc, bom=bom, delimiter=sep, header_line=h + 1,
                      columns=header_names(names), notes=notes, valid=not encoding and enc == "utf-8")
+
+
+def _detect_header(lines: list[str], first: int, expected, sep: str | None, p: Path) -> int:
+    """The header line below a title block (0-based): see :func:`.sniff.find_header`; each
+    line split on the given delimiter, or on the candidate that finds the most names."""
+    from .sniff import HEADER_SEARCH, find_header
+    seps = [sep] if sep else list(DELIMITERS)
+    want = {str(e).strip().lower() for e in expected}
+    rows = []
+    for ln in lines[first:first + HEADER_SEARCH]:
+        best: list[str] = []
+        for sep in seps:
+            try:
+                cells = next(csv.reader([ln], delimiter=sep), [])
+            except csv.Error:
+                cells = ln.split(sep)
+            if len({c.strip().lower() for c in cells} & want) > len({c.strip().lower() for c in best} & want):
+                best = cells
+        rows.append(best or [ln])
+    h, others = find_header(rows, want)
+    if others:
+        at = ", ".join(str(first + i + 1) for i in [h, *others])
+        raise InputError(f"the header could be on line {at}: each holds the same column names; pass --header-row "
+                         "(or set header_row in the mapping) to say which", file=str(p))
+    return first + h
 
 
 def header_names(names) -> list[str]:

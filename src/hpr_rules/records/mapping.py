@@ -15,6 +15,7 @@ booleans, decimals and units. Example (``examples/youforce_mapping.yaml``)::
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 
@@ -74,6 +75,8 @@ class ColumnMapping(BaseModel):
     units: dict[str, Unit] = Field(default_factory=dict)
     defaults: dict[str, str | int | float | bool] = Field(default_factory=dict)
     constants: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    #: the day the export was made (default: the newest event date in the file)
+    as_of: dt.date | None = None
     # where the mapping came from, for messages (not part of the YAML)
     file: str | None = Field(default=None, exclude=True)
     _doc: YamlDoc | None = PrivateAttr(default=None)

@@ -45,16 +45,21 @@ class Source:
     ``_line_text``, which validation rejects. ``notes`` say what was detected (encoding,
     delimiter, header line), filled once the file has been opened.
 
+    Without ``header_row``, a CSV or XLSX header is the first non-empty line (row) or, below a
+    title block, the one that holds the most ``expected`` column names (said in ``notes``).
+
     ``typed=True`` keeps the types a Parquet file already has (dates, numbers, booleans;
     strings as Arrow-backed text) instead of a text round trip; validation gives the
     same result either way, several times faster. Other formats are always text.
     """
 
     def __init__(self, path, *, encoding: str | None = None, delimiter: str | None = None,
-                 header_row: int | None = None, sheet: str | int | None = None, typed: bool = False):
+                 header_row: int | None = None, sheet: str | int | None = None, typed: bool = False,
+                 expected=None):
         self.path = Path(path)
         self.fmt = _format(self.path)
         self.encoding, self.delimiter, self.header_row, self.sheet = encoding, delimiter, header_row, sheet
+        self.expected = expected  # column names a header holds: the header is found below a title block
         self.typed = typed
         self.notes: list[str] = []
         self._csv: CsvFormat | None = None
@@ -71,7 +76,7 @@ class Source:
         self._open()
         if self.fmt == "csv":
             fmt = self._guard(lambda: sniff_csv(self.path, encoding=self.encoding, delimiter=self.delimiter,
-                                                header_row=self.header_row))
+                                                header_row=self.header_row, expected=self.expected))
             self._csv, self.notes = fmt, list(fmt.notes)
             it = iter_csv(fmt, rows)
             while True:
@@ -83,7 +88,7 @@ class Source:
                 self.notes.append(f"{fmt.empty_lines} empty lines skipped")
             return
         if self.fmt == "xlsx":
-            df = self._guard(lambda: _read_xlsx(self.path, self.sheet, self.header_row))
+            df = self._guard(lambda: _read_xlsx(self.path, self.sheet, self.header_row, self.expected, self.notes))
         else:
             df = self._guard(lambda: _read_parquet(self.path, typed=self.typed))
         df["row"] = np.arange(1, len(df) + 1, dtype=np.int64)
@@ -132,9 +137,14 @@ def _cell_text(v) -> str:
     return str(v).strip()
 
 
-def _read_xlsx(p: Path, sheet: str | int | None = None, header_row: int | None = None) -> pd.DataFrame:
+def _read_xlsx(p: Path, sheet: str | int | None = None, header_row: int | None = None, expected=None,
+               notes: list | None = None) -> pd.DataFrame:
     """A worksheet as text. ``header_row`` (1-based) skips a title block above the header;
-    a header cell left empty by a merged (multi-row) header takes the nearest name above it."""
+    without it, the header is found below a title block by the ``expected`` column names
+    (said in ``notes``). A header cell left empty by a merged (multi-row) header takes the
+    nearest name above it."""
+    import itertools
+
     import openpyxl
 
     from ..errors import did_you_mean
@@ -142,6 +152,13 @@ def _read_xlsx(p: Path, sheet: str | int | None = None, header_row: int | None =
     try:
         ws = _worksheet(wb, sheet, p, did_you_mean)
         rows = ws.iter_rows(values_only=True)
+        if header_row is None and expected:
+            from .sniff import HEADER_SEARCH
+            head = [tuple(r) for r in itertools.islice(rows, HEADER_SEARCH)]
+            header_row = _xlsx_header_row(head, expected, ws.title, p)
+            if header_row is not None and notes is not None and header_row > 1:
+                notes.append(f"sheet {ws.title!r}: header on row {header_row} (detected)")
+            rows = itertools.chain(head, rows)
         above: list[list[str]] = []
         header = None
         for k, r in enumerate(rows, start=1):
@@ -174,6 +191,17 @@ def _read_xlsx(p: Path, sheet: str | int | None = None, header_row: int | None =
     finally:
         wb.close()
     return pd.DataFrame(data, columns=names, dtype=object)
+
+
+def _xlsx_header_row(head, expected, title: str, p: Path) -> int | None:
+    """The 1-based header row among the first rows of a worksheet (None: it has no cells)."""
+    from .sniff import find_header
+    h, others = find_header([[_cell_text(v) for v in r] for r in head], expected)
+    if others:
+        at = ", ".join(str(i + 1) for i in [h, *others])
+        raise InputError(f"worksheet {title!r}: the header could be on row {at}: each holds the same column "
+                         "names; pass --header-row (or set header_row in the mapping) to say which", file=str(p))
+    return None if h is None else h + 1
 
 
 def _worksheet(wb, sheet, p: Path, did_you_mean):

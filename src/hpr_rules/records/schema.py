@@ -25,6 +25,10 @@ DATE_COLUMNS = [c for c in COLUMNS if FIELD_TYPES[c] == "date"]
 DECIMAL_COLUMNS = [c for c in COLUMNS if FIELD_TYPES[c] == "decimal"]
 STRING_COLUMNS = [c for c in COLUMNS if FIELD_TYPES[c] == "string"]
 
+#: dates of things that have happened by the time of an export: the newest of them is the export
+#: date when none is given (``as_of``), and one after the reference date is worth a warning
+EVENT_DATE_COLUMNS = ["birth_date", "hire_date", "function_start_date", "pop_date", "sick_leave_start"]
+
 #: dates outside this window are typing errors, not history
 DATE_MIN = "1900-01-01"
 DATE_MAX = "2100-12-31"
@@ -40,6 +44,6 @@ TRUE_WORDS = ("true", "ja", "j", "1", "y", "yes")
 FALSE_WORDS = ("false", "nee", "n", "0", "no")
 
 #: mapping settings a command line flag may override (``--delimiter`` ... ``--header-row``)
-READ_SETTINGS = ("delimiter", "encoding", "decimal", "date_format", "sheet", "header_row")
+READ_SETTINGS = ("delimiter", "encoding", "decimal", "date_format", "sheet", "header_row", "as_of")
 
 REJECT_COLUMNS = ["row", "employee_id", "column", "value", "message"]

@@ -1,4 +1,4 @@
-"""How the values of an export are written: day-first dates and decimal commas.
+"""How an export is written: where its header is, day-first dates and decimal commas.
 
 Decided on the distinct values of the whole file (the streaming path collects them in its
 first pass), and only when unambiguous: day-first dates need a day above 12 somewhere and
@@ -99,6 +99,35 @@ def _real_date(h) -> bool:
         except ValueError:
             pass
     return False
+
+
+#: lines (rows of a workbook) looked at for a header below a title block
+HEADER_SEARCH = 50
+
+
+def find_header(rows: list[list[str]], expected) -> tuple[int | None, list[int]]:
+    """Where the header is among the first ``rows`` (their cells): (index, other indexes that
+    match as well). ``expected``: the column names a header holds (canonical names and the
+    export names the mapping renames), compared without case.
+
+    The first non-empty row, unless a later row holds more expected names, and at least two:
+    a title block above the header is skipped, a title that happens to hold one column name
+    is not taken for the header. Several rows matching best is ambiguous (the caller says so).
+
+    >>> find_header([["Overzicht DSB", ""], ["employee_id", "birth_date"], ["E1", "1980-05-05"]],
+    ...             {"employee_id", "birth_date"})
+    (1, [])
+    """
+    want = {str(e).strip().lower() for e in expected}
+    score = [len({str(c).strip().lower() for c in r if str(c).strip()} & want) for r in rows]
+    first = next((i for i, r in enumerate(rows) if any(str(c).strip() for c in r)), None)
+    if first is None:
+        return None, []
+    best = max(score)
+    if score[first] == best or best < 2:
+        return first, []
+    tops = [i for i, s in enumerate(score) if s == best]
+    return tops[0], tops[1:]
 
 
 def text_uniques(frame, into: dict[str, set] | None = None) -> dict[str, set]:

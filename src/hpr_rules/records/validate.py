@@ -7,6 +7,7 @@ Nothing is lost: accepted + rejected rows == rows read.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -30,9 +31,12 @@ class RecordSet:
 
     ``frame``: accepted rows, canonical typed columns plus ``row`` (1-based data row).
     ``rejects``: one row per failure (row, employee_id, column, value, message).
+    ``accepted``: the accepted rows as validation's own typed arrays (:class:`Accepted`),
+    given with ``frame=None``: the frame is then built on first use, and the engines read
+    the arrays without it. A frame given (or replaced) is the records; ``accepted`` is dropped.
     """
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None
     rejects: pd.DataFrame
     rows_read: int
     source: str = "<frame>"
@@ -40,6 +44,28 @@ class RecordSet:
     notes: list[str] = field(default_factory=list)
     #: per column with failures: how many values failed (see :attr:`diagnoses`)
     columns: dict = field(default_factory=dict)
+    accepted: Accepted | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.frame is not None:
+            self.accepted = None
+        elif self.accepted is None:
+            raise ValueError("a RecordSet needs the accepted records: a frame or Accepted arrays")
+        else:
+            del self.__dict__["frame"]  # built by __getattr__ on first use
+
+    def __getattr__(self, name: str):
+        accepted = self.__dict__.get("accepted")
+        if name != "frame" or accepted is None:
+            raise AttributeError(name)
+        frame = self.__dict__["frame"] = accepted.frame()
+        return frame
+
+    @property
+    def view(self):
+        """The accepted records by column (``view[name]`` a Series, ``view.columns``, ``len``):
+        the frame, or the typed arrays while the frame is not built."""
+        return self.accepted if self.accepted is not None and "frame" not in self.__dict__ else self.frame
 
     @property
     def diagnoses(self) -> list[str]:
@@ -62,11 +88,36 @@ class RecordSet:
 
     @property
     def rows_accepted(self) -> int:
-        return len(self.frame)
+        return len(self.view)
 
     @property
     def rows_rejected(self) -> int:
-        return self.rows_read - len(self.frame)
+        return self.rows_read - self.rows_accepted
+
+
+class Accepted:
+    """The accepted rows of a validation as typed arrays, by column: what the records frame
+    is built from (:meth:`frame`), one column at a time on demand (``accepted[name]``)."""
+
+    def __init__(self, typed: dict, keep: np.ndarray | None, rows: np.ndarray):
+        self.typed, self.keep, self.rows = typed, keep, rows
+        self.columns = [*COLUMNS, "row"]
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.keep is None else int(np.count_nonzero(self.keep))
+
+    def __getitem__(self, name: str) -> pd.Series:
+        if name == "row":
+            return pd.Series(self.rows if self.keep is None else self.rows[self.keep], dtype="int64")
+        if name not in self.typed:
+            raise KeyError(name)
+        if FIELD_TYPES[name] == "string":  # Arrow text as it is: no Python string per row
+            v = self.typed[name]
+            return v if self.keep is None else v[self.keep].reset_index(drop=True)
+        return _typed_column(name, self.typed[name], self.keep)
+
+    def frame(self) -> pd.DataFrame:
+        return _typed_frame(self.typed, self.keep, self.rows)
 
 
 @dataclass
@@ -207,7 +258,7 @@ def duplicate_message(employee_id: str, rows) -> str:
 
 
 def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: ColumnMapping | None = None,
-                   duplicates: dict | None = None) -> RecordSet:
+                   duplicates: dict | None = None, vectorised: bool = True) -> RecordSet:
     """Parse and check a frame with canonical column names (text or typed cells).
 
     ``duplicates`` (employee_id -> message): ids known to be duplicated beyond this frame
@@ -216,6 +267,10 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
 
     Unknown extra columns are dropped. A required column absent from the frame is an
     :class:`InputError` (a header problem, not a row problem).
+
+    ``vectorised`` (default): checked a whole column at a time on Arrow and numpy
+    (:mod:`.arrowcheck`), only the failing rows through the path that writes the messages;
+    ``False``: every row through that path. Both give the same result.
     """
     m = mapping or ColumnMapping()
     n = len(raw)
@@ -231,6 +286,14 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
         more = f" (also missing: {', '.join(missing_cols[1:])})" if len(missing_cols) > 1 else ""
         raise InputError(f"required column {c!r} is not in the file{_did_you_mean(c, others)}{more}; "
                          "use --mapping to rename export headers", file=source, key=c)
+    if vectorised:
+        from .arrowcheck import validate_columns
+
+        def slow(frame, settled, dups):
+            return validate_frame(frame, source, mapping=settled, duplicates=dups, vectorised=False)
+        fast = validate_columns(raw, rows, source, m, duplicates, slow)
+        if fast is not None:
+            return fast
 
     fail = _Failures()
     texts: dict[str, pd.Series] = {}
@@ -275,19 +338,7 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
                 d = s.astype("datetime64[ns]")
             else:
                 fmt = m.date_format_for(col)
-
-                def parse(u, fmt=fmt):
-                    if fmt == "%Y-%m-%d" and (u.str.len() > 10).any():
-                        u = u.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "", regex=True)
-                    r = pd.to_datetime(u, format=fmt, errors="coerce")
-                    if not pd.api.types.is_datetime64_any_dtype(r.dtype):
-                        r = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
-                    if fmt != "%Y-%m-%d" and r.isna().any():  # a real date cell of a workbook reads as ISO
-                        iso = pd.to_datetime(u[r.isna()], format="%Y-%m-%d", errors="coerce")
-                        if pd.api.types.is_datetime64_any_dtype(iso.dtype):
-                            r = _clip_ns(r).astype("datetime64[ns]")
-                            r[r.isna()] = _clip_ns(iso).astype("datetime64[ns]")
-                    return _clip_ns(r).to_numpy()
+                parse = functools.partial(parse_dates, fmt=fmt)
                 d = pd.Series(_by_uniques(t, parse, np.datetime64("NaT", "ns"), factored.get(col)),
                               dtype="datetime64[ns]")
                 bad = ~missing & d.isna().to_numpy()
@@ -301,11 +352,7 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
             if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
                 x = s.astype("float64")
             else:
-                comma = m.decimal == ","
-
-                def number(u, comma=comma):
-                    u = u.str.replace(",", ".", regex=False) if comma else u
-                    return pd.to_numeric(u, errors="coerce").astype("float64").to_numpy()
+                number = functools.partial(parse_numbers, comma=m.decimal == ",")
                 x = pd.Series(_by_uniques(t, number, np.nan, factored.get(col)), dtype="float64")
             xv = x.to_numpy(dtype="float64")
             bad = ~missing & np.isnan(xv)
@@ -398,6 +445,27 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
                      columns={c: k for c, k in columns.items() if k.failed})
 
 
+def parse_dates(u: pd.Series, fmt: str) -> np.ndarray:
+    """Trimmed date texts (distinct values) as datetime64[ns], NaT where not a date in ``fmt``."""
+    if fmt == "%Y-%m-%d" and (u.str.len() > 10).any():
+        u = u.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "", regex=True)
+    r = pd.to_datetime(u, format=fmt, errors="coerce")
+    if not pd.api.types.is_datetime64_any_dtype(r.dtype):
+        r = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    if fmt != "%Y-%m-%d" and r.isna().any():  # a real date cell of a workbook reads as ISO
+        iso = pd.to_datetime(u[r.isna()], format="%Y-%m-%d", errors="coerce")
+        if pd.api.types.is_datetime64_any_dtype(iso.dtype):
+            r = _clip_ns(r).astype("datetime64[ns]")
+            r[r.isna()] = _clip_ns(iso).astype("datetime64[ns]")
+    return _clip_ns(r).to_numpy()
+
+
+def parse_numbers(u: pd.Series, comma: bool) -> np.ndarray:
+    """Trimmed number texts (distinct values) as float64, NaN where not a number."""
+    u = u.str.replace(",", ".", regex=False) if comma else u
+    return pd.to_numeric(u, errors="coerce").astype("float64").to_numpy()
+
+
 _NS_LO, _NS_HI = pd.Timestamp(NS_DATE_MIN), pd.Timestamp(NS_DATE_MAX)
 
 
@@ -470,29 +538,33 @@ def _arrow_objects(chunked, share: bool) -> np.ndarray:
     return table[codes]
 
 
-def _typed_frame(typed: dict, keep: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
-    out = {}
-    for col in COLUMNS:
-        kind = FIELD_TYPES[col]
-        v = typed[col]
-        if kind == "date":
-            out[col] = pd.Series(v.to_numpy(dtype="datetime64[ns]")[keep], dtype="datetime64[ns]")
-        elif kind == "int":
-            out[col] = pd.Series(np.asarray(v)[keep].astype(np.int64), dtype="int64")
-        elif kind == "decimal":
-            out[col] = pd.Series(np.asarray(v, dtype="float64")[keep], dtype="float64")
-        elif kind == "bool":
-            out[col] = pd.Series(v[keep], dtype="boolean") if isinstance(v, pd.arrays.BooleanArray) else \
-                pd.Series(np.asarray(v, dtype=bool)[keep], dtype=bool)
-        elif getattr(v.dtype, "storage", None) == "pyarrow":
-            # Arrow text -> Python strings, equal strings shared (to_pandas deduplicates), NA -> None
-            arr = v[keep] if len(v) == len(keep) else v
-            out[col] = pd.Series(_arrow_objects(arr.array.__arrow_array__(), share=col != "employee_id"),
-                                 dtype=object)
-        else:
-            codes, uniq = pd.factorize(v[keep] if len(v) == len(keep) else v, use_na_sentinel=True)
-            table = np.concatenate([np.asarray(uniq, dtype=object), np.array([None], dtype=object)])
-            out[col] = pd.Series(table[codes], dtype=object)
-    frame = pd.DataFrame(out)
-    frame["row"] = rows[keep].astype(np.int64)
+def _typed_column(col: str, v, keep: np.ndarray | None) -> pd.Series:
+    """One column of the records frame from validation's typed values (``keep``: the accepted
+    rows, None: all)."""
+    kind = FIELD_TYPES[col]
+    if keep is None:
+        keep = slice(None)
+    if kind == "date":
+        return pd.Series(v.to_numpy(dtype="datetime64[ns]")[keep], dtype="datetime64[ns]", copy=False)
+    if kind == "int":
+        return pd.Series(np.asarray(v)[keep].astype(np.int64), dtype="int64", copy=False)
+    if kind == "decimal":
+        return pd.Series(np.asarray(v, dtype="float64")[keep], dtype="float64", copy=False)
+    if kind == "bool":
+        if isinstance(v, pd.arrays.BooleanArray):  # yes / no / not known
+            return pd.Series(v[keep], dtype="boolean")
+        return pd.Series(np.asarray(v, dtype=bool)[keep], dtype=bool, copy=False)
+    if getattr(v.dtype, "storage", None) == "pyarrow":
+        # Arrow text -> Python strings, equal strings shared (to_pandas deduplicates), NA -> None
+        arr = v[keep] if isinstance(keep, slice) or len(v) == len(keep) else v
+        return pd.Series(_arrow_objects(arr.array.__arrow_array__(), share=col != "employee_id"), dtype=object)
+    codes, uniq = pd.factorize(v[keep] if isinstance(keep, slice) or len(v) == len(keep) else v,
+                               use_na_sentinel=True)
+    table = np.concatenate([np.asarray(uniq, dtype=object), np.array([None], dtype=object)])
+    return pd.Series(table[codes], dtype=object)
+
+
+def _typed_frame(typed: dict, keep: np.ndarray | None, rows: np.ndarray) -> pd.DataFrame:
+    frame = pd.DataFrame({col: _typed_column(col, typed[col], keep) for col in COLUMNS})
+    frame["row"] = (rows if keep is None else rows[keep]).astype(np.int64)
     return frame

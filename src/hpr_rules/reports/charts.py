@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+def _pyplot():
+    """matplotlib's pyplot on the Agg backend, imported on first use: reading the label
+    catalogue or a report's tables does not load the chart stack."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
 
 COLORS = {"exempt": "#9aa5b1", "compliant": "#2e8b57", "due_soon": "#e0a100", "violation": "#c0392b",
           "required": "#c0392b", "vacancies": "#1f5fa8", "made": "#2e8b57", "pop": "#6a8caf",
@@ -18,9 +23,10 @@ PALETTE = ["#1f5fa8", "#e0a100", "#c0392b", "#2e8b57", "#6a8caf", "#9aa5b1"]
 
 def _svg(fig) -> str:
     buf = io.StringIO()
+    import matplotlib
     with matplotlib.rc_context({"svg.hashsalt": "hpr-rules", "svg.fonttype": "none"}):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
+    _pyplot().close(fig)
     text = buf.getvalue()
     return text[text.index("<svg"):]
 
@@ -49,7 +55,7 @@ def status_bars(years, panels, labels, titles) -> str:
     """Stacked status bars per rule (one panel each); ``panels[rid][status]`` is a list of
     (value, hidden) per year, taken from the protected tables."""
     rules = list(panels)
-    fig, axes = plt.subplots(1, len(rules), figsize=(3.4 * len(rules), 3.0), sharey=True, squeeze=False)
+    fig, axes = _pyplot().subplots(1, len(rules), figsize=(3.4 * len(rules), 3.0), sharey=True, squeeze=False)
     for ax, rid in zip(axes[0], rules):
         bottom = [0] * len(years)
         for key in ("exempt", "compliant", "due_soon", "violation"):
@@ -68,7 +74,7 @@ def grouped_bars(groups, series, names, colors=None, ylabel=None, hline=None, ti
                  figsize=(5.4, 2.8)) -> str:
     """Bars side by side per group: ``series`` is a list of lists of (value, hidden), one
     list per name (a measure, or a scenario in a comparison)."""
-    fig, ax = plt.subplots(figsize=figsize)
+    fig, ax = _pyplot().subplots(figsize=figsize)
     xs = list(range(len(groups)))
     w = 0.8 / max(1, len(series))
     palette = colors or PALETTE
@@ -88,7 +94,7 @@ def grouped_bars(groups, series, names, colors=None, ylabel=None, hline=None, ti
 
 
 def stacked_bars(years, series, names, colors, ylabel=None, hline=None) -> str:
-    fig, ax = plt.subplots(figsize=(5.4, 2.8))
+    fig, ax = _pyplot().subplots(figsize=(5.4, 2.8))
     bottom = [0] * len(years)
     for ser, name, color in zip(series, names, colors):
         vals = _bars(ax, years, ser, bottom=bottom, color=color, label=name, width=0.6)
@@ -104,26 +110,35 @@ def stacked_bars(years, series, names, colors, ylabel=None, hline=None) -> str:
     return _svg(fig)
 
 
-def tornado_chart(rows, labels) -> str:
+def tornado_chart(rows, labels, names, shown) -> str:
     """Two panels, one bar per assumption from its low to its high value, largest swing on top:
-    the mean share of runs in which the criteria hold, and the mean margin to the criteria."""
-    rows = list(reversed(rows))
-    fig, axes = plt.subplots(1, 2, figsize=(9, 0.45 * len(rows) + 1.2), sharey=True)
+    the mean share of runs in which the criteria hold, and the mean margin to the criteria.
+    ``names`` label the assumptions; ``shown[key][side]`` says whether a margin may be drawn
+    (one that rests on a small group is a hatched "x" on the base line)."""
+    order = list(reversed(range(len(rows))))
+    rows, names = [rows[i] for i in order], [names[i] for i in order]
+    fig, axes = _pyplot().subplots(1, 2, figsize=(9, 0.45 * len(rows) + 1.2), sharey=True)
     for ax, key, lim, title in ((axes[0], "score", (0, 1), labels["tornado_axis"]),
                                 (axes[1], "margin", (-1, 1), labels["tornado_margin"])):
         for i, r in enumerate(rows):
-            base = r[f"{key}_base"]
-            ax.barh(i, r[f"{key}_high"] - base, left=base, color="#1f5fa8", height=0.6,
-                    label=labels["tornado_high"] if i == 0 else None)
-            ax.barh(i, r[f"{key}_low"] - base, left=base, color="#e0a100", height=0.6,
-                    label=labels["tornado_low"] if i == 0 else None)
-        if rows:
+            ok = {side: key == "score" or shown[r["key"]][side] for side in ("base", "low", "high")}
+            base = r[f"{key}_base"] if ok["base"] else 0.0
+            for side, color in (("high", "#1f5fa8"), ("low", "#e0a100")):
+                label = labels[f"tornado_{side}"] if i == 0 else None
+                if ok[side] and ok["base"]:
+                    ax.barh(i, r[f"{key}_{side}"] - base, left=base, color=color, height=0.6, label=label)
+                else:
+                    ax.barh(i, 0.1 if side == "high" else -0.1, left=base, color=color, height=0.6, label=label,
+                            hatch="////", alpha=0.45)
+                    ax.annotate("x", (base + (0.05 if side == "high" else -0.05), i), ha="center", va="center",
+                                fontsize=7, color="#111827")
+        if rows and (key == "score" or shown[rows[0]["key"]]["base"]):
             ax.axvline(rows[0][f"{key}_base"], color="#111827", linewidth=1)
         ax.set_xlim(*lim)
         ax.set_title(title, fontsize=8)
         ax.tick_params(labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)
     axes[0].set_yticks(range(len(rows)))
-    axes[0].set_yticklabels([f"{r['key']} ({r['low']:g} / {r['high']:g})" for r in rows], fontsize=8)
+    axes[0].set_yticklabels([f"{n} ({r['low']:g} / {r['high']:g})" for n, r in zip(names, rows)], fontsize=8)
     axes[0].legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(1.0, -0.12), ncol=2)
     return _svg(fig)

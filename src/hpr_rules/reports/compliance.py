@@ -14,7 +14,7 @@ import pandas as pd
 from .. import run_timestamp
 from ..errors import InputError
 from ..findings import FINDINGS_COLUMNS
-from ..outputs import atomic_write, unescape_text
+from ..outputs import atomic_write, stable_xlsx, unescape_text
 from .privacy import Linked, protect
 from .tables import AGE_ORDER, Num, Share, Table, _order, resolve
 from .text import LABELS
@@ -78,7 +78,8 @@ def compliance_cells(df: pd.DataFrame, keys=("unit", "age_band")) -> Linked:
     for d in dates:
         for r in rules:
             for s in STATUS_COLS:  # the verdict's numbers are the last to give up for a complement
-                L.cell(("f", d, r, s), int(counts.get((d, r, s), 0)), weight=10 if s == "violation" else 1)
+                L.cell(("f", d, r, s), int(counts.get((d, r, s), 0)), weight=10 if s == "violation" else 1,
+                       attribute=s in ("violation", "exempt"))
             L.cell(("f", d, r, "records"), sum(int(counts.get((d, r, s), 0)) for s in STATUS_COLS))
             L.total(("f", d, r, "records"), [("f", d, r, s) for s in STATUS_COLS])
             L.cell(("f", d, r, "in_scope"), sum(int(counts.get((d, r, s), 0)) for s in IN_SCOPE), weight=10)
@@ -98,7 +99,7 @@ def compliance_cells(df: pd.DataFrame, keys=("unit", "age_band")) -> Linked:
                 rec = ("g", key, g, "records") if shared else ("g", key, g, r, "records")
                 L.cell(rec, sizes[r])
                 for s in STATUS_COLS:
-                    L.cell(("g", key, g, r, s), int(by.get((g, r, s), 0)))
+                    L.cell(("g", key, g, r, s), int(by.get((g, r, s), 0)), attribute=s in ("violation", "exempt"))
                 L.total(rec, [("g", key, g, r, s) for s in STATUS_COLS])
                 L.cell(("g", key, g, r, "in_scope"), sum(int(by.get((g, r, s), 0)) for s in IN_SCOPE))
                 L.total(("g", key, g, r, "in_scope"), [("g", key, g, r, s) for s in IN_SCOPE])
@@ -213,9 +214,10 @@ def findings_report(findings_file, out, *, data=None, mapping=None, lang="nl", t
     f = _fmt(lang)
     digest = hashlib.sha256(Path(findings_file).read_bytes()).hexdigest()
     dates = sorted(df["reference_date"].unique())
+    generated = run_timestamp(timestamp)
     meta = [(t["findings_source"], str(findings_file)), (t["findings_hash"], digest),
             (t["data_source"], str(data) if data else "—"), (t["reference_dates"], ", ".join(d[:10] for d in dates)),
-            (t["generated"], run_timestamp(timestamp))]
+            (t["generated"], generated)]
     if ext == ".xlsx":
         from openpyxl import Workbook
         wb = Workbook()
@@ -228,7 +230,7 @@ def findings_report(findings_file, out, *, data=None, mapping=None, lang="nl", t
         import io
         buf = io.BytesIO()
         wb.save(buf)
-        data_bytes = buf.getvalue()
+        data_bytes = stable_xlsx(buf.getvalue(), generated)
     else:
         shown = shown_tables({"all": tables}, prot, f)["all"]
         data_bytes = _env().get_template("compliance" + ext + ".j2").render(

@@ -9,7 +9,8 @@ year's end) and by what the verdict says (a share stays below its threshold).
 :func:`protect` hides every count of 1..4 (primary suppression) and then, by linear
 programming, as few other cells as it takes (secondary suppression) until no hidden cell can
 be narrowed to an interval narrower than 5 by any combination of the published numbers (the
-protection standard of tau-ARGUS). :func:`attack` is that intruder: for each hidden cell it
+protection standard of tau-ARGUS). A 0 is published unless it reveals a whole group (all
+members of a group in violation: :meth:`Linked.revealing`). :func:`attack` is that intruder: for each hidden cell it
 minimises and maximises the cell subject to every published number and relation, with
 HiGHS (highspy). The test suite runs the same attack on numbers parsed back out of rendered
 reports.
@@ -60,11 +61,14 @@ class Linked:
     resolution: dict = field(default_factory=dict)
     constraints: list = field(default_factory=list)
     weight: dict = field(default_factory=dict)
+    attributes: set = field(default_factory=set)
 
     def cell(self, key: Key, value, *, count: bool = True, shown: bool = True, resolution: float = 0.0,
-             weight: float = 1.0) -> Key:
+             weight: float = 1.0, attribute: bool = False) -> Key:
         """Declare a cell (again: the same key is the same cell in every table that shows it).
-        ``weight`` makes a cell dearer to hide as a complement (a headline number)."""
+        ``weight`` makes a cell dearer to hide as a complement (a headline number);
+        ``attribute``: the cell counts people with something to protect (a violation, an
+        exemption for sickness), so that it may not be a whole group (see :meth:`revealing`)."""
         value = float(value)
         if key in self.values and abs(self.values[key] - value) > _EPS:
             raise ValueError(f"cell {key!r} declared with two values: {self.values[key]} and {value}")
@@ -75,6 +79,8 @@ class Linked:
             self.shown.add(key)
         self.resolution[key] = min(resolution, self.resolution.get(key, resolution))
         self.weight[key] = max(weight, self.weight.get(key, weight))
+        if attribute:
+            self.attributes.add(key)
         return key
 
     def total(self, total: Key, parts: Iterable[Key], coefs: Iterable[float] | None = None,
@@ -106,8 +112,40 @@ class Linked:
         tol = sum(abs(v) * self.resolution[k] for k, v in c.coefs.items()) / 2 + _EPS
         return c.lo - tol <= s <= c.hi + tol
 
+    def include(self, other: "Linked", prefix: tuple) -> None:
+        """Every cell and relation of ``other``, its keys prefixed with ``prefix`` (several
+        reports in one: each keeps its own cells), none of them shown yet."""
+        def k(key):
+            return prefix + (key if isinstance(key, tuple) else (key,))
+        for key, v in other.values.items():
+            self.cell(k(key), v, count=key in other.counts, shown=False, resolution=other.resolution[key],
+                      weight=other.weight.get(key, 1.0), attribute=key in other.attributes)
+        for c in other.constraints:
+            self.constraints.append(Constraint({k(key): v for key, v in c.coefs.items()}, c.lo, c.hi))
+
     def sensitive(self, key: Key) -> bool:
         return key in self.counts and 0 < self.values[key] < MIN_GROUP
+
+    def revealing(self) -> set:
+        """Attribute cells that make up the whole of a group: the other parts of the group's
+        total are all 0, so each of its members is known to have the attribute (all 7 in a
+        unit are in violation). A 0 is no small group and is published; it is sensitive
+        only here, where it tells something about everyone in a group, and then its
+        nonzero complement is protected like a small count."""
+        out = set()
+        for c in self.constraints:
+            if c.lo != 0 or c.hi != 0:
+                continue
+            totals = [k for k, v in c.coefs.items() if v == -1.0]
+            parts = [k for k, v in c.coefs.items() if v == 1.0]
+            if len(totals) != 1 or len(parts) + 1 != len(c.coefs) or totals[0] not in self.counts:
+                continue
+            total = self.values[totals[0]]
+            for p in parts:
+                if p in self.attributes and total > 0 and self.values[p] == total and \
+                        all(q in self.counts for q in parts):
+                    out.add(p)
+        return out
 
     def check(self) -> None:
         """Every relation holds on the true values (within the printing resolution)."""
@@ -117,10 +155,13 @@ class Linked:
                 raise ValueError(f"relation does not hold on the data: {c.coefs!r} = {s}, not in [{c.lo}, {c.hi}]")
 
 
-def attack(linked: Linked, published: dict, targets: Iterable[Key] | None = None) -> dict:
+def attack(linked: Linked, published: dict, targets: Iterable[Key] | None = None,
+           width: float | None = None) -> dict:
     """The interval ``(lo, hi)`` of every cell that is not in ``published`` (or of ``targets``),
     given the published values and every relation of ``linked``: what an intruder with a
-    linear-programming solver learns. ``hi`` may be ``inf``.
+    linear-programming solver learns. ``hi`` may be ``inf``. With ``width``, a cell already
+    seen to take values at least ``width`` apart (in solutions found for other cells) is
+    not solved for: its interval is then the part seen, which lies inside the true one.
 
     Published values are taken as printed: a relation need only hold within the rounding
     of its published terms.
@@ -159,7 +200,7 @@ def attack(linked: Linked, published: dict, targets: Iterable[Key] | None = None
         if targets_here:
             local = {g: j for j, g in enumerate(members)}
             rows_here = [({local[g]: v for g, v in free.items()}, lo, hi) for free, lo, hi in by_comp.get(root, [])]
-            for g, iv in zip(targets_here, _ranges(len(members), rows_here, [local[g] for g in targets_here])):
+            for g, iv in zip(targets_here, _ranges(len(members), rows_here, [local[g] for g in targets_here], width)):
                 out[unknown[g]] = iv
     for k in want - set(out):  # in no relation at all: anything from 0 up
         out[k] = (0.0, math.inf)
@@ -194,13 +235,19 @@ def _highs():
 _QUIETED: list = []
 
 
-def _ranges(n: int, rows: list, targets: list) -> list:
+def _ranges(n: int, rows: list, targets: list, width: float | None = None) -> list:
     """Min and max of each target column over ``lo <= A x <= hi, x >= 0``: one HiGHS model,
-    re-solved from the previous basis for each objective (much faster than a fresh LP)."""
+    re-solved from the previous basis for each objective (much faster than a fresh LP).
+    Every solution is a point an intruder cannot rule out: with ``width``, a column whose
+    values in the solutions so far already lie ``width`` apart is not solved for."""
     import highspy
     h = _model(n, rows, np.zeros(n), np.full(n, np.inf), np.zeros(n))
+    seen_lo, seen_hi = np.full(n, np.inf), np.full(n, -np.inf)
     out = []
     for j in targets:
+        if width is not None and seen_hi[j] - seen_lo[j] >= width:
+            out.append((max(0.0, float(seen_lo[j])), float(seen_hi[j])))
+            continue
         ends = []
         for sign in (1.0, -1.0):
             h.changeColCost(j, sign)
@@ -208,6 +255,10 @@ def _ranges(n: int, rows: list, targets: list) -> list:
             status = h.getModelStatus()
             if status == highspy.HighsModelStatus.kOptimal:
                 ends.append(sign * h.getInfo().objective_function_value)
+                if width is not None:
+                    x = np.asarray(h.getSolution().col_value)
+                    np.minimum(seen_lo, x, out=seen_lo)
+                    np.maximum(seen_hi, x, out=seen_hi)
             elif status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible) \
                     and sign < 0:
                 ends.append(math.inf)
@@ -228,13 +279,15 @@ def ratio_bounds(nums, den, share: float, half_step: float) -> list:
     return out
 
 
-def audit(linked: Linked, published: dict, targets: Iterable[Key], extra: Iterable[Constraint] = ()) -> dict:
+def audit(linked: Linked, published: dict, targets: Iterable[Key], extra: Iterable[Constraint] = (),
+          width: float | None = None) -> dict:
     """The attack on a report as printed: ``published`` are the numbers read back from it,
     ``extra`` what else it prints about them (shares: :func:`ratio_bounds`; sums);
-    returns the interval of every cell in ``targets``."""
+    returns the interval of every cell in ``targets`` (``width``: see :func:`attack`)."""
     more = Linked(values=linked.values, shown=linked.shown, counts=linked.counts, resolution=linked.resolution,
-                  constraints=list(linked.constraints) + list(extra), weight=linked.weight)
-    return attack(more, published, targets)
+                  constraints=list(linked.constraints) + list(extra), weight=linked.weight,
+                  attributes=linked.attributes)
+    return attack(more, published, targets, width)
 
 
 @dataclass
@@ -351,15 +404,21 @@ def protect(linked: Linked, hide: Iterable[Key] = ()) -> Protection:
     """Hide the sensitive shown cells (and ``hide``) and as few others as it takes until no
     hidden cell, and no sensitive unshown cell, can be narrowed below MIN_WIDTH."""
     linked.check()
-    hidden = {k for k in linked.shown if linked.sensitive(k)} | (set(hide) & linked.shown)
-    latent_sensitive = {k for k in linked.values if k not in linked.shown and linked.sensitive(k)}
+    whole = linked.revealing()
+    hidden = {k for k in linked.shown if linked.sensitive(k) or k in whole} | (set(hide) & linked.shown)
+    latent_sensitive = {k for k in linked.values if k not in linked.shown and (linked.sensitive(k) or k in whole)}
     deviations = None
+    need = hidden | latent_sensitive
+    intervals: dict = {}
     while True:
         published = {k: v for k, v in linked.values.items() if k in linked.shown and k not in hidden}
-        need = hidden | latent_sensitive
-        intervals = attack(linked, published, need)
-        bad = sorted((k for k in need if intervals[k][1] - intervals[k][0] < MIN_WIDTH - _EPS), key=repr)
+        fresh = attack(linked, published, need, MIN_WIDTH)
+        intervals.update(fresh)
+        bad = sorted((k for k in need if fresh[k][1] - fresh[k][0] < MIN_WIDTH - _EPS), key=repr)
         if not bad:
+            # intervals of earlier rounds knew numbers hidden since: those the charts use are redone
+            stale = (hidden & linked.shown) - set(fresh)
+            intervals.update(attack(linked, published, stale) if stale else {})
             return Protection(linked, frozenset(hidden), intervals)
         unknown = set(linked.values) - set(published)
         added = set()
@@ -369,3 +428,5 @@ def protect(linked: Linked, hide: Iterable[Key] = ()) -> Protection:
         if not added:
             raise RuntimeError(f"cannot protect {bad[:3]!r}")
         hidden |= added  # only grows, and is bounded by the shown cells: the loop ends
+        # hiding more only widens what an intruder can tell: a cell wide enough stays so
+        need = set(bad) | added

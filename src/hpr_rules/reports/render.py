@@ -10,11 +10,11 @@ from typing import Callable, NamedTuple
 import jinja2
 
 from ..errors import InputError
-from ..outputs import FORMULA_START, atomic_write
+from ..outputs import FORMULA_START, atomic_write, stable_xlsx
 from . import charts
 from .privacy import HIDDEN, Protection
-from .tables import AGE_ORDER, _order, protect_scenario, resolve, scenario_tables, year_shown
-from .text import LABELS, criterion_sentence, key_label, setting_rows, short_title, summary_row, with_titles, words
+from .tables import AGE_ORDER, _order, margins_shown, protect_scenario, resolve, scenario_tables, year_shown
+from .text import LABELS, criterion_sentence, key_label, setting_rows, short_title, with_titles, words
 
 __all__ = ["AGE_ORDER", "prepare", "render", "write_report"]
 
@@ -102,6 +102,9 @@ def cell_text(value, fmt, f: Formatters) -> str:
         return f.pct(value)
     if fmt == "band":
         return " / ".join(f.num(v) for v in value)
+    if fmt == "spread":
+        lo, mid, hi = value
+        return f"{f.num(mid)} ({f.num(lo)} – {f.num(hi)})"
     if fmt in ("count", "euro", "hours"):
         return f.num(value)
     if fmt == "num":
@@ -131,7 +134,7 @@ def _series(prot: Protection, keys) -> list:
     return [(prot.estimate(k), _hidden(prot.value(k))) for k in keys]
 
 
-def _charts(result, prot: Protection, t, titles, rule_ids, moves: bool) -> dict:
+def _charts(result, prot: Protection, t, titles, rule_ids, moves: bool, lang: str = "nl") -> dict:
     """The charts, drawn from the protected cells (a hidden one hatched, see charts._bars)."""
     ys = [y["year"] for y in result["years"]]
     panels = {}
@@ -155,7 +158,8 @@ def _charts(result, prot: Protection, t, titles, rule_ids, moves: bool) -> dict:
                                     [charts.COLORS.get(k, "#9aa5b1") for k in parts], "mln euro",
                                     (budget / 1e6, t["budget"]) if budget else None),
         "age": None,
-        "tornado": charts.tornado_chart(result["tornado"], t) if result.get("tornado") else None,
+        "tornado": charts.tornado_chart(result["tornado"], t, [key_label(r["key"], lang) for r in result["tornado"]],
+                                        margins_shown(result)) if result.get("tornado") else None,
     }
     bands = _order("age_band", {k[2] for k in prot.linked.values if k[:2] == ("bd", "age_band")})
     if bands:
@@ -235,7 +239,7 @@ def prepare(result: dict, lang: str = "nl", prot: Protection | None = None, char
     rule_ids = [r["id"] for r in rules]
     titles = {r["id"]: r["title"][lang] for r in rules}
     shorts = {rid: short_title(result, rid, lang) for rid in rule_ids}
-    tables = scenario_tables(result, prot, t, titles, shorts, f.num)
+    tables = scenario_tables(result, prot, t, titles, shorts, f, lang)
     moves = t["moves_required"] in tables["per_year"][0].header
     crit = result["feasibility"]["criteria"]
     return {
@@ -245,12 +249,14 @@ def prepare(result: dict, lang: str = "nl", prot: Protection | None = None, char
         "tables": shown_tables(tables, prot, f),
         "verdicts": [(c["passed"], criterion_sentence(result, c, lang, _worst(result, c, prot))) for c in crit],
         **_described(result, lang, titles, f.val),
-        "charts": _charts(result, prot, t, titles, rule_ids, moves) if charts else {},
+        "charts": _charts(result, prot, t, titles, rule_ids, moves, lang) if charts else {},
     }
 
 
-def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = None) -> bytes:
-    """The report of one result (dict) or of several side by side (list of dicts)."""
+def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = None,
+           year: int | None = None) -> bytes:
+    """The report of one result (dict), or one report of several side by side (list of
+    dicts; ``year``: the year of their breakdowns, by default the last one they share)."""
     results = result if isinstance(result, list) else [result]
     results = [copy.deepcopy(r) for r in results]
     if timestamp:
@@ -258,19 +264,29 @@ def render(result, fmt: str = "html", lang: str = "nl", timestamp: str | None = 
             r["provenance"]["generated_at"] = timestamp
     if fmt not in ("html", "md", "xlsx"):
         raise InputError(f"unknown report format {fmt!r}; use html, md or xlsx")
+    if len(results) > 1:
+        return _comparison(results, fmt, lang, year)
     reports = [prepare(r, lang, charts=fmt == "html") for r in results]
     if fmt == "xlsx":
         return _xlsx(reports, lang)
-    ctx = {"reports": reports, **_fmt(lang)._asdict(), "t": LABELS[lang], "lang": lang, "key_label": key_label,
-           "compare": [summary_row(rep["r"], lang, rep["prot"]) for rep in reports] if len(results) > 1 else None}
+    ctx = {"reports": reports, **_fmt(lang)._asdict(), "t": LABELS[lang], "lang": lang, "key_label": key_label}
     name = {"html": "report.html.j2", "md": "report.md.j2"}[fmt]
     return _env().get_template(name).render(**ctx).encode("utf-8")
 
 
-def write_report(result, path, lang: str = "nl", timestamp: str | None = None) -> None:
+def _comparison(results: list, fmt: str, lang: str, year: int | None) -> bytes:
+    from .compare import prepare_comparison
+    ctx = prepare_comparison(results, lang, year, charts=fmt == "html")
+    if fmt == "xlsx":
+        return _comparison_xlsx(ctx)
+    name = {"html": "compare.html.j2", "md": "compare.md.j2"}[fmt]
+    return _env().get_template(name).render(**ctx, **_fmt(lang)._asdict()).encode("utf-8")
+
+
+def write_report(result, path, lang: str = "nl", timestamp: str | None = None, year: int | None = None) -> None:
     ext = Path(path).suffix.lower().lstrip(".")
     fmt = {"htm": "html"}.get(ext, ext)
-    data = render(result, fmt, lang, timestamp)
+    data = render(result, fmt, lang, timestamp, year)
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
@@ -288,8 +304,9 @@ def xlsx_cell(ws, row: int, col: int, value, fmt: str = "text"):
         cell.value = value
         cell.number_format = XLSX_FORMATS.get(fmt, "General")
         return cell
-    if isinstance(value, tuple):  # a band: min / median / max
-        value = " / ".join(f"{v:g}" for v in value)
+    if isinstance(value, tuple):  # a statistic over runs: min / median / max, or median (P10 – P90)
+        g = [f"{v:.0f}" if abs(v) >= 10 else f"{v:g}" for v in value]
+        value = f"{g[1]} ({g[0]} – {g[2]})" if fmt == "spread" else " / ".join(g)
     cell.value = str(value)
     cell.data_type = "s"   # "=HYPERLINK(..)" in a unit name stays text
     if str(value)[:1] and str(value)[0] in FORMULA_START:
@@ -318,6 +335,8 @@ def xlsx_sheet(wb, title: str, header: list, rows: list, widths_from: int = 50):
 
 
 def _sheet_name(wb, title: str) -> str:
+    if len(title) > 31 and " (" in title:  # a remark in brackets goes first
+        title = title.split(" (")[0]
     base = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "blad"
     name, i = base, 2
     while name in wb.sheetnames:
@@ -360,4 +379,28 @@ def _xlsx(reports: list, lang: str) -> bytes:
                    [[(k, "text"), (v, "text")] for k, v in rep["provenance_rows"]])
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return stable_xlsx(buf.getvalue(), reports[0]["r"]["provenance"].get("generated_at"))
+
+
+def _comparison_xlsx(ctx: dict) -> bytes:
+    """A comparison as a workbook: the verdict table first, then one sheet per table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment
+    t, prot = ctx["t"], ctx["prot"]
+    wb = Workbook()
+    wb.remove(wb.active)
+    first = True
+    for tabs in ctx["table_specs"].values():
+        for tb in tabs:
+            rows = [[(label, "text")] + [resolve(c, prot) for c in cells] for label, cells in tb.rows]
+            ws = xlsx_sheet(wb, t["verdict"] if first else (tb.sheet or tb.title), tb.header, rows)
+            if first:
+                row = len(rows) + 3
+                for name_row, name in enumerate(ctx["names"]):
+                    xlsx_cell(ws, row + name_row, 1, f"[{name_row + 1}] {name}")
+                xlsx_cell(ws, row + len(ctx["names"]) + 1, 1, t["compare_verdict_note"])
+                xlsx_cell(ws, row + len(ctx["names"]) + 2, 1, t["suppressed"]).alignment = Alignment(wrap_text=False)
+                first = False
+    buf = io.BytesIO()
+    wb.save(buf)
+    return stable_xlsx(buf.getvalue(), ctx["generated_at"])

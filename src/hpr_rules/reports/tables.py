@@ -7,7 +7,8 @@ A table is a list of rows, each a label and a list of cell specs:
 - :class:`Num` a cell of the linked model (a count, hours or euros);
 - :class:`Share` a share computed from published cells only;
 - :class:`Sum` the sum of several cells, shown only when each is;
-- :class:`Band` min / median / max over several runs, shown only where its cell is;
+- :class:`Band` a statistic over several runs (min / median / max, or median with P10–P90),
+  shown only where every cell it derives from is, and never as a group of 1..4;
 - a plain ``str``, ``int`` or ``float`` for text and parameters that are no data.
 """
 
@@ -39,10 +40,21 @@ class Share:
 
 @dataclass(frozen=True)
 class Band:
-    key: tuple
+    """A statistic over runs of the cells ``key`` and ``keys`` of the representative run
+    (where all runs agree, as in the first year, it is those cells). It follows their
+    suppression, and a statistic of counts is hidden when a printed value is 1..4 people
+    (a difference of counts too, either sign). ``style``: ``band`` prints lo / mid / hi,
+    ``spread`` mid (lo – hi)."""
+    key: tuple | None
     lo: float
     mid: float
     hi: float
+    count: bool = True
+    keys: tuple = ()
+    style: str = "band"
+
+    def cells(self) -> tuple:
+        return ((self.key,) if self.key is not None else ()) + tuple(self.keys)
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,7 @@ class Table:
     header: list
     rows: list = field(default_factory=list)   # (label, [cell spec])
     note: str = ""
+    sheet: str = ""   # a shorter name for its Excel sheet (at most 31 characters there)
 
 
 def resolve(spec, prot: Protection):
@@ -70,9 +83,10 @@ def resolve(spec, prot: Protection):
         vals = [prot.value(k) for k in spec.keys]
         return (HIDDEN if HIDDEN in vals else sum(vals)), "count"
     if isinstance(spec, Band):
-        if prot.value(spec.key) == HIDDEN or any(0 < v < MIN_GROUP for v in (spec.lo, spec.mid, spec.hi)):
-            return HIDDEN, "band"
-        return (spec.lo, spec.mid, spec.hi), "band"
+        small = spec.count and any(0 < abs(v) < MIN_GROUP for v in (spec.lo, spec.mid, spec.hi))
+        if small or any(prot.value(k) == HIDDEN for k in spec.cells()):
+            return HIDDEN, spec.style
+        return (spec.lo, spec.mid, spec.hi), spec.style
     if isinstance(spec, bool):
         return spec, "text"
     if isinstance(spec, (int, float)):
@@ -108,8 +122,9 @@ def _get(d: dict, *path, default=None):
     return d
 
 
-def scenario_cells(result: dict) -> Linked:
-    """Every cell of a scenario report and its relations, as the projection builds them."""
+def scenario_cells(result: dict, breakdown_year: int | None = None) -> Linked:
+    """Every cell of a scenario report and its relations, as the projection builds them;
+    the breakdowns per group of ``breakdown_year`` (default: :func:`year_shown`)."""
     L = Linked()
     years = result["years"]
     a = result.get("assumptions", {})
@@ -121,7 +136,7 @@ def scenario_cells(result: dict) -> Linked:
         for k in ("population_start", "hires", "leavers", "population_end") + FLOW_PARTS + ("long_term_sick",
                                                                                          "distinct_must_move"):
             if k in y:
-                L.cell((k, yr), y[k], weight=10 if k == "population_start" else 1)
+                L.cell((k, yr), y[k], weight=10 if k == "population_start" else 1, attribute=k == "sick_exits")
         if "positions" in y:
             L.cell(("positions", yr), y["positions"], count=False)
         L.total(("leavers", yr), [(k, yr) for k in FLOW_PARTS if k in y])
@@ -132,9 +147,10 @@ def scenario_cells(result: dict) -> Linked:
             rr = y["rules"][rid]
             parts = []
             for reason, v in rr["exempt"].items():
-                parts.append(L.cell(("rule", yr, rid, "exempt", reason), v))
+                parts.append(L.cell(("rule", yr, rid, "exempt", reason), v, attribute=True))
             for s in ("compliant", "due_soon", "violation"):  # the verdict's numbers: dearest to hide
-                parts.append(L.cell(("rule", yr, rid, s), rr[s], weight=10 if s == "violation" else 1))
+                parts.append(L.cell(("rule", yr, rid, s), rr[s], weight=10 if s == "violation" else 1,
+                                    attribute=s == "violation"))
             L.cell(("rule", yr, rid, "in_scope"), rr["in_scope"], weight=10)
             L.total(("rule", yr, rid, "in_scope"), parts)
             outside = [L.cell(("rule", yr, rid, s), rr.get(s, 0), shown=False) for s in ("not_applicable", "not_in_force")]
@@ -171,7 +187,7 @@ def scenario_cells(result: dict) -> Linked:
         for k, (basis, price) in linear.items():
             if k in y["cost"] and basis in L.values and price:
                 L.total(("cost", yr, k), [basis], [price])
-    _breakdown_cells(L, result, rule_ids)
+    _breakdown_cells(L, result, rule_ids, year_shown(result) if breakdown_year is None else breakdown_year)
     _burden_cells(L, result)
     _verdict_relations(L, result)
     return L
@@ -230,10 +246,9 @@ def _burden_cells(L: Linked, result: dict) -> None:
                       **{k: -1.0 for k in col("exempt")}}, if_true=True)
 
 
-def _breakdown_cells(L: Linked, result: dict, rule_ids: list) -> None:
-    """The breakdowns of the year shown: a group's head count is one cell in every rule's
-    table; each column adds up to the workforce numbers of that year."""
-    yr = year_shown(result)
+def _breakdown_cells(L: Linked, result: dict, rule_ids: list, yr: int) -> None:
+    """The breakdowns of one year: a group's head count is one cell in every rule's table;
+    each column adds up to the workforce numbers of that year."""
     for key in GROUP_KEYS:
         rows = [r for r in result["breakdowns"].get(key, []) if r["year"] == yr and r["rule_id"] in rule_ids]
         groups = _order(key, {r["group"] for r in rows})
@@ -250,7 +265,7 @@ def _breakdown_cells(L: Linked, result: dict, rule_ids: list) -> None:
                                  "due_soon": 0, "violation": 0})
                 k = ("bd", key, g, rid)
                 for c in ("in_scope", "exempt", "due_soon", "violation"):
-                    L.cell(k + (c,), r[c])
+                    L.cell(k + (c,), r[c], attribute=c in ("exempt", "violation"))
                 L.cell(k + ("compliant",), r["in_scope"] - r["exempt"] - r["due_soon"] - r["violation"], shown=False)
                 L.cell(k + ("outside",), r["employees"] - r["in_scope"], shown=False)
                 L.total(("bd", key, g, "employees"), [k + ("in_scope",), k + ("outside",)])
@@ -346,14 +361,78 @@ def _by_year(tid, title, ys, rows) -> Table:
     return tb
 
 
-def _spread(q: dict, f) -> str:
-    """median (P10 – P90) of a statistic over runs."""
-    return f"{f(q['median'])} ({f(q['p10'])} – {f(q['p90'])})"
+def _spread(q: dict, cells: tuple, count: bool) -> Band:
+    """median (P10 – P90) of a statistic over runs, protected as the cells it derives from."""
+    return Band(None, q["p10"], q["median"], q["p90"], count=count, keys=tuple(cells), style="spread")
 
 
-def scenario_tables(result: dict, prot: Protection, t: dict, titles: dict, shorts: dict, num=None) -> dict:
+def headline_cells(key: str, ys: list) -> tuple[tuple, bool]:
+    """The cells of the representative run a key number over the horizon is computed from
+    (a peak, a sum or the last year of them), and whether it counts people."""
+    last = ys[-1]
+    per_year = {"persons_moved": ("moves", "made"), "persons_external": ("moves", "external"),
+                "peak_moves_required": ("moves", "required"), "peak_moves_unmet": ("moves", "unmet"),
+                "peak_advisor_fte": ("moves", "attempts"), "extra_cost_horizon": ("cost", "total"),
+                "extra_development_hours_horizon": ("hours", "development")}
+    if key in per_year:
+        a, b = per_year[key]
+        return tuple((a, y, b) for y in ys), a == "moves" and key != "peak_advisor_fte"
+    if key == "persons_must_move":
+        return (("distinct_must_move", last),), True
+    if key == "headcount_change_end":
+        return (("population_end", last),), True
+    if key == "benefit_sickness_horizon":
+        return tuple(("long_term_sick", y) for y in ys), False
+    return (("?", key),), True  # unknown: never shown
+
+
+def effect_cell(key: str, year: int) -> tuple[tuple, bool]:
+    """The cell of the representative run an effect (policy minus baseline) is about, and
+    whether it counts people."""
+    if key.startswith(("cost.", "hours.")):
+        a, b = key.split(".", 1)
+        return (a, year, b), False
+    if key == "moves_made":
+        return ("moves", year, "made"), True
+    if key == "advisor_fte":
+        return ("moves", year, "attempts"), False
+    return (key, year), True
+
+
+def margins_shown(result: dict) -> dict:
+    """Whether each margin of the tornado may be printed: a margin is a ratio of counts of
+    people, hidden when one of them is a group of 1..4 (``base``, ``low`` and ``high`` per
+    setting; a saved result without the smallest counts shows none)."""
+    from ..scenarios.sensitivity import smallest_count
+
+    def ok(v):
+        return v is not None and not 0 < v < MIN_GROUP
+    base = ok(smallest_count(result))
+    return {r["key"]: {"base": base, **{side: base and ok(r.get(f"smallest_count_{side}")) for side in ("low", "high")}}
+            for r in result.get("tornado") or []}
+
+
+def tornado_table(result: dict, t: dict, num, val=None, pct=None, lang: str = "nl") -> Table:
+    """The tornado as a table: per setting, at its low and its high value, the share of runs
+    in which the criteria hold, the margin (``x`` where it rests on a small group) and ✓
+    where the verdict holds."""
+    from .text import key_label
+    val = val or (lambda v: f"{v:g}")
+    pct = pct or (lambda v: f"{100 * v:.1f}%")
+    shown = margins_shown(result)
+    tb = Table("tornado", t["tornado"], ["", t["tornado_low"], t["tornado_high"]])
+    for r in result["tornado"]:
+        cells = []
+        for side in ("low", "high"):
+            margin = num(r[f"margin_{side}"], 2) if shown[r["key"]][side] else HIDDEN
+            cells.append(f"{val(r[side])}: {pct(r[f'score_{side}'])}, {margin}{' ✓' if r[f'feasible_{side}'] else ''}")
+        tb.rows.append((key_label(r["key"], lang), cells))
+    return tb
+
+
+def scenario_tables(result: dict, prot: Protection, t: dict, titles: dict, shorts: dict, f=None,
+                    lang: str = "nl") -> dict:
     """The tables of one scenario report, by section, in the order the report shows them."""
-    num = num or (lambda v: f"{v:g}")
     years = result["years"]
     ys = [y["year"] for y in years]
     rule_ids = [r["id"] for r in result["rules"] if r.get("enabled", True)]
@@ -365,7 +444,10 @@ def scenario_tables(result: dict, prot: Protection, t: dict, titles: dict, short
     head = result.get("headline") or {}
     if head:
         out["headline"] = [Table("headline", t["headline"], [t["headline"], ""],
-                                 [(t.get(k, k), [_spread(q, num)]) for k, q in head.items()])]
+                                 [(t.get(k, k), [_spread(q, *headline_cells(k, ys))]) for k, q in head.items()])]
+    if result.get("tornado"):
+        out["tornado"] = [tornado_table(result, t, f.num, f.val, f.pct, lang) if f else
+                          tornado_table(result, t, lambda v, d=0: f"{v:.{d}f}", lang=lang)]
     header = [t["year"], t["population"], t["hires"], t["leavers"]] + \
         [f"{shorts[rid]}: {t['violation'].lower()}" for rid in rule_ids] + \
         ([t["moves_required"], t["vacancies"], t["moves_made"]] if moves else []) + [t["cost"]]
@@ -411,11 +493,13 @@ def scenario_tables(result: dict, prot: Protection, t: dict, titles: dict, short
         for name, brows in bands.items():
             key = _band_key(name)
             rows.append((_band_label(name, t, shorts), [
-                Band(key(r["year"]) if key else ("?",), r["min"], r["median"], r["max"]) for r in brows]))
+                Band(key(r["year"]) if key else ("?",), r["min"], r["median"], r["max"],
+                     count=not name.startswith("cost")) for r in brows]))
         out["bands"] = [_by_year("bands", t["bands"], ys, rows)]
     effects = result.get("effects") or {}
     if effects:
-        rows = [(_effect_label(k, t), [_spread(q, num) for q in qs]) for k, qs in effects.items()]
+        rows = [(_effect_label(k, t), [_spread(q, (effect_cell(k, q["year"])[0],), effect_cell(k, q["year"])[1])
+                                       for q in qs]) for k, qs in effects.items()]
         out["effects"] = [_by_year("effects", t["effects"], [q["year"] for q in next(iter(effects.values()))], rows)]
     yr = year_shown(result)
     for key in GROUP_KEYS:

@@ -74,6 +74,19 @@ LABELS = {
         "extra_development_hours_horizon": "Extra ontwikkeluren (looptijd)",
         "headcount_change_end": "Verschil in bezetting aan het eind",
         "benefit_sickness_horizon": "Baat: minder langdurig verzuim (looptijd, euro; aanname)",
+        "compare_verdict": "Oordeel per scenario", "criterion": "Criterium",
+        "compare_verdict_note": "✓ het criterium geldt, ✗ het geldt niet; het percentage is het aandeel van de runs waarin het geldt. —: niet in dit scenario.",
+        "crit_violation_share": "{}: aandeel overtreding onder {}", "from_year": "vanaf {}",
+        "crit_moves_within_vacancies": "{}: genoeg aanpalende vacatures voor de verschuivingen",
+        "crit_advisor_capacity": "{}: binnen de capaciteit van de mobiliteitsadviseurs",
+        "crit_budget": "Kosten bovenop de wereld zonder de regels: hoogstens {} per jaar",
+        "compare_per_year": "Per jaar, de scenario's naast elkaar",
+        "extra_cost_year": "Kosten bovenop de wereld zonder de regels (euro; mediaan, P10–P90)",
+        "compare_groups": "Per groep in {}", "compare_year_note": "Alle tabellen per groep tonen voor elk scenario hetzelfde jaar: {} (te kiezen met --year). Aantallen uit de representatieve run van elk scenario; verschuivingen per leeftijdsgroep zijn medianen over de runs.",
+        "violation_share_chart": "Aandeel overtreding per regel in {} (%)",
+        "extra_cost_chart": "Kosten bovenop de wereld zonder de regels (mediaan over de runs)",
+        "compare_burden": "Moet verschuiven en verschoven per leeftijdsgroep in {} (mediaan over de runs)",
+        "differences": "Waarin de scenario's verschillen", "setting": "Instelling", "rule_in_force": "Regel in werking",
     },
     "en": {
         "title": "Impact analysis of the HPR interventions", "feasible": "Feasible", "not_feasible": "Not feasible",
@@ -144,6 +157,19 @@ LABELS = {
         "extra_development_hours_horizon": "Extra development hours (horizon)",
         "headcount_change_end": "Difference in headcount at the end",
         "benefit_sickness_horizon": "Benefit: less long-term sickness (horizon, euro; assumption)",
+        "compare_verdict": "Verdict per scenario", "criterion": "Criterion",
+        "compare_verdict_note": "✓ the criterion holds, ✗ it does not; the percentage is the share of runs in which it holds. —: not in this scenario.",
+        "crit_violation_share": "{}: share in violation below {}", "from_year": "from {}",
+        "crit_moves_within_vacancies": "{}: enough adjacent vacancies for the moves",
+        "crit_advisor_capacity": "{}: within the capacity of the mobility advisors",
+        "crit_budget": "Cost beyond the world without the rules: at most {} per year",
+        "compare_per_year": "Per year, the scenarios side by side",
+        "extra_cost_year": "Cost beyond the world without the rules (euro; median, P10–P90)",
+        "compare_groups": "Per group in {}", "compare_year_note": "Every table per group shows the same year for each scenario: {} (chosen with --year). Counts from each scenario's representative run; moves per age band are medians over the runs.",
+        "violation_share_chart": "Share in violation per rule in {} (%)",
+        "extra_cost_chart": "Cost beyond the world without the rules (median over the runs)",
+        "compare_burden": "Must move and moved per age band in {} (median over the runs)",
+        "differences": "How the scenarios differ", "setting": "Setting", "rule_in_force": "Rule in force",
     },
 }
 
@@ -269,49 +295,23 @@ def verdict_sentences(result, lang="nl") -> list[str]:
     return [head] + [("  ✓ " if c["passed"] else "  ✗ ") + criterion_sentence(result, c, lang) for c in f["criteria"]]
 
 
-def summary_row(result, lang="nl", prot=None) -> dict:
-    """Key numbers of one scenario for side-by-side tables: medians over the runs of distinct
-    persons and peaks (horizon totals are labelled as such); a switched-off rule shows '-'.
-    Without runs, a count comes from the protected cells (``prot``)."""
-    from .tables import protect_scenario
-    t = LABELS[lang]
-    years = result["years"]
-    last = years[-1]
-    row = {"scenario": result["scenario"]["name"], t["verdict"]: result["feasibility"]["feasible"]}
-    bands = result.get("bands", {})
-    for r in result["rules"]:
-        rid = r["id"]
-        band = bands.get(f"violation:{rid}")
-        if band:
-            value = band[-1]["median"]
-        else:
-            prot = prot or protect_scenario(result)
-            value = prot.value(("rule", last["year"], rid, "violation"))
-        row[f"{short_title(result, rid, lang)}: {t['violation'].lower()} {last['year']}"] = \
-            value if r.get("enabled", True) else "-"
-    head = result.get("headline", {})
-    for key in ("persons_must_move", "persons_moved", "peak_moves_unmet", "extra_cost_horizon"):
-        if key in head:
-            row[t[key]] = round(head[key]["median"])
-    failed = [c for c in result["feasibility"]["criteria"] if not c["passed"]]
-    row["✗"] = len(failed)
-    return row
-
-
-def comparison_table(results, lang="nl") -> str:
-    """Scenarios as columns (numbered), key numbers as rows; names listed below."""
+def comparison_table(results, lang="nl", year=None) -> str:
+    """For a terminal: the verdict and key numbers of a comparison, scenarios as numbered
+    columns, with the same cells hidden as in the comparison report."""
     import pandas as pd
 
-    from .render import _fmt
-    t = LABELS[lang]
-    n = _fmt(lang).num
-    rows = [summary_row(r, lang) for r in results]
-    df = pd.DataFrame(rows).drop(columns=["scenario"])
-    df[t["verdict"]] = df[t["verdict"]].map({True: t["feasible"], False: t["not_feasible"]})
-    df = df.map(lambda v: n(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
-    df.index = [f"[{i + 1}]" for i in range(len(rows))]
-    names = "\n".join(f"[{i + 1}] {r['scenario']}" for i, r in enumerate(rows))
-    return df.T.to_string() + "\n\n" + names
+    from .compare import prepare_comparison
+    rep = prepare_comparison(results, lang, year, charts=False)
+    refs = [f"[{i + 1}]" for i in range(len(results))]
+    blocks = []
+    for section in ("verdict", "headline"):
+        for tb in rep["tables"][section]:
+            head = tb["header"][0] or ""
+            width = max([len(head)] + [len(label) for label, _ in tb["rows"]])
+            rows = [[label.ljust(width)] + [text for text, _ in cells] for label, cells in tb["rows"]]
+            blocks.append(pd.DataFrame(rows, columns=[head.ljust(width)] + refs).to_string(index=False))
+    names = "\n".join(f"{ref} {name}" for ref, name in zip(refs, rep["names"]))
+    return "\n\n".join(blocks) + "\n\n" + names
 
 
 def year_table(result, lang="nl") -> str:

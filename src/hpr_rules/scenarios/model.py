@@ -269,6 +269,16 @@ class Scenario(_M):
     runs: int = _d(20, f"{ASSUMPTION}: replicaties met opeenvolgende seeds", ge=1, le=1000)
     sensitivity: Sensitivity = Sensitivity()
 
+    def reference_dates(self) -> list[dt.date]:
+        """The reference date of every simulated year, and the end of the horizon."""
+        from ..calendar import add_months
+        return [add_months(self.reference_date, 12 * y) for y in range(self.horizon_years + 1)]
+
+
+def simulated_years(m: Scenario) -> list[int]:
+    """The years a scenario simulates (one per reference date)."""
+    return [d.year for d in m.reference_dates()[:-1]]
+
 
 class LoadedScenario:
     def __init__(self, model: Scenario, doc: YamlDoc | None, path: Path | None, text: str = ""):

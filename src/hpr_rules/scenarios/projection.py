@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__, run_timestamp
-from ..calendar import add_months
 from ..errors import ScenarioError, did_you_mean
 from .model import LoadedScenario, Scenario
 from .overrides import transition_end, with_overrides
@@ -141,7 +140,7 @@ def prepare(sc: LoadedScenario, population=None, data=None, mapping=None) -> tup
             frame = frame.assign(row=np.arange(1, len(frame) + 1))
     formation_file = read_formation(sc.resolve(m.dynamics.formation_file)) if m.dynamics.formation_file else None
     formation = build_formation(frame, formation_file)
-    days = [add_months(m.reference_date, 12 * y) for y in range(m.horizon_years + 1)]
+    days = m.reference_dates()
     compiled = [compile_book(book, d) for d in days[:-1]]
     setup = Setup(m, book, compiled, days, workforce_from_frame(frame, formation, book.pension), formation,
                   book.pension, book.ids(), *roles,

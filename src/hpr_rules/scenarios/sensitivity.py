@@ -33,6 +33,18 @@ def verdict_margin(result) -> float:
     return round(sum(out) / len(out), 4)
 
 
+COUNT_BANDS = ("violation:", "moves_required", "moves_made", "moves_unmet", "attempts")
+
+
+def smallest_count(result) -> float:
+    """The smallest positive count of people (P10, median or P90 over the runs, any year)
+    behind a result's criteria, or 0 when there is none: a report shows a margin computed
+    from them only when it is not a small group."""
+    vals = [v for name, rows in (result.get("bands") or {}).items() if name.startswith(COUNT_BANDS)
+            for row in rows for v in (row["p10"], row["median"], row["p90"]) if v > 0]
+    return min(vals, default=0.0)
+
+
 def tornado(sc: LoadedScenario, base_result, **run_kw) -> list[dict]:
     """Rows ``{key, low, high, score_*, margin_*, feasible_low, feasible_high, swing}``, largest
     swing first (by the share of runs, then by the margin)."""
@@ -47,6 +59,7 @@ def tornado(sc: LoadedScenario, base_result, **run_kw) -> list[dict]:
             out[f"score_{side}"] = verdict_score(r)
             out[f"margin_{side}"] = verdict_margin(r)
             out[f"feasible_{side}"] = bool(r["feasibility"]["feasible"])
+            out[f"smallest_count_{side}"] = smallest_count(r)
         out["swing"] = round(abs(out["score_high"] - out["score_low"]), 4)
         out["margin_swing"] = round(abs(out["margin_high"] - out["margin_low"]), 4)
         rows.append(out)
