@@ -13,7 +13,8 @@ from hpr_rules.errors import InputError
 from hpr_rules.outputs import FORMATS
 from hpr_rules.records.asof import STALE_DAYS
 
-from .common import DATE, data_path, is_stdout, note, read_options, side_table_options, verbosity, with_side_tables
+from .common import (DATE, data_path, is_stdout, note, read_options, side_table_options, verbosity, warn_data_dates,
+                     with_side_tables)
 from .main import cli
 
 RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
@@ -275,8 +276,9 @@ def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang,
     for rid in rule_ids:
         book.get(rid)
     from hpr_rules.records.mapping import mapping_with
-    rs = with_side_tables(load_records(data_path(data), mapping_with(mapping, **read_flags)), book.ids(),
-                          dispensations, absences)
+    mapping = mapping_with(mapping, **read_flags)
+    rs = with_side_tables(load_records(data_path(data), mapping), book.ids(), dispensations, absences)
+    warn_data_dates(data, rs, [day], mapping)
     traces = explain(rs, book, day, employee_id, list(rule_ids) or None)
     if fmt == "json":
         click.echo(json.dumps(to_dict(traces), ensure_ascii=False, indent=2))
