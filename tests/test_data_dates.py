@@ -168,3 +168,37 @@ def test_as_of_without_effect_is_an_error(staff, tmp_path):
     r = run_cli("report", f, "--data", staff / "staff.csv", "--as-of", "2027-01-01", "--out", tmp_path / "r.md")
     assert r.exit_code == 2 and "--as-of" in r.stderr and "hpr check" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "r.md").exists()
+
+
+def test_readme_examples_check_the_synthetic_population_on_the_day_it_is_drawn_for():
+    """The stale-data warning is right for real data; the README's examples draw the synthetic
+    population for the dates they evaluate it on, so they run without it."""
+    import re
+    import shlex
+
+    from conftest import ROOT
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    drawn: dict[str, dt.date] = {}
+    checked = []
+    for line in text.splitlines():
+        for cmd in line.split("&&"):
+            cmd = cmd.split("  #", 1)[0].strip()
+            if not cmd.startswith("hpr "):
+                continue
+            words = shlex.split(cmd)
+            opts = {w: words[i + 1] for i, w in enumerate(words[:-1]) if w.startswith("-")}
+            if words[1:3] == ["data", "generate"]:
+                drawn[opts.get("--out", opts.get("-o"))] = dt.date.fromisoformat(opts.get("--date", "2026-01-01"))
+                continue
+            data = opts.get("--data") or (words[2] if words[1] in ("check", "explain") else None)
+            if words[1:3] == ["rules", "timeline"]:
+                data = words[3]
+            days = [opts[k] for k in ("--date", "--from") if k in opts] + \
+                   (opts["--dates"].split(",") if "--dates" in opts else [])
+            if data in drawn and days:
+                checked.append(cmd)
+                for d in days:
+                    gap = abs((dt.date.fromisoformat(d) - drawn[data]).days)
+                    assert gap <= STALE_DAYS, f"{cmd}: {data} is drawn for {drawn[data]}, {gap} days from {d}"
+    assert len(checked) >= 8, checked
+    assert re.search(r"hpr data generate .*--date 2027-03-01 .*--out staff\.csv", text)

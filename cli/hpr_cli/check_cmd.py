@@ -76,7 +76,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     \b
     Examples:
       hpr check staff.csv --date 2027-03-01 -o findings.csv
-      hpr data generate --n 100 -o - | hpr -q check - --date 2027-03-01 > findings.csv
+      hpr data generate --n 100 --date 2027-03-01 -o - | hpr -q check - --date 2027-03-01 > findings.csv
       hpr check export.txt --mapping youforce_mapping.yaml --date 2027-03-01 --fail-on violation
       hpr check staff.parquet --engine durable --rule mandatory_pop --out pop.xlsx
       hpr check 'dataset/*.parquet' --engine dask --date 2027-03-01 --out findings/
