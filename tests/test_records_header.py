@@ -129,3 +129,22 @@ def test_xlsx_header_below_a_title_block(tmp_path):
     with pytest.raises(InputError, match="worksheet 'Medewerkers': the header could be on row 4, 5"):
         load_records(bad)
     assert len(load_records(bad, mapping_with(None, header_row=5)).frame) == 6
+
+
+def test_xlsx_without_sheet_reads_the_first_visible_sheet(tmp_path):
+    """A hidden sheet in front (a lookup table) is not what HR sees when the workbook opens."""
+    p = _workbook(tmp_path / "staff.xlsx")
+    wb = openpyxl.load_workbook(p)
+    for name, state in (("Hulp", "hidden"), ("Codes", "veryHidden")):
+        ws = wb.create_sheet(name, 0)
+        ws["A1"] = "lookup"
+        ws.sheet_state = state
+    wb.save(p)
+    rs = load_records(p)
+    assert rs.rows_read == 6 and len(rs.rejects) == 0, rs.rejects
+    assert "sheet 'Medewerkers' (the first visible sheet; hidden: Codes, Hulp)" in "; ".join(rs.notes)
+    # a hidden sheet is still read when asked for by name or index
+    with pytest.raises(InputError, match="worksheet 'Codes' has no row 3"):
+        load_records(p, mapping_with(None, sheet=0, header_row=3))
+    r = run_cli("data", "validate", p)
+    assert r.exit_code == 0 and "6 rows read, 6 accepted, 0 rejected" in r.stdout
