@@ -16,8 +16,10 @@ from .schema import DATE_COLUMNS, DECIMAL_COLUMNS
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00(\.0+)?)?)?$")
 _DMY = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{4})$")
-_COMMA = re.compile(r"^[+-]?\d*,\d+$")
-_POINT = re.compile(r"^[+-]?\d*\.\d+$")
+_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+$")  # 0,8 and 1.234,5
+_POINT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d*)\.\d+$")
+#: 1.000 may be a thousand (decimal comma) or one (decimal point): no evidence either way
+_GROUPED = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
 #: distinct values kept per column while sniffing a stream (dates over two centuries fit)
 MAX_DISTINCT = 200_000
 
@@ -82,7 +84,7 @@ def sniff_values(uniques: dict[str, Iterable[str]], *, date_format: str | None,
             for u in uniques.get(col, ()):
                 v = str(u).strip()
                 comma |= bool(_COMMA.match(v))
-                point |= bool(_POINT.match(v))
+                point |= bool(_POINT.match(v)) and not _GROUPED.match(v)
         if comma and not point:
             changes["decimal"] = ","
             notes.append("decimal comma (detected)")

@@ -460,8 +460,16 @@ def parse_dates(u: pd.Series, fmt: str) -> np.ndarray:
     return _clip_ns(r).to_numpy()
 
 
+#: a number whose thousands are grouped (1.234,5 with a decimal comma, 1,234.5 with a point)
+_THOUSANDS = {True: r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$", False: r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"}
+
+
 def parse_numbers(u: pd.Series, comma: bool) -> np.ndarray:
-    """Trimmed number texts (distinct values) as float64, NaN where not a number."""
+    """Trimmed number texts (distinct values) as float64, NaN where not a number. The other
+    mark may group thousands in threes (``1.234,5`` with a decimal comma)."""
+    grouped = u.str.match(_THOUSANDS[comma]).fillna(False).to_numpy(dtype=bool)
+    if grouped.any():
+        u = u.where(~grouped, u.str.replace("." if comma else ",", "", regex=False))
     u = u.str.replace(",", ".", regex=False) if comma else u
     return pd.to_numeric(u, errors="coerce").astype("float64").to_numpy()
 
