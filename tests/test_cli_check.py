@@ -218,3 +218,16 @@ def test_explain_shows_the_values_a_computation_reads(staff):
     assert "required = max(0, 24 * fte * months / 12 - 24 * fte * absent / 365)" in r.stdout and "fte=0.8" in r.stdout
     r = run("explain", staff, "--employee", "E2", "--date", "2025-06-01", "--rule", "development_obligation")
     assert "Regel nog niet in werking; parameters vanaf 2026-01-01" in r.stdout
+
+
+@pytest.mark.parametrize("chunk", [[], ["--chunk-size", "10"]])
+def test_header_only_file_says_so_without_a_pandas_repr(tmp_path, chunk):
+    """An export with the header and no records: no findings, one plain line, no 'Empty DataFrame'."""
+    from hpr_rules.records.schema import COLUMNS
+    p = tmp_path / "leeg.csv"
+    p.write_text(",".join(COLUMNS), encoding="utf-8")  # no line break after the header either
+    r = run("check", str(p), "--date", "2027-03-01", "--out", str(tmp_path / "f.csv"), *chunk)
+    assert r.exit_code == 0, r.output
+    assert "0 rows read, 0 accepted, 0 rejected" in r.stderr
+    assert "Empty DataFrame" not in r.stderr and "Index: []" not in r.stderr
+    assert "no records to check" in r.stderr

@@ -185,7 +185,7 @@ def _report(data, day, book, read, rejected, summary, out, strict, fail_on, note
         note(f"{data}: warning: {line}")
     note(f"{data}: {read} rows read, {read - rejected} accepted, {rejected} rejected; "
          f"reference date {day.isoformat()}; rules {book.version()} from {book.source}")
-    note(summary.to_string(index=False))
+    note(summary.to_string(index=False) if len(summary) else "no records to check: no findings")
     if report and report.summary_out:
         _write_summary(report, data, day, book, read, rejected, summary, notes, diagnoses)
     if out:
