@@ -23,6 +23,11 @@ _GROUPED = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
 #: distinct values kept per column while sniffing a stream (dates over two centuries fit)
 MAX_DISTINCT = 200_000
 
+#: the date format of Excel's day numbers (a date cell without its date format: 45650 = 2024-12-24)
+EXCEL_DAYS = "excel"
+#: day 0 of Excel's day numbers (the 1900 date system; its leap day 1900-02-29 lies before any date read)
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
 #: shapes of a date written in some other way -> (how a Dutch user reads it, strptime format)
 _SHAPES = [
     (re.compile(r"^\d{1,2}-\d{1,2}-\d{4}$"), "dd-mm-jjjj", "%d-%m-%Y"),
@@ -32,6 +37,7 @@ _SHAPES = [
     (re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$"), "jjjj/mm/dd", "%Y/%m/%d"),
     (re.compile(r"^\d{4}\.\d{1,2}\.\d{1,2}$"), "jjjj.mm.dd", "%Y.%m.%d"),
     (re.compile(r"^\d{8}$"), "jjjjmmdd", "%Y%m%d"),
+    (re.compile(r"^\d{5}(\.0+)?$"), "Excel day numbers", EXCEL_DAYS),
 ]
 
 
