@@ -166,7 +166,7 @@ def check_parts(files, compiled, day: dt.date, out: Path, *, mapping=None, sched
     paths = [str(Path(f).resolve()) for f in files]  # workers need not share the driver's working directory
     out = Path(out).resolve()
     with connect(scheduler) as client:
-        dups = cross_file_duplicates(client, paths, id_column(mapping)) if len(paths) > 1 else {}
+        dups = cross_file_duplicates(client, paths, id_column(mapping), mapping) if len(paths) > 1 else {}
         # the compiled rules (and the mapping) go to each worker once, not with every task
         [book_f] = client.scatter([compiled], broadcast=True, hash=False)
         [dups_f] = client.scatter([dups], broadcast=True, hash=False)
@@ -175,10 +175,10 @@ def check_parts(files, compiled, day: dt.date, out: Path, *, mapping=None, sched
         return _gather_each(client, futures, progress)
 
 
-def _id_hashes(path: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+def _id_hashes(path: str, column: str, mapping=None) -> tuple[np.ndarray, np.ndarray]:
     """(sorted distinct 64-bit hashes of the file's ids, a count of one each)."""
     from .scale import file_ids
-    ids = file_ids(path, column)
+    ids = file_ids(path, column, mapping)
     h = np.unique(pd.util.hash_array(np.asarray(ids, dtype=object))) if ids else np.empty(0, dtype=np.uint64)
     return h, np.ones(len(h), dtype=np.int64)
 
@@ -200,20 +200,20 @@ def _repeated(tally) -> np.ndarray:
     return tally[0][tally[1] > 1]
 
 
-def _ids_behind(path: str, column: str, hashes: np.ndarray) -> list[str]:
+def _ids_behind(path: str, column: str, hashes: np.ndarray, mapping=None) -> list[str]:
     """The ids of a file whose hash is one of ``hashes``."""
     from .scale import file_ids
-    ids = np.asarray(file_ids(path, column), dtype=object)
+    ids = np.asarray(file_ids(path, column, mapping), dtype=object)
     if not len(ids):
         return []
     return ids[np.isin(pd.util.hash_array(ids), hashes)].tolist()
 
 
-def cross_file_duplicates(client, paths: list[str], column: str) -> dict:
+def cross_file_duplicates(client, paths: list[str], column: str, mapping=None) -> dict:
     """employee_id -> message for ids in more than one file, as
     :func:`hpr_rules.scale.cross_file_duplicates`, counted on the cluster."""
     from .scale import cross_file_messages
-    level = [_submit(client, _id_hashes, p, column) for p in paths]
+    level = [_submit(client, _id_hashes, p, column, mapping) for p in paths]
     while len(level) > 1:  # a tree of reduce tasks: no worker receives every file's ids at once
         level = [client.submit(_add_hash_counts, *level[i:i + _FAN_IN], pure=False)
                  for i in range(0, len(level), _FAN_IN)]
@@ -222,7 +222,7 @@ def cross_file_duplicates(client, paths: list[str], column: str) -> dict:
         return {}
     [suspects_f] = client.scatter([suspects], broadcast=True, hash=False)
     where: dict[str, list[int]] = {}
-    per_file = _gather_each(client, [_submit(client, _ids_behind, p, column, suspects_f)
+    per_file = _gather_each(client, [_submit(client, _ids_behind, p, column, suspects_f, mapping)
                                      for p in paths])
     for i, ids in enumerate(per_file):
         for v in ids:
