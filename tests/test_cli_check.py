@@ -218,3 +218,41 @@ def test_explain_shows_the_values_a_computation_reads(staff):
     assert "required = max(0, 24 * fte * months / 12 - 24 * fte * absent / 365)" in r.stdout and "fte=0.8" in r.stdout
     r = run("explain", staff, "--employee", "E2", "--date", "2025-06-01", "--rule", "development_obligation")
     assert "Regel nog niet in werking; parameters vanaf 2026-01-01" in r.stdout
+
+
+@pytest.mark.parametrize("chunk", [[], ["--chunk-size", "10"]])
+def test_header_only_file_says_so_without_a_pandas_repr(tmp_path, chunk):
+    """An export with the header and no records: no findings, one plain line, no 'Empty DataFrame'."""
+    from hpr_rules.records.schema import COLUMNS
+    p = tmp_path / "leeg.csv"
+    p.write_text(",".join(COLUMNS), encoding="utf-8")  # no line break after the header either
+    r = run("check", str(p), "--date", "2027-03-01", "--out", str(tmp_path / "f.csv"), *chunk)
+    assert r.exit_code == 0, r.output
+    assert "0 rows read, 0 accepted, 0 rejected" in r.stderr
+    assert "Empty DataFrame" not in r.stderr and "Index: []" not in r.stderr
+    assert "no records to check" in r.stderr
+
+
+def test_csv_dataset_rejects_an_id_in_two_files(tmp_path):
+    """A glob of CSV files (an export split per unit) is one personnel file: an id in two of
+    them is rejected in each, as for Parquet, also behind a mapping that renames the id column."""
+    from hpr_rules.records import generate_population, write_records
+    pop = generate_population(30, seed=5).drop(columns=["row"])
+    d = tmp_path / "ds"
+    d.mkdir()
+    write_records(pop.iloc[:20].reset_index(drop=True), d / "a.csv")
+    write_records(pop.iloc[15:].reset_index(drop=True), d / "b.csv")  # E000016..E000020 in both
+    r = run("check", str(d / "*.csv"), "--date", "2026-03-01", "--out", str(tmp_path / "o"))
+    assert r.exit_code == 0, r.output
+    assert "35 rows read, 25 accepted, 10 rejected" in r.stderr
+    f = pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / "o").glob("part-*.parquet"))])
+    bad = f.loc[f["status"] == "invalid"]
+    assert sorted(set(bad["employee_id"])) == [f"E0000{i}" for i in range(16, 21)]
+    assert bad["reason"].str.contains(r"more than one file of the dataset \(a.csv, b.csv\)").all()
+    m = tmp_path / "m.yaml"
+    m.write_text("rename: {Personeelsnummer: employee_id}\ndelimiter: ';'\n", encoding="utf-8")
+    for name in ("a", "b"):
+        t = pd.read_csv(d / f"{name}.csv", dtype=str, keep_default_na=False).rename(columns={"employee_id": "Personeelsnummer"})
+        t.to_csv(d / f"{name}.csv", sep=";", index=False)
+    r = run("check", str(d / "*.csv"), "--mapping", str(m), "--date", "2026-03-01", "--out", str(tmp_path / "o2"))
+    assert r.exit_code == 0 and "35 rows read, 25 accepted, 10 rejected" in r.stderr, r.output

@@ -286,3 +286,39 @@ def test_date_beyond_the_bounds_on_the_cluster_is_one_line(tmp_path, dataset, cl
     assert lines[0].startswith("hpr: error: a.parquet: rule max_function_tenure, own_due: add_months(function_start_date, "
                                "12 * 100000) gives a date after 2200-12-31 for row 1 (employee ")
     assert not (tmp_path / "dask" / "_SUCCESS").exists()
+
+
+def _compute_failed(client) -> int:
+    return sum("Compute Failed" in msg for logs in client.get_worker_logs().values() for _, msg in logs)
+
+
+def test_expected_error_on_a_worker_is_not_logged_as_a_crash(tmp_path, dataset, cluster, client):
+    """A file the user must fix (a required column missing) stops the run with the project's one
+    line; the worker does not log it with a traceback as it does a real crash."""
+    import shutil
+    ds = tmp_path / "ds"
+    shutil.copytree(dataset, ds)
+    pd.read_parquet(ds / "b.parquet").drop(columns=["unit"]).to_parquet(ds / "b.parquet")
+    before = _compute_failed(client)
+    r = run("check", ds, "--date", DAY, "--engine", "dask", "--scheduler", cluster.scheduler_address,
+            "--out", tmp_path / "o")
+    assert r.exit_code == 2 and "b.parquet" in r.stderr and "'unit'" in r.stderr
+    assert _compute_failed(client) == before
+    # a scenario replication that fails the same way
+    from hpr_rules.cluster import ClusterMap
+    from hpr_rules.errors import InputError
+    with pytest.raises(InputError, match="bad replication"):
+        ClusterMap(client).map(_fail_expected, [1, 2])
+    assert _compute_failed(client) == before
+    with pytest.raises(ZeroDivisionError):  # a real crash keeps its log entry
+        ClusterMap(client).map(_crash, [1])
+    assert _compute_failed(client) > before
+
+
+def _fail_expected(x):
+    from hpr_rules.errors import InputError
+    raise InputError(f"bad replication {x}")
+
+
+def _crash(x):
+    return x / 0

@@ -120,3 +120,85 @@ def test_data_validate_says_when_the_data_were_exported(staff):
     assert "exported on 2027-06-01 (the newest date in the file, sick_leave_start)" in r.stderr
     r = run_cli("data", "validate", staff / "staff.csv", "--as-of", "2027-01-15")
     assert "exported on 2027-01-15 (as_of)" in r.stderr
+
+
+STALE_2029 = ("reference date 2029-01-01 is 580 days after the data's export date 2027-06-01 "
+              "(the newest date in the file, sick_leave_start); the data may be out of date")
+
+
+def test_explain_and_rules_diff_warn_as_check_does(staff):
+    """--as-of (and the export date found in the file) is used by every command that evaluates
+    --data on a reference date, with the warning of `hpr check`."""
+    from conftest import ROOT
+    r = run_cli("explain", staff / "staff.csv", "--employee", "E000001", "--date", "2029-01-01")
+    assert r.exit_code == 0, r.output
+    assert warnings(r.stderr) == [STALE_2029]
+    r = run_cli("explain", staff / "staff.csv", "--employee", "E000001", "--date", "2029-01-01", "--as-of", "2028-12-01")
+    assert r.exit_code == 0 and warnings(r.stderr) == []
+    diff = ("rules", "diff", ROOT / "rules", ROOT / "rules" / "drafts" / "alt", "--data", staff / "staff.csv")
+    r = run_cli(*diff, "--dates", "2027-06-01,2029-01-01")
+    assert r.exit_code == 0, r.output
+    assert warnings(r.stderr) == [STALE_2029]
+    r = run_cli(*diff, "--date", "2029-01-01", "--as-of", "2028-06-01")
+    assert r.exit_code == 0 and warnings(r.stderr) == []
+    r = run_cli("rules", "timeline", staff / "staff.csv", "--employee", "E000001", "--from", "2029-01-01",
+                "--to", "2029-06-01")
+    assert r.exit_code == 0 and warnings(r.stderr) == [STALE_2029]
+
+
+def test_scenario_from_data_warns_on_its_reference_date(staff, tmp_path):
+    from conftest import ROOT
+    sc = tmp_path / "sc.yaml"
+    text = (ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8")
+    sc.write_text(text, encoding="utf-8")
+    from hpr_rules.scenarios import load_scenario
+    ref = load_scenario(sc).model.reference_date
+    args = ("scenario", "run", sc, "--data", staff / "staff.csv", "--runs", "1", "--out", tmp_path / "r.json")
+    r = run_cli(*args, "--as-of", (ref - dt.timedelta(days=STALE_DAYS + 10)).isoformat())
+    assert r.exit_code == 0, r.output
+    assert [w for w in warnings(r.stderr) if "may be out of date" in w] == [
+        f"reference date {ref} is {STALE_DAYS + 10} days after the data's export date "
+        f"{ref - dt.timedelta(days=STALE_DAYS + 10)} (as_of); the data may be out of date"]
+
+
+def test_as_of_without_effect_is_an_error(staff, tmp_path):
+    """hpr report groups findings that hpr check already made: --as-of would change nothing."""
+    f = tmp_path / "f.csv"
+    assert run_cli("check", staff / "staff.csv", "--date", DAY, "--out", f).exit_code == 0
+    r = run_cli("report", f, "--data", staff / "staff.csv", "--as-of", "2027-01-01", "--out", tmp_path / "r.md")
+    assert r.exit_code == 2 and "--as-of" in r.stderr and "hpr check" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "r.md").exists()
+
+
+def test_readme_examples_check_the_synthetic_population_on_the_day_it_is_drawn_for():
+    """The stale-data warning is right for real data; the README's examples draw the synthetic
+    population for the dates they evaluate it on, so they run without it."""
+    import re
+    import shlex
+
+    from conftest import ROOT
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    drawn: dict[str, dt.date] = {}
+    checked = []
+    for line in text.splitlines():
+        for cmd in line.split("&&"):
+            cmd = cmd.split("  #", 1)[0].strip()
+            if not cmd.startswith("hpr "):
+                continue
+            words = shlex.split(cmd)
+            opts = {w: words[i + 1] for i, w in enumerate(words[:-1]) if w.startswith("-")}
+            if words[1:3] == ["data", "generate"]:
+                drawn[opts.get("--out", opts.get("-o"))] = dt.date.fromisoformat(opts.get("--date", "2026-01-01"))
+                continue
+            data = opts.get("--data") or (words[2] if words[1] in ("check", "explain") else None)
+            if words[1:3] == ["rules", "timeline"]:
+                data = words[3]
+            days = [opts[k] for k in ("--date", "--from") if k in opts] + \
+                   (opts["--dates"].split(",") if "--dates" in opts else [])
+            if data in drawn and days:
+                checked.append(cmd)
+                for d in days:
+                    gap = abs((dt.date.fromisoformat(d) - drawn[data]).days)
+                    assert gap <= STALE_DAYS, f"{cmd}: {data} is drawn for {drawn[data]}, {gap} days from {d}"
+    assert len(checked) >= 8, checked
+    assert re.search(r"hpr data generate .*--date 2027-03-01 .*--out staff\.csv", text)

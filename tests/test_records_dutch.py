@@ -157,3 +157,33 @@ def test_parquet_booleans_stored_as_numbers(tmp_path):
     r = run("check", p, "--date", "2027-03-01")
     assert r.exit_code == 0 and "6 rows read, 4 accepted, 2 rejected" in r.stderr
     assert len(pd.read_csv(io.StringIO(r.stdout))) == 6 * 3
+
+
+@pytest.mark.parametrize("chunk", [None, 2])
+def test_thousands_separators_in_numbers(tmp_path, chunk):
+    """Excel writes `1.234,5` for hours formatted with a thousands separator; with a decimal
+    comma the dots group digits in threes. A number that does not group in threes is rejected."""
+    rows = _rows(6)
+    import numpy as np
+
+    from conftest import run_cli
+    for r in rows:
+        r[8] = "1"  # no other decimal comma in the file: the grouped hours alone show it
+    rows[0][9], rows[1][9], rows[2][9], rows[3][9] = "1.234,5", "1.000", "1.23,5", "1.999,75"
+    rows[4][9] = rows[5][9] = "8"
+    p = _dutch_csv(tmp_path / "hours.csv", rows)
+    rs = load_records(p)
+    assert "decimal comma (detected)" in rs.notes
+    got = dict(zip(rs.frame["employee_id"], rs.frame["development_hours_12m"]))
+    assert got == {"E1": 1234.5, "E2": 1000.0, "E4": 1999.75, "E5": 8.0, "E6": 8.0}
+    assert list(rs.rejects["row"]) == [3] and set(rs.rejects["column"]) == {"development_hours_12m"}
+    args = ["check", p, "--date", "2027-03-01", "--out", tmp_path / f"f{chunk}.csv"] + \
+        (["--chunk-size", chunk] if chunk else [])
+    r = run_cli(*args)
+    assert r.exit_code == 0 and "6 rows read, 5 accepted, 1 rejected" in r.stderr, r.output
+    # the other way round: a decimal point, commas grouping thousands
+    from hpr_rules.records.validate import parse_numbers
+    assert list(parse_numbers(pd.Series(["1,234.5", "12,345,678", "1,5", "1,2345"]), comma=False)[:2]) == \
+        [1234.5, 12345678.0]
+    assert np.isnan(parse_numbers(pd.Series(["1,5", "1,2345", "1.2.3"]), comma=False)).all()
+    assert np.isnan(parse_numbers(pd.Series(["1.23,5", "1.234.5", ".123,4"]), comma=True)).all()

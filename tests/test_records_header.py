@@ -129,3 +129,52 @@ def test_xlsx_header_below_a_title_block(tmp_path):
     with pytest.raises(InputError, match="worksheet 'Medewerkers': the header could be on row 4, 5"):
         load_records(bad)
     assert len(load_records(bad, mapping_with(None, header_row=5)).frame) == 6
+
+
+def test_xlsx_without_sheet_reads_the_first_visible_sheet(tmp_path):
+    """A hidden sheet in front (a lookup table) is not what HR sees when the workbook opens."""
+    p = _workbook(tmp_path / "staff.xlsx")
+    wb = openpyxl.load_workbook(p)
+    for name, state in (("Hulp", "hidden"), ("Codes", "veryHidden")):
+        ws = wb.create_sheet(name, 0)
+        ws["A1"] = "lookup"
+        ws.sheet_state = state
+    wb.save(p)
+    rs = load_records(p)
+    assert rs.rows_read == 6 and len(rs.rejects) == 0, rs.rejects
+    assert "sheet 'Medewerkers' (the first visible sheet; hidden: Codes, Hulp)" in "; ".join(rs.notes)
+    # a hidden sheet is still read when asked for by name or index
+    with pytest.raises(InputError, match="worksheet 'Codes' has no row 3"):
+        load_records(p, mapping_with(None, sheet=0, header_row=3))
+    r = run_cli("data", "validate", p)
+    assert r.exit_code == 0 and "6 rows read, 6 accepted, 0 rejected" in r.stdout
+
+
+def test_xlsx_dates_stored_as_excel_day_numbers(tmp_path):
+    """A date column that lost its date format holds Excel's day numbers (45650 = 2024-12-24):
+    one diagnosis naming the mapping line that reads them, and with it every date is right."""
+    import datetime as dt
+    p = _workbook(tmp_path / "staff.xlsx")
+    wb = openpyxl.load_workbook(p)
+    ws = wb["Medewerkers"]
+    col = HEADER.index("function_start_date") + 1
+    for i in range(5, 11):
+        ws.cell(row=i, column=col, value=45650 + i)
+    wb.save(p)
+    rs = load_records(p)
+    assert len(rs.rejects) == 6
+    r = run_cli("data", "validate", p)
+    assert ("function_start_date: 6 of 6 values look like Excel day numbers (e.g. '45655' = 2024-12-29); add "
+            "`date_formats: {function_start_date: excel}` to the mapping") in r.output, r.output
+    ws.cell(row=10, column=col, value=dt.datetime(2024, 12, 1))  # a real date cell beside them
+    wb.save(p)
+    m = tmp_path / "m.yaml"
+    m.write_text("date_formats: {function_start_date: excel}\n", encoding="utf-8")
+    rs = load_records(p, m)
+    assert len(rs.rejects) == 0, rs.rejects
+    got = [d.date() for d in rs.frame["function_start_date"]]
+    assert got == [dt.date(2024, 12, 29) + dt.timedelta(days=k) for k in range(5)] + [dt.date(2024, 12, 1)]
+    from hpr_rules.records.validate import parse_dates
+    import pandas as pd
+    out = parse_dates(pd.Series(["45650", "45650.0", "45650.5", "abc", "99999999999", "-3"]), "excel")
+    assert str(out[0])[:10] == str(out[1])[:10] == "2024-12-24" and pd.isna(out[2:]).all()

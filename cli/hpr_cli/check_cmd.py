@@ -14,7 +14,7 @@ from hpr_rules.outputs import FORMATS
 from hpr_rules.records.asof import STALE_DAYS
 
 from .common import (DATE, data_path, is_stdout, note, read_options, report_side_tables, side_table_options, verbosity,
-                     with_side_tables)
+                     warn_data_dates, with_side_tables)
 from .main import cli
 
 RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
@@ -76,7 +76,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     \b
     Examples:
       hpr check staff.csv --date 2027-03-01 -o findings.csv
-      hpr data generate --n 100 -o - | hpr -q check - --date 2027-03-01 > findings.csv
+      hpr data generate --n 100 --date 2027-03-01 -o - | hpr -q check - --date 2027-03-01 > findings.csv
       hpr check export.txt --mapping youforce_mapping.yaml --date 2027-03-01 --fail-on violation
       hpr check staff.parquet --engine durable --rule mandatory_pop --out pop.xlsx
       hpr check 'dataset/*.parquet' --engine dask --date 2027-03-01 --out findings/
@@ -191,7 +191,7 @@ def _report(data, day, book, read, rejected, summary, out, strict, fail_on, note
         note(f"{data}: warning: {line}")
     note(f"{data}: {read} rows read, {read - rejected} accepted, {rejected} rejected; "
          f"reference date {day.isoformat()}; rules {book.version()} from {book.source}")
-    note(summary.to_string(index=False))
+    note(summary.to_string(index=False) if len(summary) else "no records to check: no findings")
     if report and report.summary_out:
         _write_summary(report, data, day, book, read, rejected, summary, notes, diagnoses)
     if out:
@@ -286,6 +286,7 @@ def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang,
     from hpr_rules.records.mapping import mapping_with
     mapping = mapping_with(mapping, **read_flags)
     rs = with_side_tables(load_records(data_path(data), mapping), book.ids(), dispensations, absences, mapping)
+    warn_data_dates(data, rs, [day], mapping)
     traces = explain(rs, book, day, employee_id, list(rule_ids) or None)
     if fmt == "json":
         click.echo(json.dumps(to_dict(traces), ensure_ascii=False, indent=2))

@@ -65,6 +65,22 @@ def data_mapping(mapping, read_flags: dict, data="given"):
     return mapping_with(mapping, **read_flags)
 
 
+def warn_data_dates(shown, records, days, mapping=None) -> None:
+    """The warnings of ``hpr check`` about stale or future data (see
+    :mod:`hpr_rules.records.asof`) for a command that evaluates ``records`` (read from
+    ``shown``) on the reference dates ``days``: --date far from the export date (``as_of`` of
+    the mapping or --as-of, else the newest event date), event dates after --date. Each line once."""
+    from hpr_rules.records.asof import DataDates
+    from hpr_rules.records.mapping import mapping_with
+    as_of = getattr(mapping_with(mapping), "as_of", None)
+    seen: list[str] = []
+    for day in days:
+        for line in DataDates(day).add(records).warnings(as_of):
+            if line not in seen:
+                seen.append(line)
+                note(f"{shown}: warning: {line}")
+
+
 def side_table_options(f):
     """``--dispensations`` and ``--absences``: the optional tables beside the records."""
     f = click.option("--absences", type=click.Path(dir_okay=False), default=None,

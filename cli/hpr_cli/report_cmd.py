@@ -38,6 +38,9 @@ def report_cmd(file, out, data, mapping, lang, timestamp, year, read_flags):
     """
     from hpr_rules.reports import write_report
     from hpr_rules.reports.compliance import findings_report
+    if read_flags.get("as_of"):
+        raise InputError("--as-of has no effect on hpr report: the findings were made on their reference date by "
+                         "hpr check, which warns when it lies far from the export date; give --as-of to hpr check")
     mapping = data_mapping(mapping, read_flags, data)
     p = Path(file)
     if not p.exists():

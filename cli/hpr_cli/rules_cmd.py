@@ -10,7 +10,7 @@ import click
 from hpr_rules.errors import RuleError
 
 from .common import (DATE, complete_rule_id, data_mapping, data_path, is_stdout, note, read_options, side_table_options,
-                     with_side_tables)
+                     warn_data_dates, with_side_tables)
 from .main import cli
 
 
@@ -171,6 +171,7 @@ def timeline_cmd(data, employee_id, start, end, rule_ids, rules_dir, mapping, di
         book.get(rid)
     mapping = data_mapping(mapping, read_flags)
     rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences, mapping)
+    warn_data_dates(data, rs, [start], mapping)  # the data describe the start of the period
     result = timeline(rs, book, employee_id, start, end, list(rule_ids) or None, lang)
     if fmt == "json":
         click.echo(json.dumps(to_dict(result), ensure_ascii=False, indent=2))
@@ -243,6 +244,7 @@ def diff(old, new, data, mapping, seed, day, dates, fmt, out, fail_on_change, la
     if data:
         from hpr_rules.records import load_records
         rs = load_records(data_path(data), mapping)
+        warn_data_dates(data, rs, days, mapping)
         n_read, n_rej = rs.rows_read, len(rs.rejected_rows)
         frame = rs  # validated: its accepted rows are compared
         label = (f"{data} ({n_read} rijen gelezen, {n_rej} afgekeurd en buiten beschouwing)" if lang == "nl" else

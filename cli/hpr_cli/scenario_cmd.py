@@ -138,11 +138,22 @@ def _run(path, data, mapping, seed, runs, timestamp, label=None, settings=None, 
     bar, update = _progress(horizon, label or f"{sc.model.name[:30]}")
     try:
         executor = client and _executor(client, update, sc.model.horizon_years)
-        return run_scenario(sc, data=data, mapping=mapping, seed=seed, runs=runs, timestamp=timestamp,
-                            progress=None if executor else update, executor=executor, tornado=tornado)
+        result = run_scenario(sc, data=data, mapping=mapping, seed=seed, runs=runs, timestamp=timestamp,
+                              progress=None if executor else update, executor=executor, tornado=tornado)
     finally:
         if bar:
             bar.__exit__(None, None, None)
+    _warn_once(data or sc.resolve(sc.model.population.file), result.data_warnings)
+    return result
+
+
+def _warn_once(source, lines) -> None:
+    """Warnings about the population file, each once per command (a sweep runs it many times)."""
+    shown = click.get_current_context().find_root().meta.setdefault("hpr.data_warnings", set())
+    for line in lines:
+        if line not in shown:
+            shown.add(line)
+            note(f"{source}: warning: {line}")
 
 
 COMMON = [

@@ -93,7 +93,7 @@ def _gather_each(client, futures, progress=None):
     results: list = [None] * len(futures)
     try:
         for fut in distributed.as_completed(futures):
-            results[index[fut.key]] = fut.result()
+            results[index[fut.key]] = _raised(fut.result())
             fut.release()
             if progress:
                 progress(1)
@@ -104,6 +104,35 @@ def _gather_each(client, futures, progress=None):
         client.cancel(futures)
         raise
     return results
+
+
+class _Expected:
+    """An :class:`HprError` a task returns instead of raising: an expected error (a file to
+    fix) is the driver's one line, not a crash the worker logs with its traceback."""
+
+    def __init__(self, error: HprError):
+        self.error = error
+
+
+def _expected(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` on a worker; an :class:`HprError` comes back as an :class:`_Expected`."""
+    try:
+        return fn(*args, **kwargs)
+    except HprError as exc:
+        return _Expected(exc)
+
+
+def _submit(client, fn, *args):
+    """A task running ``fn(*args)`` through :func:`_expected`, its key named after ``fn`` (as Dask names it)."""
+    import uuid
+    return client.submit(_expected, fn, *args, key=f"{fn.__name__}-{uuid.uuid4().hex}", pure=False)
+
+
+def _raised(result):
+    """A task's result; the error it returned is raised here."""
+    if isinstance(result, _Expected):
+        raise result.error
+    return result
 
 
 class ClusterMap:
@@ -119,7 +148,7 @@ class ClusterMap:
 
     def map(self, fn, items) -> list:
         [fn_f] = self.client.scatter([fn], hash=False)
-        futures = [self.client.submit(_call, fn_f, x, pure=False) for x in items]
+        futures = [_submit(self.client, _call, fn_f, x) for x in items]
         return _gather_each(self.client, futures, self.progress)
 
 
@@ -137,27 +166,30 @@ def check_parts(files, compiled, day: dt.date, out: Path, *, mapping=None, sched
     paths = [str(Path(f).resolve()) for f in files]  # workers need not share the driver's working directory
     out = Path(out).resolve()
     with connect(scheduler) as client:
-        dups = cross_file_duplicates(client, paths, id_column(mapping)) if len(paths) > 1 else {}
+        dups = cross_file_duplicates(client, paths, id_column(mapping), mapping) if len(paths) > 1 else {}
         # the compiled rules (and the mapping) go to each worker once, not with every task
         [book_f] = client.scatter([compiled], broadcast=True, hash=False)
         [dups_f] = client.scatter([dups], broadcast=True, hash=False)
         # the side tables travel loaded (a worker need not see their files)
         side_f = client.scatter([side], broadcast=True, hash=False)[0] if side else None
-        futures = [client.submit(check_part, i, p, book_f, day, str(out), mapping, dups_f, side_f, pure=False)
+        futures = [_submit(client, check_part, i, p, book_f, day, str(out), mapping, dups_f, side_f)
                    for i, p in enumerate(paths)]
         return _gather_each(client, futures, progress)
 
 
-def _id_hashes(path: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+def _id_hashes(path: str, column: str, mapping=None) -> tuple[np.ndarray, np.ndarray]:
     """(sorted distinct 64-bit hashes of the file's ids, a count of one each)."""
     from .scale import file_ids
-    ids = file_ids(path, column)
+    ids = file_ids(path, column, mapping)
     h = np.unique(pd.util.hash_array(np.asarray(ids, dtype=object))) if ids else np.empty(0, dtype=np.uint64)
     return h, np.ones(len(h), dtype=np.int64)
 
 
 def _add_hash_counts(*parts) -> tuple[np.ndarray, np.ndarray]:
-    """The sum of several (hashes, counts) tallies."""
+    """The sum of several (hashes, counts) tallies (or the first error one of them returned)."""
+    failed = next((p for p in parts if isinstance(p, _Expected)), None)
+    if failed is not None:
+        return failed
     h = np.concatenate([p[0] for p in parts])
     c = np.concatenate([p[1] for p in parts])
     uniq, inverse = np.unique(h, return_inverse=True)
@@ -165,32 +197,35 @@ def _add_hash_counts(*parts) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _repeated(tally) -> np.ndarray:
+    if isinstance(tally, _Expected):
+        return tally
     return tally[0][tally[1] > 1]
 
 
-def _ids_behind(path: str, column: str, hashes: np.ndarray) -> list[str]:
+def _ids_behind(path: str, column: str, hashes: np.ndarray, mapping=None) -> list[str]:
     """The ids of a file whose hash is one of ``hashes``."""
     from .scale import file_ids
-    ids = np.asarray(file_ids(path, column), dtype=object)
+    ids = np.asarray(file_ids(path, column, mapping), dtype=object)
     if not len(ids):
         return []
     return ids[np.isin(pd.util.hash_array(ids), hashes)].tolist()
 
 
-def cross_file_duplicates(client, paths: list[str], column: str) -> dict:
+def cross_file_duplicates(client, paths: list[str], column: str, mapping=None) -> dict:
     """employee_id -> message for ids in more than one file, as
     :func:`hpr_rules.scale.cross_file_duplicates`, counted on the cluster."""
     from .scale import cross_file_messages
-    level = client.map(_id_hashes, paths, column=column, pure=False)
+    level = [_submit(client, _id_hashes, p, column, mapping) for p in paths]
     while len(level) > 1:  # a tree of reduce tasks: no worker receives every file's ids at once
         level = [client.submit(_add_hash_counts, *level[i:i + _FAN_IN], pure=False)
                  for i in range(0, len(level), _FAN_IN)]
-    suspects = client.submit(_repeated, level[0], pure=False).result()
+    suspects = _raised(client.submit(_repeated, level[0], pure=False).result())
     if not len(suspects):
         return {}
     [suspects_f] = client.scatter([suspects], broadcast=True, hash=False)
     where: dict[str, list[int]] = {}
-    per_file = _gather_each(client, client.map(_ids_behind, paths, column=column, hashes=suspects_f, pure=False))
+    per_file = _gather_each(client, [_submit(client, _ids_behind, p, column, suspects_f, mapping)
+                                     for p in paths])
     for i, ids in enumerate(per_file):
         for v in ids:
             where.setdefault(v, []).append(i)

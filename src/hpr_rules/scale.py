@@ -267,13 +267,28 @@ def _id_column(m) -> str:
     return next((src for src, dst in (m.rename.items() if m else []) if dst == "employee_id"), "employee_id")
 
 
-def file_ids(path, column: str) -> list[str]:
-    """The distinct, non-empty employee ids of one Parquet file (the id column only).
+def file_ids(path, column: str, mapping=None) -> list[str]:
+    """The distinct, non-empty employee ids of one file of a dataset: of a Parquet file the id
+    column only; another format is read by the one reader (with the format settings of
+    ``mapping``), chunk by chunk.
 
     A file that lacks the column or cannot be read gives none: checking it reports that properly.
     """
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+    if Path(path).suffix.lower() != ".parquet":
+        from .errors import HprError
+        from .records import load_mapping, open_source
+        m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
+        ids: set[str] = set()
+        try:
+            for frame in open_source(path, m).frames(100_000):
+                if column in frame.columns:
+                    ids.update(frame[column].astype(str).str.strip())
+        except HprError:
+            return []  # reported when the file itself is checked
+        ids.discard("")
+        return sorted(ids)
     try:
         col = pq.read_table(path, columns=[column]).column(0)
     except Exception:  # noqa: BLE001 - reported when the file itself is checked
@@ -301,12 +316,12 @@ def cross_file_messages(where: dict, files) -> dict:
 def cross_file_duplicates(files, mapping=None) -> dict:
     """employee_id -> message, for ids that occur in more than one file of a dataset.
 
-    Reads only the id column of each Parquet file.
+    Reads only the id column of each Parquet file (see :func:`file_ids`).
     """
     column = id_column(mapping)
     ids, where = [], []
     for i, f in enumerate(files):
-        u = file_ids(f, column)
+        u = file_ids(f, column, mapping)
         ids.extend(u)
         where.extend([i] * len(u))
     if not ids:

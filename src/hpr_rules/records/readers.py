@@ -150,7 +150,7 @@ def _read_xlsx(p: Path, sheet: str | int | None = None, header_row: int | None =
     from ..errors import did_you_mean
     wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
     try:
-        ws = _worksheet(wb, sheet, p, did_you_mean)
+        ws = _worksheet(wb, sheet, p, did_you_mean, notes)
         rows = ws.iter_rows(values_only=True)
         if header_row is None and expected:
             from .sniff import HEADER_SEARCH
@@ -204,10 +204,16 @@ def _xlsx_header_row(head, expected, title: str, p: Path) -> int | None:
     return None if h is None else h + 1
 
 
-def _worksheet(wb, sheet, p: Path, did_you_mean):
+def _worksheet(wb, sheet, p: Path, did_you_mean, notes: list | None = None):
+    """The sheet asked for (by name or 0-based index, hidden or not), else the first visible
+    one: the sheet HR sees when the workbook opens (a hidden one in front is said in ``notes``)."""
     names = wb.sheetnames
     if sheet is None or sheet == "":
-        return wb.worksheets[0]
+        hidden = [ws.title for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") != "visible"]
+        visible = [ws for ws in wb.worksheets if ws.title not in hidden] or wb.worksheets  # Excel keeps one visible
+        if hidden and notes is not None and visible[0] is not wb.worksheets[0]:
+            notes.append(f"sheet {visible[0].title!r} (the first visible sheet; hidden: {', '.join(hidden)})")
+        return visible[0]
     if isinstance(sheet, str) and sheet in names:
         return wb[sheet]
     if isinstance(sheet, int) or str(sheet).isdigit():

@@ -16,10 +16,17 @@ from .schema import DATE_COLUMNS, DECIMAL_COLUMNS
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00(\.0+)?)?)?$")
 _DMY = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{4})$")
-_COMMA = re.compile(r"^[+-]?\d*,\d+$")
-_POINT = re.compile(r"^[+-]?\d*\.\d+$")
+_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+$")  # 0,8 and 1.234,5
+_POINT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d*)\.\d+$")
+#: 1.000 may be a thousand (decimal comma) or one (decimal point): no evidence either way
+_GROUPED = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
 #: distinct values kept per column while sniffing a stream (dates over two centuries fit)
 MAX_DISTINCT = 200_000
+
+#: the date format of Excel's day numbers (a date cell without its date format: 45650 = 2024-12-24)
+EXCEL_DAYS = "excel"
+#: day 0 of Excel's day numbers (the 1900 date system; its leap day 1900-02-29 lies before any date read)
+EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 #: shapes of a date written in some other way -> (how a Dutch user reads it, strptime format)
 _SHAPES = [
@@ -30,6 +37,7 @@ _SHAPES = [
     (re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$"), "jjjj/mm/dd", "%Y/%m/%d"),
     (re.compile(r"^\d{4}\.\d{1,2}\.\d{1,2}$"), "jjjj.mm.dd", "%Y.%m.%d"),
     (re.compile(r"^\d{8}$"), "jjjjmmdd", "%Y%m%d"),
+    (re.compile(r"^\d{5}(\.0+)?$"), "Excel day numbers", EXCEL_DAYS),
 ]
 
 
@@ -82,7 +90,7 @@ def sniff_values(uniques: dict[str, Iterable[str]], *, date_format: str | None,
             for u in uniques.get(col, ()):
                 v = str(u).strip()
                 comma |= bool(_COMMA.match(v))
-                point |= bool(_POINT.match(v))
+                point |= bool(_POINT.match(v)) and not _GROUPED.match(v)
         if comma and not point:
             changes["decimal"] = ","
             notes.append("decimal comma (detected)")

@@ -7,6 +7,7 @@ Nothing is lost: accepted + rejected rows == rows read.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,7 +18,7 @@ import pandas as pd
 from ..errors import InputError
 from .mapping import ColumnMapping, _did_you_mean
 from .readers import LINE_ERROR, LINE_TEXT
-from .sniff import date_shape, sniff_values
+from .sniff import EXCEL_DAYS, EXCEL_EPOCH, date_shape, sniff_values
 from .schema import (COLUMNS, DATE_COLUMNS, DATE_MAX, DECIMAL_COLUMNS, DATE_MIN, FIELD_TYPES, HOURS_MAX, MIN_AGE_AT_HIRE, NS_DATE_MAX,
                      NS_DATE_MIN, REJECT_COLUMNS, REQUIRED, SCALE_MAX, SCALE_MIN)
 
@@ -150,6 +151,10 @@ class ColumnCheck:
         v = self.example
         if self.kind == "date":
             shape = date_shape(v)
+            if shape and shape[1] == EXCEL_DAYS:
+                day = EXCEL_EPOCH + dt.timedelta(days=int(float(v)))
+                return (f"{head} look like {shape[0]} (e.g. {v!r} = {day}); add `date_formats: {{{self.column}: "
+                        f"{EXCEL_DAYS}}}` to the mapping")
             if shape:
                 return (f"{head} look like {shape[0]}; add `date_format: '{shape[1]}'` to the mapping "
                         f"or pass `--date-format '{shape[1]}'`")
@@ -449,7 +454,12 @@ def parse_dates(u: pd.Series, fmt: str) -> np.ndarray:
     """Trimmed date texts (distinct values) as datetime64[ns], NaT where not a date in ``fmt``."""
     if fmt == "%Y-%m-%d" and (u.str.len() > 10).any():
         u = u.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "", regex=True)
-    r = pd.to_datetime(u, format=fmt, errors="coerce")
+    if fmt == EXCEL_DAYS:
+        n = pd.to_numeric(u, errors="coerce")
+        n = n.where((n == n.round()) & (n > 0) & (n < 110_000))  # whole days, up to about 2200
+        r = pd.Timestamp(EXCEL_EPOCH) + pd.to_timedelta(n, unit="D")
+    else:
+        r = pd.to_datetime(u, format=fmt, errors="coerce")
     if not pd.api.types.is_datetime64_any_dtype(r.dtype):
         r = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
     if fmt != "%Y-%m-%d" and r.isna().any():  # a real date cell of a workbook reads as ISO
@@ -460,8 +470,16 @@ def parse_dates(u: pd.Series, fmt: str) -> np.ndarray:
     return _clip_ns(r).to_numpy()
 
 
+#: a number whose thousands are grouped (1.234,5 with a decimal comma, 1,234.5 with a point)
+_THOUSANDS = {True: r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$", False: r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"}
+
+
 def parse_numbers(u: pd.Series, comma: bool) -> np.ndarray:
-    """Trimmed number texts (distinct values) as float64, NaN where not a number."""
+    """Trimmed number texts (distinct values) as float64, NaN where not a number. The other
+    mark may group thousands in threes (``1.234,5`` with a decimal comma)."""
+    grouped = u.str.match(_THOUSANDS[comma]).fillna(False).to_numpy(dtype=bool)
+    if grouped.any():
+        u = u.where(~grouped, u.str.replace("." if comma else ",", "", regex=False))
     u = u.str.replace(",", ".", regex=False) if comma else u
     return pd.to_numeric(u, errors="coerce").astype("float64").to_numpy()
 

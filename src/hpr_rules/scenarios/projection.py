@@ -151,7 +151,10 @@ def prepare(sc: LoadedScenario, population=None, data=None, mapping=None) -> tup
 
 
 class ScenarioResult(dict):
-    """The result object of a scenario run (a dict, written as result.json), with typed views."""
+    """The result object of a scenario run (a dict, written as result.json), with typed views.
+    ``data_warnings``: stale or future data in the population file (not part of the result)."""
+
+    data_warnings: list[str] = []
 
     @property
     def feasible(self) -> bool:
@@ -235,11 +238,24 @@ def run_scenario(sc, *, data=None, mapping=None, seed: int | None = None, runs: 
         "burden": reduced["burden"],
         "feasibility": reduced["feasibility"],
     })
+    result.data_warnings = _data_warnings(sc, data, mapping, frame) if population is None else []
     if (m.sensitivity.enabled if tornado is None else tornado) and m.sensitivity.settings:
         from .sensitivity import tornado as run_tornado
         result["tornado"] = run_tornado(sc, result, data=data, mapping=mapping, seed=seed,
                                         population=(frame, label), executor=executor)
     return result
+
+
+def _data_warnings(sc: LoadedScenario, data, mapping, frame: pd.DataFrame) -> list[str]:
+    """The warnings of ``hpr check`` about a population file (``data`` or the scenario's file)
+    that lies far from the scenario's reference date (see :mod:`hpr_rules.records.asof`)."""
+    from ..records.asof import DataDates
+    from ..records.mapping import mapping_with
+    m = sc.model
+    if data is None and not m.population.file:
+        return []  # the synthetic population is drawn on the reference date
+    as_of = getattr(mapping_with(mapping or sc.resolve(m.population.mapping)), "as_of", None)
+    return DataDates(m.reference_date).add(frame).warnings(as_of)
 
 
 def _default_rules():
