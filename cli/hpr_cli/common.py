@@ -134,6 +134,12 @@ def data_path(value: str) -> str:
     path = tmp / "stdin.csv"
     with open(path, "wb") as fh:
         shutil.copyfileobj(sys.stdin.buffer, fh)
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    kind = {b"PK\x03\x04": "an Excel workbook", b"PAR1": "a Parquet file"}.get(magic)
+    if kind:
+        from hpr_rules.errors import InputError
+        raise InputError(f"stdin holds {kind}; `-` reads CSV only: give the file's name instead", file="-")
     return str(path)
 
 
