@@ -256,3 +256,12 @@ def test_csv_dataset_rejects_an_id_in_two_files(tmp_path):
         t.to_csv(d / f"{name}.csv", sep=";", index=False)
     r = run("check", str(d / "*.csv"), "--mapping", str(m), "--date", "2026-03-01", "--out", str(tmp_path / "o2"))
     assert r.exit_code == 0 and "35 rows read, 25 accepted, 10 rejected" in r.stderr, r.output
+
+
+@pytest.mark.parametrize("magic,kind", [(b"PK\x03\x04", "an Excel workbook"), (b"PAR1", "a Parquet file")])
+def test_a_workbook_or_parquet_on_stdin_is_named_as_such(magic, kind):
+    """`-` reads CSV; a binary file piped in is one line saying what it is, not a decoding error
+    about a temporary file."""
+    r = CliRunner().invoke(cli, ["check", "-", "--date", "2027-03-01"], input=magic + b"\x00\x01binary" * 20)
+    assert r.exit_code == 2
+    assert r.stderr.strip() == f"hpr: error: -: stdin holds {kind}; `-` reads CSV only: give the file's name instead"

@@ -159,6 +159,11 @@ def test_scenario_from_data_warns_on_its_reference_date(staff, tmp_path):
     assert [w for w in warnings(r.stderr) if "may be out of date" in w] == [
         f"reference date {ref} is {STALE_DAYS + 10} days after the data's export date "
         f"{ref - dt.timedelta(days=STALE_DAYS + 10)} (as_of); the data may be out of date"]
+    r = run_cli("scenario", "breakeven", sc, "--vary", "mobility.advisor_capacity", "--low", "100", "--high", "200",
+                "--steps", "1", "--data", staff / "staff.csv", "--runs", "1",
+                "--as-of", (ref - dt.timedelta(days=STALE_DAYS + 10)).isoformat())
+    assert r.exit_code == 0, r.output
+    assert len([w for w in warnings(r.stderr) if "may be out of date" in w]) == 1  # once, not per value tried
 
 
 def test_as_of_without_effect_is_an_error(staff, tmp_path):

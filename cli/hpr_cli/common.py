@@ -41,7 +41,7 @@ def read_options(command):
         click.option("--encoding", help="CSV encoding: utf-8 or cp1252 (default: detected on the whole file)."),
         click.option("--decimal", type=click.Choice([",", "."]), help="Decimal mark (default: detected)."),
         click.option("--date-format", help="Date format, e.g. '%d-%m-%Y' (default: ISO, or day first when certain)."),
-        click.option("--sheet", help="XLSX sheet: name or 0-based index (default: the first)."),
+        click.option("--sheet", help="XLSX sheet: name or 0-based index (default: the first visible sheet)."),
         click.option("--header-row", type=click.IntRange(min=1),
                      help="1-based line (CSV) or row (XLSX) of the header; title rows above it are skipped "
                           "(default: detected below a title block)."),
@@ -139,6 +139,12 @@ def data_path(value: str) -> str:
     path = tmp / "stdin.csv"
     with open(path, "wb") as fh:
         shutil.copyfileobj(sys.stdin.buffer, fh)
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    kind = {b"PK\x03\x04": "an Excel workbook", b"PAR1": "a Parquet file"}.get(magic)
+    if kind:
+        from hpr_rules.errors import InputError
+        raise InputError(f"stdin holds {kind}; `-` reads CSV only: give the file's name instead", file="-")
     return str(path)
 
 

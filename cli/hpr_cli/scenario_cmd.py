@@ -324,6 +324,7 @@ def breakeven_cmd(file, key, low, high, criterion, steps, integer, data, mapping
     client = _cluster(scheduler)
     out = breakeven(sc, key, low, high, criterion=criterion, steps=steps, integer=whole, runs=runs, seed=seed,
                     data=data, mapping=mapping, executor=client and _executor(client, None, 0))
+    _warn_once(data or sc.resolve(sc.model.population.file), out["data_warnings"])
     for row in out["tried"]:
         click.echo(f"{key} = {row['value']:g}: {row['share']:.0%} of runs hold"
                    f"{' (verdict holds)' if row['holds'] else ''}")

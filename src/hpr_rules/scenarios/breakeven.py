@@ -23,15 +23,18 @@ def share_holding(result, criterion: str | None) -> float:
 def breakeven(sc: LoadedScenario, key: str, low: float, high: float, *, criterion: str | None = None,
               steps: int = 6, integer: bool = False, **run_kw) -> dict:
     """``{"value": v or None, "tried": [{value, share, holds}], "min_share": s}``: the value
-    closest to the failing end at which it holds (``None`` when neither end holds)."""
+    closest to the failing end at which it holds (``None`` when neither end holds);
+    ``data_warnings``: those of the population file (see :func:`run_scenario`)."""
     from .projection import run_scenario
     need = sc.model.criteria.min_share_of_runs
     tried = {}
+    warnings: list[str] = []
 
     def probe(v):
         v = round(v) if integer else v
         if v not in tried:
             r = run_scenario(apply_settings(sc, {key: v}), **run_kw)
+            warnings[:] = r.data_warnings
             tried[v] = share_holding(r, criterion)
         return v, tried[v]
     lo, s_lo = probe(low)
@@ -53,4 +56,5 @@ def breakeven(sc: LoadedScenario, key: str, low: float, high: float, *, criterio
                 bad = m
         value = good
     rows = [{"value": v, "share": s, "holds": s >= need - 1e-12} for v, s in sorted(tried.items())]
-    return {"value": value, "tried": rows, "min_share": need, "key": key, "criterion": criterion}
+    return {"value": value, "tried": rows, "min_share": need, "key": key, "criterion": criterion,
+            "data_warnings": warnings}
