@@ -80,3 +80,13 @@ def test_vector_forms_agree_with_scalar_inside_and_outside_the_lookup_tables(pai
     fm = full_months_v(days, later)
     for (d, n), b, f in zip(pairs, later, fm):
         assert f == full_months(d, from_daynum(b))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(wide, min_size=1, max_size=6), st.integers(-1200, 1200), st.sampled_from([np.int32, np.int64]))
+def test_the_same_months_for_every_record_agree_with_scalar(ds, n, dtype):
+    days = np.array([to_daynum(d) for d in ds], dtype=dtype)
+    for k in (n, np.int32(n)):
+        got = add_months_v(days, k)
+        assert got.dtype == dtype
+        assert [from_daynum(g) for g in got] == [add_months(d, n) for d in ds]

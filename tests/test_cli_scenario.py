@@ -85,6 +85,8 @@ def test_compare_is_one_report_with_the_scenarios_side_by_side(scen, tmp_path):
     assert ws.title == "Oordeel" and [c.value for c in ws[1]] == ["Criterium", "[1] Klein", "[2] Klein zonder limiet"]
     moves = wb["Per jaar"]
     assert all(isinstance(c.value, int) or c.value == "x" for row in moves.iter_rows(min_row=2, min_col=2) for c in row)
+    cost = [c for row in wb["Extra kosten"].iter_rows(min_row=2, min_col=2) for c in row if c.value != "x"]
+    assert cost and all(isinstance(c.value, (int, float)) and c.comment.text.startswith("P10 – P90: ") for c in cost)
 
 
 def test_sweep_any_setting_and_breakeven(scen, tmp_path):

@@ -241,6 +241,29 @@ def test_cluster_benchmark_prints_both_paths(tmp_path, cluster, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset-600-1"]  # findings removed, dataset kept
 
 
+def test_side_tables_on_the_cluster_equal_single_process(tmp_path, dataset, cluster):
+    """Absences and dispensations travel to the workers loaded; their rows are checked
+    against the whole dataset's accepted records, as in one process."""
+    ids = pd.concat([pd.read_parquet(p, columns=["employee_id"]) for p in sorted(dataset.glob("*.parquet"))])
+    ids = ids["employee_id"].astype(str).tolist()
+    (tmp_path / "abs.csv").write_text("employee_id,start,end,kind\n" + "".join(
+        f"{i},2025-0{1 + k % 9}-01,,{['sick', 'parental', 'unpaid'][k % 3]}\n" for k, i in enumerate(ids[::7]))
+        + "NOBODY,2025-01-01,,sick\n")
+    (tmp_path / "disp.csv").write_text("employee_id,rule_id,until,ground\n" + "".join(
+        f"{i},mandatory_pop,2028-01-01,hardheidsclausule\n" for i in ids[3::11]))
+    side = ["--absences", tmp_path / "abs.csv", "--dispensations", tmp_path / "disp.csv"]
+    local = run("check", dataset, "--date", DAY, "--out", tmp_path / "local", *side)
+    assert local.exit_code == 0, local.output
+    r = run("check", dataset, "--date", DAY, "--engine", "dask", "--scheduler", cluster.scheduler_address,
+            "--out", tmp_path / "cluster", *side)
+    assert r.exit_code == 0, r.output
+    pd.testing.assert_frame_equal(parts(tmp_path / "cluster"), parts(tmp_path / "local"))
+    assert "hardship" in set(parts(tmp_path / "local")["reason"].astype(str))
+    assert "abs.csv" in r.output and "'NOBODY'" in r.output
+    plain = run("check", dataset, "--date", DAY, "--out", tmp_path / "plain")
+    assert not parts(tmp_path / "plain").equals(parts(tmp_path / "local"))
+
+
 def test_date_beyond_the_bounds_on_the_cluster_is_one_line(tmp_path, dataset, cluster):
     """Dask workers run the vector kernels: a computed date beyond 2200 stops the run with the
     message of one process, naming the file of the dataset."""

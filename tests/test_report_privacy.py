@@ -282,7 +282,7 @@ def _verdict_sheet_first(data):
     return [first[:end]] + tables[1:]
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK)
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK)
 @given(POPULATIONS)
 def test_compare_report_withstands_the_attack_in_every_format(pop):
     """The scenarios of a comparison share their starting population: one set of linked cells."""

@@ -113,6 +113,10 @@ def test_renders_in_headless_chromium(result, tmp_path):
     subprocess.run(cmd[:-2] + [f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri()],
                    capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 20_000
+    both = tmp_path / "compare.html"  # a comparison: one page, the scenarios side by side
+    both.write_bytes(render([result, result], "html"))
+    dom = subprocess.run(cmd[:-1] + [both.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    assert "Oordeel per scenario" in dom and dom.count("<svg") >= 5 and dom.count('data-table="verdict"') == 1
 
 
 def test_year_shown_is_the_first_year_the_criteria_apply():

@@ -13,8 +13,8 @@ from hpr_rules.errors import InputError
 from hpr_rules.outputs import FORMATS
 from hpr_rules.records.asof import STALE_DAYS
 
-from .common import (DATE, data_path, is_stdout, note, read_options, side_table_options, verbosity, warn_data_dates,
-                     with_side_tables)
+from .common import (DATE, data_path, is_stdout, note, read_options, report_side_tables, side_table_options, verbosity,
+                     warn_data_dates, with_side_tables)
 from .main import cli
 
 RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
@@ -83,11 +83,15 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
       hpr check dataset/ --engine dask --scheduler tcp://10.0.0.5:8786 --date 2027-03-01 --out findings/
       hpr check big.csv --chunk-size 200000 --date 2027-03-01 --out findings.parquet
       hpr check staff.csv --dispensations dispensations.csv --absences absences.csv --date 2027-03-01
+      hpr check big.csv --chunk-size 200000 --absences absences.csv --date 2027-03-01 --out findings.csv
       hpr check export.csv --as-of 2026-12-31 --date 2027-03-01 --summary summary.json
 
     A directory or glob of Parquet files is checked file by file and written as
     partitioned Parquet findings into the --out directory, with a _SUCCESS file
     written last. --engine dask checks the files on a Dask cluster.
+
+    --dispensations and --absences work the same whole, streamed and on a dataset;
+    with --mapping they are read as that export (its id header, its date format).
     """
     from hpr_rules.engines import evaluate_findings
     from hpr_rules.outputs import format_for, table_bytes, write_table
@@ -106,14 +110,14 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     if scheduler and engine != "dask":
         raise InputError("--scheduler runs the checks on a Dask cluster; add --engine dask")
     dataset = engine == "dask" or Path(data).is_dir() or any(c in data for c in "*?[")
-    if (dispensations or absences) and (dataset or chunk_size):
-        raise InputError("--dispensations and --absences work on one personnel file read whole (not with "
-                         "--chunk-size, --engine dask or a dataset)")
+    from hpr_rules.records.sidetables import SideTables
+    side = SideTables(book.ids(), dispensations, absences, mapping)
     if summary_out:
         refuse_input(summary_out, data, getattr(mapping, "file", None))
     report = Report(getattr(mapping, "as_of", None), max_data_age, summary_out)
     if dataset:
-        return _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict, scheduler, report)
+        return _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict, scheduler, report,
+                              side)
     refuse_input(out, data, getattr(mapping, "file", None))
     if out and Path(out).is_dir():
         raise InputError("is a directory; the findings of one file go to a file (a dataset writes a directory)",
@@ -123,8 +127,8 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         raise InputError(f"--format {fmt} needs --out FILE (binary output is not written to a terminal)")
     if chunk_size:
         return _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size,
-                             report)
-    rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences)
+                             report, side)
+    rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences, mapping)
     bar, update = progress_for(rs.rows_accepted * len(rule_ids or book.ids()), "checking")
     try:
         findings = evaluate_findings(rs, book, day, engine=engine, rules=list(rule_ids) or None, progress=update)
@@ -140,7 +144,8 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
             rs.notes, rs.diagnoses, report.with_dates(DataDates(day).add(rs)))
 
 
-def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, report):
+def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, report,
+                  side=None):
     from pathlib import Path
 
     from hpr_rules.scale import check_csv_stream
@@ -153,10 +158,11 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
     try:
         res = check_csv_stream(data, book, day, out, chunk_size=chunk_size, mapping=mapping,
                                rules=list(rule_ids) or None, fmt=fmt, progress=update,
-                               sink=None if out else sys.stdout.buffer)
+                               sink=None if out else sys.stdout.buffer, side=side or None)
     finally:
         if bar:
             bar.__exit__(None, None, None)
+    report_side_tables(res.get("side_tables", []))
     _report(data, day, book, res["rows_read"], res["rows_rejected"], res["summary"], out, strict, fail_on,
             res["notes"], res["diagnoses"], report.with_dates(res["dates"]))
 
@@ -218,7 +224,8 @@ def _write_summary(report, data, day, book, read, rejected, summary, notes, diag
     note(f"summary written to {report.summary_out}")
 
 
-def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict, scheduler=None, report=None):
+def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict, scheduler=None, report=None,
+                   side=None):
     import os
     from pathlib import Path
 
@@ -234,10 +241,11 @@ def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, str
     bar, update = progress_for(len(files), "files", minimum=2)
     try:
         res = check_dataset(data, book, day, out, rules=list(rule_ids) or None, mapping=mapping,
-                            use_dask=engine == "dask", scheduler=scheduler, progress=update)
+                            use_dask=engine == "dask", scheduler=scheduler, progress=update, side=side or None)
     finally:
         if bar:
             bar.__exit__(None, None, None)
+    report_side_tables(res.get("side_tables", []))
     note(f"{data}: {res['files']} files, one findings part each in {str(out).rstrip('/')}/")
     _report(data, day, book, res["rows_read"], res["rows_rejected"], res["summary"], None, strict, fail_on,
             report=report and report.with_dates(res["dates"]))
@@ -277,7 +285,7 @@ def explain_cmd(data, employee_id, day, rule_ids, rules_dir, mapping, fmt, lang,
         book.get(rid)
     from hpr_rules.records.mapping import mapping_with
     mapping = mapping_with(mapping, **read_flags)
-    rs = with_side_tables(load_records(data_path(data), mapping), book.ids(), dispensations, absences)
+    rs = with_side_tables(load_records(data_path(data), mapping), book.ids(), dispensations, absences, mapping)
     warn_data_dates(data, rs, [day], mapping)
     traces = explain(rs, book, day, employee_id, list(rule_ids) or None)
     if fmt == "json":

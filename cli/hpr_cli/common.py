@@ -91,20 +91,25 @@ def side_table_options(f):
                              "exemption_until in the records still exempts from every rule.")(f)
 
 
-def with_side_tables(rs, rule_ids, dispensations=None, absences=None):
-    """The record set with the side tables attached; their rejected rows are listed on
-    stderr (they are not used)."""
+def with_side_tables(rs, rule_ids, dispensations=None, absences=None, mapping=None):
+    """The record set with the side tables attached (read with the records' ``mapping``);
+    their rejected rows are listed on stderr (they are not used)."""
     if not (dispensations or absences):
         return rs  # as it is: its frame is built only where a command needs it
     from hpr_rules.records.sidetables import with_side_tables as attach
-    rs, tables = attach(rs, rule_ids, dispensations=dispensations, absences=absences)
+    rs, tables = attach(rs, rule_ids, dispensations=dispensations, absences=absences, mapping=mapping)
+    report_side_tables(tables)
+    return rs
+
+
+def report_side_tables(tables) -> None:
+    """Each side table's rejected rows (not used) and its counts, on stderr."""
     for t in tables:
         for _, r in t.rejects.iterrows():
             click.echo(f"{t.source}:{r['row']}: [{r['column']}] {r['message']} (value {r['value']!r}); row not used",
                        err=True)
         click.echo(f"{t.source}: {t.rows_read} rows read, {len(t.frame)} used, {t.rows_read - len(t.frame)} rejected",
                    err=True)
-    return rs
 
 
 def verbosity() -> int:

@@ -170,7 +170,7 @@ def timeline_cmd(data, employee_id, start, end, rule_ids, rules_dir, mapping, di
     for rid in rule_ids:
         book.get(rid)
     mapping = data_mapping(mapping, read_flags)
-    rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences)
+    rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences, mapping)
     warn_data_dates(data, rs, [start], mapping)  # the data describe the start of the period
     result = timeline(rs, book, employee_id, start, end, list(rule_ids) or None, lang)
     if fmt == "json":
@@ -255,7 +255,8 @@ def diff(old, new, data, mapping, seed, day, dates, fmt, out, fail_on_change, la
         label = (f"synthetische populatie (n=5000, seed {seed}, per {days[0].isoformat()})" if lang == "nl" else
                  f"synthetic population (n=5000, seed {seed}, as of {days[0].isoformat()})")
     if dispensations or absences:
-        frame = with_side_tables(frame, sorted(set(old_book.ids()) | set(new_book.ids())), dispensations, absences)
+        frame = with_side_tables(frame, sorted(set(old_book.ids()) | set(new_book.ids())), dispensations, absences,
+                                 mapping if data else None)
     result = behavioural_diff(frame, old_book, new_book, days)
     result["population"] = label
     changes = result["changes"]

@@ -198,6 +198,30 @@ def _add_months_table(days: np.ndarray, n: np.ndarray):
     return starts[target] + np.minimum(dom[i], length[target]) - 1
 
 
+_SHIFTED: dict[int, tuple] = {}
+
+
+def _add_months_const(days: np.ndarray, k: int):
+    """add_months by the same ``k`` months for every record: one gather from a table of the
+    result per day (built once per ``k``), or None where a value falls outside it."""
+    entry = _SHIFTED.get(k)
+    if entry is None:
+        first, month, dom, starts, length = _tables()
+        target = month.astype(np.int64) + k
+        inside = np.flatnonzero((target >= 0) & (target < len(starts) - 1))
+        entry = (0, 0, None)
+        if len(inside):
+            lo, hi = int(inside[0]), int(inside[-1]) + 1  # month is ascending: one run of days
+            t = target[lo:hi]
+            entry = (first + lo, first + hi, (starts[t] + np.minimum(dom[lo:hi], length[t]) - 1).astype(np.int32))
+        if len(_SHIFTED) < 256:
+            _SHIFTED[k] = entry
+    lo, hi, table = entry
+    if table is None or not _in(days, lo, hi):
+        return None
+    return table[days - lo]
+
+
 def add_months_v(days: np.ndarray, n) -> np.ndarray:
     """Vectorized :func:`add_months` over day numbers; ``n`` scalar or array. int32 day numbers
     give int32 results, others int64."""
@@ -207,7 +231,12 @@ def add_months_v(days: np.ndarray, n) -> np.ndarray:
     if n.dtype.kind == "f":
         n = np.trunc(n)
     n = n.astype(np.int32) if _in(n, -_MONTHS_LIMIT, _MONTHS_LIMIT) else n.astype(np.int64)
-    out = _add_months_table(days, n) if n.dtype == np.int32 else None
+    if n.dtype != np.int32:
+        out = None
+    elif n.ndim == 0:
+        out = _add_months_const(days, int(n))
+    else:
+        out = _add_months_table(days, n)
     if out is None:
         days, n = _narrow((days.astype(np.int64), _DAYS_LIMIT), (n.astype(np.int64), _MONTHS_LIMIT))
         out = _shift(*_civil(days), n)

@@ -159,7 +159,7 @@ def _call(fn, x):
 # ------------------------------------------------------------------ hpr check on a dataset
 
 def check_parts(files, compiled, day: dt.date, out: Path, *, mapping=None, scheduler: str | None = None,
-                progress=None) -> list[dict]:
+                progress=None, side=None) -> list[dict]:
     """Check each file of a dataset on a cluster, as :func:`hpr_rules.scale.check_part` does
     in one process; returns the per-part counts in file order."""
     from .scale import check_part, id_column
@@ -170,7 +170,9 @@ def check_parts(files, compiled, day: dt.date, out: Path, *, mapping=None, sched
         # the compiled rules (and the mapping) go to each worker once, not with every task
         [book_f] = client.scatter([compiled], broadcast=True, hash=False)
         [dups_f] = client.scatter([dups], broadcast=True, hash=False)
-        futures = [_submit(client, check_part, i, p, book_f, day, str(out), mapping, dups_f)
+        # the side tables travel loaded (a worker need not see their files)
+        side_f = client.scatter([side], broadcast=True, hash=False)[0] if side else None
+        futures = [_submit(client, check_part, i, p, book_f, day, str(out), mapping, dups_f, side_f)
                    for i, p in enumerate(paths)]
         return _gather_each(client, futures, progress)
 

@@ -292,11 +292,9 @@ def findings_of(outcomes: list[RuleOutcome], ids: np.ndarray, rows: np.ndarray, 
             emp_labels = pa.concat_arrays([labels, extra]) if isinstance(emp_labels, pa.Array) or \
                 isinstance(emp_labels, pa.ChunkedArray) else \
                 np.concatenate([emp_labels, np.asarray(extra.to_pylist(), dtype=object)])
-        msg_codes = []
-        for msg in rejected["message"].astype(str):
-            if msg not in reasons:
-                reasons.append(msg)
-            msg_codes.append(reasons.index(msg))
+        code_of = {reason: i for i, reason in enumerate(reasons)}
+        msg_codes = [code_of.setdefault(msg, len(code_of)) for msg in rejected["message"].astype(str)]
+        reasons = list(code_of)
         emp = np.concatenate([emp, np.repeat(np.array(rej_codes, dtype=np.int32), r)])
         rule_col = np.concatenate([rule_col, np.tile(np.arange(r, dtype=np.int8), m)])
         status = np.concatenate([status, np.full(m * r, STATUSES.index("invalid"), dtype=np.int8)])
@@ -306,9 +304,10 @@ def findings_of(outcomes: list[RuleOutcome], ids: np.ndarray, rows: np.ndarray, 
         od = np.concatenate([od, np.zeros(m * r, dtype=np.int32)])
         od_ok = np.concatenate([od_ok, np.zeros(m * r, dtype=bool)])
         req, act, short = (np.concatenate([x, np.full(m * r, np.nan)]) for x in (req, act, short))
-        row_key = np.concatenate([np.repeat(np.asarray(rows, dtype=np.int64), r),
-                                  np.repeat(rejected["row"].to_numpy(dtype=np.int64), r)])
-        order = np.lexsort((rule_col, row_key))
+        # records (accepted, then rejected) in row order, each with its r rows in rule order
+        by_row = np.argsort(np.concatenate([np.asarray(rows, dtype=np.int64),
+                                            rejected["row"].to_numpy(dtype=np.int64)]), kind="stable")
+        order = (by_row[:, None] * r + np.arange(r)).reshape(-1)
         emp, rule_col, status, reason, due, due_ok, od, od_ok, req, act, short = (
             x[order] for x in (emp, rule_col, status, reason, due, due_ok, od, od_ok, req, act, short))
     due_code, due_labels = _day_codes(due, due_ok)

@@ -42,15 +42,19 @@ def input_files(spec: str | Path) -> list[Path]:
     return [p]
 
 
-def check_file(path, book, day: dt.date, rules=None, mapping=None, dups=None, dates=None) -> tuple[pd.DataFrame, int, int]:
+def check_file(path, book, day: dt.date, rules=None, mapping=None, dups=None, dates=None,
+               side=None) -> tuple[pd.DataFrame, int, int]:
     """Findings of one file, with (rows read, rows rejected); ``dups``: ids to reject (id -> message);
-    ``dates``: a :class:`~hpr_rules.records.asof.DataDates` the accepted records are added to."""
+    ``dates``: a :class:`~hpr_rules.records.asof.DataDates` the accepted records are added to;
+    ``side``: the run's :class:`~hpr_rules.records.sidetables.SideTables`, attached to the file's records."""
     from .engines import evaluate
     from .errors import DateRangeError
     from .records import load_records
     rs = load_records(path, mapping, duplicates=dups)
     if dates is not None:
         dates.add(rs)
+    if side:
+        rs = side.attach(rs)
     try:
         return evaluate(rs, book, day, rules=rules), rs.rows_read, len(rs.rejected_rows)
     except DateRangeError as exc:  # which file of a dataset the row is in
@@ -62,23 +66,24 @@ def part_name(i: int) -> str:
     return f"part-{i:05d}.parquet"
 
 
-def check_part(i: int, path, book, day: dt.date, out_dir, mapping=None, dups=None) -> dict:
+def check_part(i: int, path, book, day: dt.date, out_dir, mapping=None, dups=None, side=None) -> dict:
     """Check one file of a dataset and write its findings part (atomically).
 
-    Returns only counts (rows read, rows rejected, rows per rule and status), so
-    whoever runs the parts -- this process or a Dask worker -- never hands the
-    findings back.
+    Returns only counts (rows read, rows rejected, rows per rule and status) and the
+    side tables' ids with an accepted record in the file, so whoever runs the parts --
+    this process or a Dask worker -- never hands the findings back.
     """
     from .findings import status_counts
     from .records.asof import DataDates
     dates = DataDates(day)
-    findings, read, rejected = check_file(path, book, day, mapping=mapping, dups=dups, dates=dates)
+    findings, read, rejected = check_file(path, book, day, mapping=mapping, dups=dups, dates=dates, side=side)
     write_table(_typed(findings), Path(out_dir) / part_name(i))
-    return {"rows_read": read, "rows_rejected": rejected, "counts": status_counts(findings), "dates": dates}
+    return {"rows_read": read, "rows_rejected": rejected, "counts": status_counts(findings), "dates": dates,
+            **({"side_ids": side.matched(findings[findings["status"].astype(str) != "invalid"])} if side else {})}
 
 
 def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, mapping=None,
-                  use_dask: bool = False, scheduler: str | None = None, progress=None) -> dict:
+                  use_dask: bool = False, scheduler: str | None = None, progress=None, side=None) -> dict:
     """Check every file of a dataset; write one findings part per input file, then ``_SUCCESS``.
 
     With ``use_dask`` the files are checked on a Dask cluster (``scheduler``: its
@@ -97,12 +102,13 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
     m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
     if use_dask:
         from .cluster import check_parts
-        results = check_parts(files, compiled, day, out, mapping=m, scheduler=scheduler, progress=progress)
+        results = check_parts(files, compiled, day, out, mapping=m, scheduler=scheduler, progress=progress,
+                              side=side)
     else:
         dups = cross_file_duplicates(files, m) if len(files) > 1 else {}
         results = []
         for i, f in enumerate(files):
-            results.append(check_part(i, f, compiled, day, out, m, dups))
+            results.append(check_part(i, f, compiled, day, out, m, dups, side))
             if progress:
                 progress(1)
     finish_parts(out)
@@ -114,7 +120,8 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
         dates = dates.merged(r["dates"])
     return {"files": len(files), "rows_read": sum(r["rows_read"] for r in results),
             "rows_rejected": sum(r["rows_rejected"] for r in results), "summary": summary_from_counts(counts),
-            "dates": dates}
+            "dates": dates,
+            **({"side_tables": side.checked(set().union(*[r["side_ids"] for r in results]))} if side else {})}
 
 
 _META = {
@@ -146,13 +153,15 @@ def _plain_arrow(df):
 
 
 def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=None, rules=None,
-                     fmt: str = "csv", progress=None, sink=None) -> dict:
+                     fmt: str = "csv", progress=None, sink=None, side=None) -> dict:
     """``hpr check`` on a large CSV in chunks of ``chunk_size`` rows: memory stays bounded.
 
     A first pass reads only the employee_id column to find duplicate ids (all their rows
     are rejected, as in the whole-file path); the second pass validates, evaluates and
     appends the findings of each chunk to ``out`` (CSV or Parquet, written to a temporary
-    file and renamed at the end) or to ``sink`` (a binary stream, CSV).
+    file and renamed at the end) or to ``sink`` (a binary stream, CSV). ``side``: the
+    run's :class:`~hpr_rules.records.sidetables.SideTables`, attached to every chunk; their
+    rows are checked against the accepted records at the end (``side_tables``).
     """
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -198,6 +207,7 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     from .records.asof import DataDates
     totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0, "notes": source.notes, "dates": DataDates(day)}
     counts: dict = {}
+    side_ids: set = set()
 
     def run(write_chunk):
         nonlocal counts
@@ -205,6 +215,9 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
             raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m))
             rs = validate_frame(raw, source=str(p), mapping=m, duplicates=dups)
             totals["dates"].add(rs)
+            if side:
+                rs = side.attach(rs)
+                side_ids.update(side.matched(rs.frame))
             for c, k in rs.columns.items():
                 checks[c] = checks[c].merged(k) if c in checks else k
             f = evaluate_findings(rs, book, day, rules=rules)
@@ -244,6 +257,8 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     totals["summary"] = summary_from_counts(counts)
     totals["notes"] = source.notes + detected
     totals["diagnoses"] = [str(k) for k in checks.values() if k.whole]
+    if side:
+        totals["side_tables"] = side.checked(side_ids)
     return totals
 
 

@@ -73,8 +73,10 @@ def evaluate_findings(records, book: RuleBook | CompiledBook, day: dt.date, *, e
         parts = rule_outcomes(cols, n, compiled, day, engine=engine, progress=progress, durable=durable)
     except DateRangeError as exc:
         if exc.record is not None:
-            exc.update(row=int(rows[exc.record]), employee=ids[exc.record])
+            employee = ids[exc.record]
+            exc.update(row=int(rows[exc.record]), employee=employee.as_py() if hasattr(employee, "as_py") else employee)
         raise
+    del cols  # the engine columns go before the findings arrays come
     # validated records (a RecordSet) never repeat an id: duplicates are rejected
     return findings_of(parts, ids, rows, day, rejected, unique_ids=rejected is not None)
 

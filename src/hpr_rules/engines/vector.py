@@ -113,6 +113,8 @@ def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
         if op == "*":
             return a * b, ok
         if op == "/":
+            if np.ndim(b) == 0 and b != 0:  # by a nonzero constant (months / 12): no guard per record
+                return a / b, ok
             zero = b == 0
             with np.errstate(divide="ignore", invalid="ignore"):
                 return np.where(zero, 0.0, a / np.where(zero, 1.0, b)), ok & ~zero
@@ -137,8 +139,12 @@ def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
         ok = _all([x[1] for x in args])
         if fn == "add_months":
             d, m = args[0][0], args[1][0]
-            return _bounded(add_months_v(np.where(ok, d, d.dtype.type(0)), np.where(ok, clip_offsets(m), 0)),
-                            ok, node, cols), ok
+            if np.ndim(d):  # a record whose date is null gives no date: day 0 keeps it inside the tables
+                d = np.where(ok, d, d.dtype.type(0))
+            m = clip_offsets(m)
+            if np.ndim(m):  # a constant stays a scalar: add_months by it is one table gather
+                m = np.where(ok, m, 0)
+            return _bounded(add_months_v(d, m), ok, node, cols), ok
         if fn == "add_days":
             return _bounded(add_days_v(args[0][0], args[1][0]), ok, node, cols), ok
         if fn == "full_months":

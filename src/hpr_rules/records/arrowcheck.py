@@ -50,6 +50,21 @@ def _arrow_text(s: pd.Series):
     return arr if pa.types.is_large_string(arr.type) else None
 
 
+def _used_bytes(a) -> int:
+    """Bytes of text in a large_string array (the span of its offsets)."""
+    if not len(a):
+        return 0
+    offsets = np.frombuffer(a.buffers()[1], dtype=np.int64)
+    return int(offsets[a.offset + len(a)] - offsets[a.offset])
+
+
+def _trimmed(a):
+    """``a`` with every value trimmed as pandas' str.strip does on Arrow text; ``a`` itself
+    (no second copy kept) where no value had anything to trim."""
+    t = pc.utf8_trim_whitespace(a)
+    return a if _used_bytes(t) == _used_bytes(a) else t
+
+
 def _null_where_empty(t):
     """Trimmed text with its empty cells made null (a validity bitmap over the same text),
     and the missing mask."""
@@ -75,12 +90,11 @@ class _Text:
     @classmethod
     def of(cls, arr) -> _Text:
         """Every cell trimmed, as text (for the text columns)."""
-        t = pc.utf8_trim_whitespace(arr)  # what pandas' str.strip does on Arrow text
-        if isinstance(t, pa.ChunkedArray):
-            parts = [_null_where_empty(c) for c in t.chunks]
-            return cls(pa.chunked_array([v for v, _ in parts], t.type),
+        if isinstance(arr, pa.ChunkedArray):
+            parts = [_null_where_empty(_trimmed(c)) for c in arr.chunks]
+            return cls(pa.chunked_array([v for v, _ in parts], arr.type),
                        np.concatenate([mk for _, mk in parts]) if parts else np.zeros(0, dtype=bool))
-        return cls(*_null_where_empty(t))
+        return cls(*_null_where_empty(_trimmed(arr)))
 
     @classmethod
     def coded(cls, arr) -> _Text:
@@ -147,7 +161,7 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
 
     ``slow(frame, mapping, duplicates)`` validates the failing rows (the row-message path).
     """
-    from .validate import Accepted, ColumnCheck, RecordSet, parse_dates, parse_numbers, settle_formats
+    from .validate import Accepted, RecordSet, parse_dates, parse_numbers, settle_formats
     n = len(raw)
     suspect = np.zeros(n, dtype=bool)
     if LINE_ERROR in raw.columns:
@@ -163,7 +177,7 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
             if arr is None:
                 return None
             texts[col] = _Text.of(arr) if kind == "string" else _Text.coded(arr)
-        elif kind == "date" and s.dtype.kind == "M" and getattr(s.dtype, "tz", None) is None:
+        elif kind == "date" and s.dtype == np.dtype("datetime64[ns]"):
             continue
         elif kind in ("int", "decimal") and s.dtype.kind in "iuf":
             continue

@@ -65,13 +65,16 @@ def _rejects(rows):
     return pd.DataFrame(rows, columns=REJECT_COLUMNS)
 
 
-def read_side_table(path, columns: dict[str, str], required: set[str], source: str | None = None):
+def read_side_table(path, columns: dict[str, str], required: set[str], source: str | None = None,
+                    mapping=None):
     """Read ``path`` and type its ``columns`` (name -> date | string); returns
     (typed frame with a ``row`` column, list of reject dicts).
 
     A required column missing from the header is an :class:`InputError`; a required
     cell that is empty or a date that is not ``YYYY-MM-DD`` within 1900..2100 rejects
-    its row.
+    its row. With the records' ``mapping`` (a :class:`~hpr_rules.records.ColumnMapping`)
+    the table is read as the export it came with: the header the mapping renames to
+    ``employee_id`` is the id column, and dates may be written in its ``date_format``.
     """
     import numpy as np
     import pandas as pd
@@ -79,7 +82,12 @@ def read_side_table(path, columns: dict[str, str], required: set[str], source: s
     from .readers import read_table
     source = source or str(path)
     raw = read_table(path)
-    missing = [c for c in columns if c in required and c not in raw.columns]
+    id_header = next((src for src, dst in (mapping.rename.items() if mapping else []) if dst == "employee_id"), None)
+    if id_header and id_header in raw.columns and "employee_id" not in raw.columns:
+        raw = raw.rename(columns={id_header: "employee_id"})
+    formats = [f for f in (getattr(mapping, "date_format", None), "%Y-%m-%d") if f]
+    written = " or ".join(dict.fromkeys(_human(f) for f in formats))
+    missing = [c for c in columns if c not in raw.columns]  # every header; ``required`` is about cells
     if missing:
         c = missing[0]
         raise InputError(f"required column {c!r} is not in the file"
@@ -92,19 +100,18 @@ def read_side_table(path, columns: dict[str, str], required: set[str], source: s
     out = {"row": rows}
     ids = raw["employee_id"].astype("string").str.strip() if "employee_id" in raw.columns else None
     for col, typ in columns.items():
-        if col not in raw.columns:
-            out[col] = pd.Series([pd.NA] * n, dtype="string" if typ == "string" else "datetime64[ns]")
-            continue
         text = raw[col].astype("string").str.strip().replace("", pd.NA)
         empty = text.isna().to_numpy()
         if typ == "date":
-            vals = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+            vals = pd.to_datetime(text, format=formats[0], errors="coerce")
+            for fmt in formats[1:]:  # the mapping's way of writing dates, else ISO
+                vals = vals.fillna(pd.to_datetime(text.where(vals.isna()), format=fmt, errors="coerce"))
             bad = ~empty & (vals.isna().to_numpy() | (vals < pd.Timestamp(DATE_MIN)).to_numpy()
                             | (vals > pd.Timestamp(DATE_MAX)).to_numpy())
             for i in np.flatnonzero(bad & ok):
                 rejects.append({"row": int(rows[i]), "employee_id": None if ids is None else ids.iloc[i],
                                 "column": col, "value": str(text.iloc[i]),
-                                "message": f"not a date YYYY-MM-DD between {DATE_MIN} and {DATE_MAX}"})
+                                "message": f"not a date {written} between {DATE_MIN} and {DATE_MAX}"})
             ok &= ~bad
             out[col] = vals.where(~pd.Series(bad, index=vals.index))
         else:
@@ -116,6 +123,10 @@ def read_side_table(path, columns: dict[str, str], required: set[str], source: s
             ok &= ~empty
     frame = pd.DataFrame(out)
     return frame, ok, rejects
+
+
+def _human(fmt: str) -> str:
+    return fmt.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD").replace("%y", "YY")
 
 
 def _text(v) -> str:
@@ -130,13 +141,13 @@ def _reject_where(frame, ok, mask, column, message, rejects):
     return ok & ~mask
 
 
-def load_dispensations(path, rule_ids, employee_ids=None, source: str | None = None) -> SideTable:
+def load_dispensations(path, rule_ids, employee_ids=None, source: str | None = None, mapping=None) -> SideTable:
     """Read and check a dispensations table: every rule_id must be a rule of the draft,
     every employee_id (when ``employee_ids`` is given) an accepted record."""
     import numpy as np
     source = source or str(path)
     frame, ok, rejects = read_side_table(path, {"employee_id": "string", "rule_id": "string", "until": "date",
-                                                "ground": "string"}, set(DISPENSATION_COLUMNS), source)
+                                                "ground": "string"}, set(DISPENSATION_COLUMNS), source, mapping)
     known = set(rule_ids)
     rid = frame["rule_id"].fillna("")
     ok = _reject_where(frame, ok, ~rid.isin(known).to_numpy(), "rule_id",
@@ -151,7 +162,7 @@ def load_dispensations(path, rule_ids, employee_ids=None, source: str | None = N
     return SideTable(frame[np.asarray(ok)].reset_index(drop=True), _rejects(rejects), source, len(frame))
 
 
-def load_absences(path, employee_ids=None, source: str | None = None) -> SideTable:
+def load_absences(path, employee_ids=None, source: str | None = None, mapping=None) -> SideTable:
     """Read and check an absences table (see the module docstring)."""
     import numpy as np
     import pandas as pd
@@ -159,10 +170,8 @@ def load_absences(path, employee_ids=None, source: str | None = None) -> SideTab
     from ..absence import KINDS
     source = source or str(path)
     frame, ok, rejects = read_side_table(path, {"employee_id": "string", "start": "date", "end": "date",
-                                                "kind": "string"}, {"employee_id", "start", "kind"}, source)
-    if "end" not in frame.columns:
-        raise InputError("column 'end' is not in the file (leave a cell empty for an absence still going on)",
-                         file=source, key="end")
+                                                "kind": "string"}, {"employee_id", "start", "kind"}, source,
+                                         mapping)
     kind = frame["kind"].fillna("").str.lower()
     frame["kind"] = kind
     ok = _reject_where(frame, ok, ~kind.isin(KINDS).to_numpy(), "kind",
@@ -198,14 +207,26 @@ def load_absences(path, employee_ids=None, source: str | None = None) -> SideTab
 
 def attach_absences(records, absences):
     """The records frame with each record's absences (column :data:`hpr_rules.absence.COLUMN`:
-    a tuple of (start, end, kind), day numbers, end open = OPEN_END); a copy."""
+    a tuple of (start, end, kind), day numbers, end open = OPEN_END); a copy. ``absences``:
+    a :class:`SideTable`, a frame, or the index :func:`absence_index` makes of one."""
+    from ..absence import COLUMN
+    out = records.copy()
+    by_id = absences if isinstance(absences, dict) else absence_index(absences)
+    if not by_id:
+        return out
+    out[COLUMN] = [by_id.get(e, ()) for e in out["employee_id"]]
+    return out
+
+
+def absence_index(absences) -> dict:
+    """employee_id -> that employee's absences as a sorted tuple of (start, end, kind), day
+    numbers (of an absences :class:`SideTable` or frame)."""
     import pandas as pd
 
-    from ..absence import COLUMN, OPEN_END
+    from ..absence import OPEN_END
     table = getattr(absences, "frame", absences)
-    out = records.copy()
     if table is None or not len(table):
-        return out
+        return {}
     start = pd.to_datetime(table["start"]).to_numpy("datetime64[D]").astype("int64")
     end_ts = pd.to_datetime(table["end"])
     end = end_ts.to_numpy("datetime64[D]").astype("int64")
@@ -213,44 +234,108 @@ def attach_absences(records, absences):
     by_id: dict = {}
     for e, s, t, k in sorted(zip(table["employee_id"], start.tolist(), end.tolist(), table["kind"])):
         by_id.setdefault(e, []).append((s, t, k))
-    out[COLUMN] = [tuple(by_id.get(e, ())) for e in out["employee_id"]]
-    return out
+    return {e: tuple(v) for e, v in by_id.items()}
 
 
-def with_side_tables(records, rule_ids, *, dispensations=None, absences=None):
+def with_side_tables(records, rule_ids, *, dispensations=None, absences=None, mapping=None):
     """A record set (or frame) with the dispensations and absences files attached.
 
     Returns (records with the side columns, the loaded :class:`SideTable` objects, whose
     ``rejects`` the caller reports). Rows of a side table must belong to accepted records.
     """
-    import dataclasses
+    side = SideTables(list(rule_ids), dispensations, absences, mapping)
     frame = getattr(records, "frame", records)
-    ids = frame["employee_id"]
-    tables = []
-    if dispensations:
-        t = load_dispensations(dispensations, rule_ids, ids)
-        frame = attach_dispensations(frame, t)
-        tables.append(t)
-    if absences:
-        t = load_absences(absences, ids)
-        frame = attach_absences(frame, t)
-        tables.append(t)
-    out = dataclasses.replace(records, frame=frame) if hasattr(records, "frame") else frame
-    return out, tables
+    tables = side.checked(frame["employee_id"])
+    return side.attach(records, tables), tables
+
+
+@dataclass
+class SideTables:
+    """The side tables of one run, read once and attached to every part of the records:
+    the whole file, each chunk of a stream, each file of a dataset (on any worker).
+
+    A part cannot tell whether an employee has an accepted record in another part, so the
+    rows are attached by employee_id as they are (a row of an employee without an accepted
+    record is never attached to anything); :meth:`checked` then reads the tables again
+    against all accepted ids, which gives the rejected rows of the whole-file path exactly.
+    ``mapping``: the records' column mapping (see :func:`read_side_table`).
+    """
+
+    rule_ids: list
+    dispensations: str | None = None  # paths
+    absences: str | None = None
+    mapping: object = None
+
+    def __post_init__(self):
+        if isinstance(self.mapping, (str, Path)):
+            from .mapping import load_mapping
+            self.mapping = load_mapping(self.mapping)
+        self._loaded = None
+
+    def __bool__(self) -> bool:
+        return bool(self.dispensations or self.absences)
+
+    def tables(self, employee_ids=None) -> list[SideTable]:
+        """The tables (dispensations first), rows of employees not in ``employee_ids`` rejected
+        when it is given."""
+        out = []
+        if self.dispensations:
+            out.append(load_dispensations(self.dispensations, self.rule_ids, employee_ids, mapping=self.mapping))
+        if self.absences:
+            out.append(load_absences(self.absences, employee_ids, mapping=self.mapping))
+        return out
+
+    def loaded(self) -> list[SideTable]:
+        if self._loaded is None:
+            self._loaded = self.tables()
+            # indexed once: every part of the records is attached from the same index
+            self._ids = set().union(*[set(t.frame["employee_id"].dropna()) for t in self._loaded])
+            self._absences = absence_index(self._loaded[-1]) if self.absences else None
+            self._dispensations = dispensation_index(self._loaded[0]) if self.dispensations else None
+        return self._loaded
+
+    def attach(self, records, tables=None):
+        """``records`` (a RecordSet or a frame) with the side columns; a copy."""
+        import dataclasses
+        frame = getattr(records, "frame", records)
+        own = tables is None
+        tables = self.loaded() if own else tables
+        if self.dispensations:
+            frame = attach_dispensations(frame, self._dispensations if own else tables[0])
+        if self.absences:
+            frame = attach_absences(frame, self._absences if own else tables[-1])
+        return dataclasses.replace(records, frame=frame) if hasattr(records, "frame") else frame
+
+    def ids(self) -> set:
+        """Every employee_id the tables name (the few ids a part reports back)."""
+        self.loaded()
+        return self._ids
+
+    def matched(self, frame) -> set:
+        """The ids of the tables that have an accepted record in ``frame``."""
+        return self.ids() & set(frame["employee_id"].astype(str))
+
+    def checked(self, accepted_ids) -> list[SideTable]:
+        """The tables checked against the accepted records (all of them, or at least every
+        one the tables name): rejected rows are reported, as in the whole-file path."""
+        return self.tables(list(accepted_ids))
+
+    def __getstate__(self):  # a part on a Dask worker gets the loaded tables, not a file to read again
+        self.loaded()
+        return self.__dict__
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
 
 
 def attach_dispensations(records, dispensations):
     """The records frame with the per-rule dispensation columns of ``dispensations``
-    (a :class:`SideTable` or a frame with DISPENSATION_COLUMNS) added; a copy."""
+    (a :class:`SideTable`, a frame with DISPENSATION_COLUMNS, or the index
+    :func:`dispensation_index` makes of one) added; a copy."""
     import pandas as pd
-    table = getattr(dispensations, "frame", dispensations)
     out = records.copy()
-    if table is None or not len(table):
-        return out
-    latest = (table.sort_values(["until", "row"] if "row" in table.columns else ["until"], kind="stable")
-              .groupby(["rule_id", "employee_id"], sort=False).tail(1))
-    for rule_id, part in latest.groupby("rule_id", sort=True):
-        by_id = part.set_index("employee_id")
+    index = dispensations if isinstance(dispensations, dict) else dispensation_index(dispensations)
+    for rule_id, by_id in index.items():
         until_col = rule_field_column("rule_dispensation_until", rule_id)
         ground_col = rule_field_column("rule_dispensation_ground", rule_id)
         out[until_col] = pd.to_datetime(out["employee_id"].map(by_id["until"]))
@@ -258,6 +343,19 @@ def attach_dispensations(records, dispensations):
     return out
 
 
-__all__ = ["DISPENSATION_COLUMNS", "RULE_FIELDS", "SideTable", "attach_absences", "attach_dispensations",
+def dispensation_index(dispensations) -> dict:
+    """rule_id -> the dispensation that lasts longest per employee (a frame of until and
+    ground indexed by employee_id), of a dispensations :class:`SideTable` or frame."""
+    table = getattr(dispensations, "frame", dispensations)
+    if table is None or not len(table):
+        return {}
+    latest = (table.sort_values(["until", "row"] if "row" in table.columns else ["until"], kind="stable")
+              .groupby(["rule_id", "employee_id"], sort=False).tail(1))
+    return {rule_id: part.set_index("employee_id")[["until", "ground"]]
+            for rule_id, part in latest.groupby("rule_id", sort=True)}
+
+
+__all__ = ["DISPENSATION_COLUMNS", "RULE_FIELDS", "SideTable", "SideTables", "absence_index", "attach_absences",
+           "dispensation_index", "attach_dispensations",
            "load_absences", "load_dispensations", "with_side_tables",
            "read_side_table", "rule_field_column", "rule_field_type"]

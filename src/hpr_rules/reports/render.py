@@ -304,9 +304,15 @@ def xlsx_cell(ws, row: int, col: int, value, fmt: str = "text"):
         cell.value = value
         cell.number_format = XLSX_FORMATS.get(fmt, "General")
         return cell
-    if isinstance(value, tuple):  # a statistic over runs: min / median / max, or median (P10 – P90)
-        g = [f"{v:.0f}" if abs(v) >= 10 else f"{v:g}" for v in value]
-        value = f"{g[1]} ({g[0]} – {g[2]})" if fmt == "spread" else " / ".join(g)
+    g = [f"{v:.0f}" if abs(v) >= 10 else f"{v:g}" for v in value] if isinstance(value, tuple) else []
+    if isinstance(value, tuple) and fmt == "spread":  # median over runs: a number, P10 – P90 in a note
+        from openpyxl.comments import Comment
+        cell.value = value[1]
+        cell.number_format = "#,##0" if abs(value[1]) >= 100 else "General"
+        cell.comment = Comment(f"P10 – P90: {g[0]} – {g[2]}", "hpr-rules")
+        return cell
+    if isinstance(value, tuple):  # min / median / max over runs
+        value = " / ".join(g)
     cell.value = str(value)
     cell.data_type = "s"   # "=HYPERLINK(..)" in a unit name stays text
     if str(value)[:1] and str(value)[0] in FORMULA_START:

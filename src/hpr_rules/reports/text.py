@@ -384,6 +384,8 @@ KEY_WORDS = {
     # population
     "synthetic": ("synthetisch", "synthetic"), "n": ("aantal", "number"), "seed": ("startwaarde toeval", "random seed"),
     "file": ("bestand", "file"), "mapping": ("kolomindeling", "column mapping"), "filters": ("filters", "filters"),
+    "absences": ("afwezigheid (bestand)", "absences (file)"),
+    "dispensations": ("ontheffingen per regel (bestand)", "dispensations per rule (file)"),
     "unit": ("organisatieonderdeel", "unit"), "function_code": ("functiecode", "function code"),
     "max_salary_scale": ("hoogste schaal", "highest scale"), "min_salary_scale": ("laagste schaal", "lowest scale"),
     # scenario and provenance

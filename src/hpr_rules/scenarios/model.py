@@ -35,6 +35,11 @@ class Population(_M):
     synthetic: Synthetic | None = None
     file: str | None = None
     mapping: str | None = None
+    #: side tables of the starting population (relative to the scenario file; read with
+    #: ``mapping``): documented absences and dispensations per rule. Without them nobody
+    #: has any, and the result's assumptions say so (``absences: null``).
+    absences: str | None = None
+    dispensations: str | None = None
     filters: Filters = Filters()
 
     @model_validator(mode="after")

@@ -47,18 +47,30 @@ def _shown_path(p) -> str:
     return str(p) if rel.startswith("..") else rel
 
 
-def load_population(sc: LoadedScenario, data=None, mapping=None) -> tuple[pd.DataFrame, str]:
+def load_population(sc: LoadedScenario, data=None, mapping=None, rule_ids=None) -> tuple[pd.DataFrame, str]:
+    """The starting population (a file, else the synthetic one) with its side tables
+    (absences, dispensations per rule; their rows checked against ``rule_ids``) attached,
+    filtered; and a label saying where it came from, side tables included."""
     from ..records import generate_population, load_records
     m = sc.model
     src = data or (sc.resolve(m.population.file) if m.population.file else None)
+    mapping = mapping or sc.resolve(m.population.mapping)
     if src is not None:
-        rs = load_records(src, mapping or sc.resolve(m.population.mapping))
+        rs = load_records(src, mapping)
         frame, label = rs.frame, f"{src} ({rs.rows_read} rows, {len(rs.rejected_rows)} rejected)"
     else:
         from .model import Synthetic
         syn = m.population.synthetic or Synthetic()
         frame = generate_population(syn.n, syn.seed, reference_date=m.reference_date, gender=syn.gender)
         label = f"synthetic population (n={syn.n}, seed={syn.seed}, as of {m.reference_date})"
+        mapping = None  # the synthetic population is canonical; so must its side tables be
+    p = m.population
+    if p.absences or p.dispensations:
+        from ..records.sidetables import with_side_tables
+        frame, tables = with_side_tables(frame, rule_ids or [], dispensations=sc.resolve(p.dispensations),
+                                         absences=sc.resolve(p.absences), mapping=mapping)
+        label += "".join(f"; {t.source} ({t.rows_read} rows, {t.rows_read - len(t.frame)} rejected)"
+                         for t in tables)
     f = m.population.filters
     keep = np.ones(len(frame), dtype=bool)
     if f.unit:
@@ -119,7 +131,7 @@ def prepare(sc: LoadedScenario, population=None, data=None, mapping=None) -> tup
                 err.line, err.col = sc.doc.where(("criteria", "max_violation_share", rid))
             raise err
     if population is None:
-        frame, label = load_population(sc, data, mapping)
+        frame, label = load_population(sc, data, mapping, known)
     elif isinstance(population, tuple):
         frame, label = population
     else:

@@ -168,9 +168,13 @@ class Workforce:
 
 
 def workforce_from_frame(frame: pd.DataFrame, formation: Formation, pension) -> Workforce:
-    """The starting workforce: every known record field of ``frame`` (missing ones empty)."""
+    """The starting workforce: every known record field of ``frame`` (missing ones empty),
+    and the side-table columns it carries (absences, dispensations per rule); a hire has none."""
+    from ..absence import COLUMN as ABSENCES
+    from ..records.sidetables import rule_field_type
     types = record_types()
-    present = [f for f in types if f in frame.columns]
+    present = [f for f in types if f in frame.columns] + \
+        [c for c in frame.columns if c == ABSENCES or rule_field_type(str(c))]
     cols = frame_columns(frame, set(present) | {"state_pension_date"}, pension)
     n = len(frame)
     for f, t in types.items():
