@@ -100,3 +100,12 @@ def test_conservation(picks):
             assert i + 1 in set(rs.frame["row"])  # a valid row is never rejected
         else:
             assert i + 1 in set(rs.rejected_rows["row"])
+
+
+def test_every_employee_id_empty_is_rejected_per_row():
+    """Two or more rows and not one employee_id: each row rejected (id missing), no crash in the
+    duplicate check."""
+    rows = [dict(VALID, employee_id=""), dict(VALID, employee_id=" ")]
+    rs = validate_frame(pd.DataFrame(rows))
+    assert rs.rows_read == 2 and len(rs.frame) == 0 and len(rs.rejected_rows) == 2
+    assert set(rs.rejects["column"]) == {"employee_id"}

@@ -144,6 +144,8 @@ def _repeated_text(values) -> np.ndarray:
         return out
     order = pc.array_sort_indices(values, null_placement="at_end")
     valid = n - values.null_count
+    if valid < 2:  # no text, or one: nothing repeats
+        return out
     srt = values.take(order[:valid])
     same = pc.equal(srt.slice(1), srt.slice(0, valid - 1)).to_numpy(zero_copy_only=False)
     if not same.any():
