@@ -107,11 +107,43 @@ def test_cp1252_decided_on_the_whole_file_and_bom_with_cp1252(tmp_path):
         assert any("cp1252" in n for n in rs.notes) and any("semicolons" in n for n in rs.notes)
 
 
-def test_utf16_is_one_clear_error(tmp_path):
+@pytest.mark.parametrize("order", ["utf-16-le", "utf-16-be"])
+def test_damaged_utf16_loses_only_its_damaged_lines(tmp_path, monkeypatch, order):
+    """A lone surrogate, a byte lost mid-file and a truncated last line: each rejects its own
+    line (numbered as in the file), every other line is read; whole file == small blocks."""
+    lines = _csv_bytes(3000).decode().split("\n")[:-1]
+    raw = [("\ufeff" if i == 0 else "") + ln for i, ln in enumerate(lines)]
+    enc = [ln.encode(order) for ln in raw]
+    enc[1000] = enc[1000][:10] + ("\ud800".encode(order, "surrogatepass")) + enc[1000][10:]
+    enc[2000] = enc[2000][:7] + enc[2000][8:]  # one byte lost: the file is out of step after it
+    data = "\r\n".encode(order).join(enc)[:-1]  # no last line break, and the last byte lost
+    p = tmp_path / "s.txt"
+    p.write_bytes(data)
+    for block in (csvfile.BLOCK_BYTES, 4096):
+        with monkeypatch.context() as mp:
+            mp.setattr(csvfile, "BLOCK_BYTES", block)
+            rs = load_records(p)
+        assert rs.rows_read == 3000 and len(rs.frame) == 2997
+        assert list(rs.rejected_rows["row"]) == [1000, 2000, 3000]
+        msgs = list(rs.rejected_rows["message"])
+        for m, line in zip(msgs, (1001, 2001, 3001)):
+            assert m.startswith(f"line {line}, column ") and f"not valid {order}" in m, m
+        assert f"encoding {order} (BOM)" in rs.notes
+    assert list(rs.frame["row"].iloc[[998, 999, 1997]]) == [999, 1001, 1999]
+
+
+def test_utf16_as_asked_for_and_utf32_refused(tmp_path):
     from hpr_rules.errors import InputError
+    from hpr_rules.records.mapping import mapping_with
     p = tmp_path / "s.csv"
-    p.write_bytes("a,b\n1,2\n".encode("utf-16"))
-    with pytest.raises(InputError, match="UTF-16"):
+    p.write_bytes(_csv_bytes(20).decode().encode("utf-16-le"))  # no BOM
+    rs = load_records(p, mapping_with(None, encoding="utf-16"))
+    assert rs.rows_read == 20 and len(rs.frame) == 20
+    assert "encoding utf-16-le (no BOM: little-endian taken)" in rs.notes
+    p.write_bytes(_csv_bytes(20).decode().encode("utf-16"))  # a BOM outweighs an 8-bit encoding asked for
+    assert len(load_records(p, mapping_with(None, encoding="cp1252")).frame) == 20
+    p.write_bytes("a,b\n1,2\n".encode("utf-32"))
+    with pytest.raises(InputError, match="UTF-32"):
         load_records(p)
 
 
@@ -172,8 +204,9 @@ def _stream_findings(p, book, rows, monkeypatch):
 @settings(max_examples=20, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=3), seed=st.integers(1, 3),
-       k=st.integers(0, 10_000), rows=st.integers(3, 17))
-def test_fuzzed_files_lose_nothing_and_whole_equals_chunks(tmp_path_factory, monkeypatch, book, kinds, seed, k, rows):
+       k=st.integers(0, 10_000), rows=st.integers(3, 17), utf16=st.booleans())
+def test_fuzzed_files_lose_nothing_and_whole_equals_chunks(tmp_path_factory, monkeypatch, book, kinds, seed, k, rows,
+                                                         utf16):
     import random
 
     from hpr_rules.engines import evaluate
@@ -184,7 +217,9 @@ def test_fuzzed_files_lose_nothing_and_whole_equals_chunks(tmp_path_factory, mon
     for kind in kinds:
         data = _mutate(data, kind, k, rng)
     p = tmp_path_factory.mktemp("fuzz") / "f.csv"
-    p.write_bytes(data)
+    # Excel's "Unicode text": a byte that is not UTF-8 becomes a lone surrogate
+    p.write_bytes(b"\xff\xfe" + data.decode("utf-8", "surrogateescape").encode("utf-16-le", "surrogatepass")
+                  if utf16 else data)
     try:
         src = open_source(p)
         raw = src.read()
@@ -196,7 +231,7 @@ def test_fuzzed_files_lose_nothing_and_whole_equals_chunks(tmp_path_factory, mon
         return
     # every physical line after the header is a record, a continuation of one, or empty
     fmt = src._csv
-    lines = _lines(data[3:] if fmt.bom else data)
+    lines = _lines(data[3:] if fmt.bom and not utf16 else data)
     if lines and lines[-1] == b"":
         lines.pop()
     continuation = sum(raw[c].str.count("\n").sum() for c in fmt.columns)

@@ -187,3 +187,40 @@ def test_thousands_separators_in_numbers(tmp_path, chunk):
         [1234.5, 12345678.0]
     assert np.isnan(parse_numbers(pd.Series(["1,5", "1,2345", "1.2.3"]), comma=False)).all()
     assert np.isnan(parse_numbers(pd.Series(["1.23,5", "1.234.5", ".123,4"]), comma=True)).all()
+
+
+DUTCH = {"Personeelsnummer": "employee_id", "Geboortedatum": "birth_date", "Datum in dienst": "hire_date",
+         "Functiecode": "function_code", "Datum in functie": "function_start_date", "Schaal": "salary_scale",
+         "Fysiek zwaar": "physically_demanding", "Eenheid": "unit", "Deeltijdfactor": "fte",
+         "Ontwikkeluren 12 mnd": "development_hours_12m", "Afdeling": "department"}
+
+
+def test_excel_unicode_text_gives_the_findings_of_the_csv_export(tmp_path):
+    """Excel's "Unicode-tekst" (UTF-16 LE, BOM, tabs, CRLF) with Dutch headers, dd-mm-jjjj and
+    decimal commas: the same findings as the UTF-8 export, whole, in chunks and as a dataset."""
+    rows = _rows(40)
+    rows[7][8] = "0,8,5"  # not a number: rejected alike
+    back = {v: k for k, v in DUTCH.items()}
+    header = [back[h] for h in HEADER]
+    m = tmp_path / "m.yaml"
+    m.write_text("rename:\n" + "".join(f"  {k}: {v}\n" for k, v in DUTCH.items()), encoding="utf-8")
+    (tmp_path / "u8").mkdir()
+    (tmp_path / "u16").mkdir()
+    u8 = tmp_path / "u8" / "export.csv"
+    u8.write_bytes(("\n".join(";".join(r) for r in [header] + rows) + "\n").encode("utf-8"))
+    u16 = tmp_path / "u16" / "export.txt"
+    u16.write_bytes(("\ufeff" + "\r\n".join("\t".join(r) for r in [header] + rows) + "\r\n").encode("utf-16-le"))
+    assert u16.read_bytes()[:4] == b"\xff\xfe" + "P".encode("utf-16-le")
+    for extra in ([], ["--chunk-size", 7]):
+        want = run("check", u8, "--mapping", m, "--date", "2027-03-01", *extra)
+        got = run("check", u16, "--mapping", m, "--date", "2027-03-01", *extra)
+        assert want.exit_code == got.exit_code == 0, got.output
+        assert got.stdout == want.stdout and "0,8,5" in got.stdout
+        assert "encoding utf-16-le (BOM)" in got.stderr and "delimiter tabs (detected)" in got.stderr
+        assert "decimal comma (detected)" in got.stderr and "dd-mm-jjjj" in got.stderr
+    sets = {}
+    for d in ("u8", "u16"):
+        r = run("check", str(tmp_path / d / "*.*"), "--mapping", m, "--date", "2027-03-01", "--out", tmp_path / f"o{d}")
+        assert r.exit_code == 0, r.output
+        sets[d] = pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / f"o{d}").glob("part-*.parquet"))])
+    pd.testing.assert_frame_equal(sets["u16"].reset_index(drop=True), sets["u8"].reset_index(drop=True))

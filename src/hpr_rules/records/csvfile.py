@@ -15,7 +15,10 @@ so both give the same records with the same row numbers.
 - Bytes that are not valid in the file's encoding and NUL characters reject their line.
 
 The encoding is decided on the whole file (UTF-8 when every byte decodes, else cp1252), the
-delimiter (``, ; | tab``) on the header line.
+delimiter (``, ; | tab``) on the header line. A UTF-16 file (a BOM, or ``--encoding utf-16``:
+Excel's "Unicode text") is transcoded to UTF-8 block by block as it is read, line breaks
+kept, so its lines are numbered as in the file; a line with an odd number of bytes or a lone
+surrogate is rejected like an undecodable line.
 """
 
 from __future__ import annotations
@@ -44,7 +47,11 @@ LINE_TEXT = "_line_text"
 _SHOWN_TEXT = 200
 _BAD_CHAR = re.compile("[\x00\udc80-\udcff]")
 _BOMS = {b"\xef\xbb\xbf": "utf-8"}
-_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+_UTF16 = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+_UTF32 = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
+#: stands for a damaged stretch of a UTF-16 line in its UTF-8 transcript (never valid UTF-8)
+_DAMAGE = "\udcff"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -63,6 +70,8 @@ class CsvFormat:
     empty_lines: int = 0
     #: every byte is known to decode (the encoding was detected on the whole file)
     valid: bool = False
+    #: the file's own encoding when it is read as a UTF-8 transcript (``utf-16-le``/``-be``)
+    source_encoding: str | None = None
 
 
 def show_delimiter(sep: str) -> str:
@@ -103,23 +112,31 @@ def sniff_csv(path, *, encoding: str | None = None, delimiter: str | None = None
     p = Path(path)
     with p.open("rb") as fh:
         head = fh.read(1 << 20)
-    if head.startswith(_UTF16):
-        raise InputError("file is UTF-16; save it as UTF-8 (or cp1252) CSV", file=str(p))
-    bom = head.startswith(b"\xef\xbb\xbf")
-    notes = []
-    if encoding:
-        enc = _codec(encoding, p)
-        if enc == "utf-8-sig":
-            enc = "utf-8"
-        notes.append(f"encoding {enc}" + (" with BOM" if bom else ""))
+    if head.startswith(_UTF32):
+        raise InputError("file is UTF-32; save it as UTF-8 (or UTF-16, cp1252) text", file=str(p))
+    wide, notes = _utf16(head, encoding, p)
+    if wide:
+        enc = "utf-8"  # what the parser reads: the transcript
+        bom = head[:2] in _UTF16
+        head = b"".join(_head(_utf8_blocks(p, wide, 2 if bom else 0, 1 << 21), 1 << 20))
+        text = head[:1 << 20]
+        if len(head) > 1 << 20:
+            text = text[:max(text.rfind(b"\n"), text.rfind(b"\r")) + 1]
     else:
-        bad = _first_invalid_utf8(p, 3 if bom else 0)
-        enc = "utf-8" if bad is None else "cp1252"
-        notes.append(f"encoding {enc}" + (" with BOM" if bom else "") + " (detected)")
-    text = head[3 if bom else 0:]
-    cut = max(text.rfind(b"\n"), text.rfind(b"\r"))
-    if cut >= 0 and len(head) == 1 << 20:
-        text = text[:cut + 1]
+        bom = head.startswith(b"\xef\xbb\xbf")
+        if encoding:
+            enc = _codec(encoding, p)
+            if enc == "utf-8-sig":
+                enc = "utf-8"
+            notes.append(f"encoding {enc}" + (" with BOM" if bom else ""))
+        else:
+            bad = _first_invalid_utf8(p, 3 if bom else 0)
+            enc = "utf-8" if bad is None else "cp1252"
+            notes.append(f"encoding {enc}" + (" with BOM" if bom else "") + " (detected)")
+        text = head[3 if bom else 0:]
+        cut = max(text.rfind(b"\n"), text.rfind(b"\r"))
+        if cut >= 0 and len(head) == 1 << 20:
+            text = text[:cut + 1]
     lines = _split(text.decode(enc, "surrogateescape"))
     given = None
     if delimiter:
@@ -141,7 +158,7 @@ def sniff_csv(path, *, encoding: str | None = None, delimiter: str | None = None
             h = _detect_header(lines, h, expected, given, p)
     header = lines[h]
     if _BAD_CHAR.search(header):
-        raise InputError(f"line {h + 1}: the header holds bytes that are not {enc} or NUL characters",
+        raise InputError(f"line {h + 1}: the header holds bytes that are not {wide or enc} or NUL characters",
                          file=str(p))
     if given:
         sep = given
@@ -155,7 +172,97 @@ def sniff_csv(path, *, encoding: str | None = None, delimiter: str | None = None
     if h:
         notes.append(f"header on line {h + 1}" + (" (detected)" if header_row is None else ""))
     return CsvFormat(path=p, encoding=enc, bom=bom, delimiter=sep, header_line=h + 1,
-                     columns=header_names(names), notes=notes, valid=not encoding and enc == "utf-8")
+                     columns=header_names(names), notes=notes, valid=not encoding and enc == "utf-8" and not wide,
+                     source_encoding=wide)
+
+
+def _utf16(head: bytes, encoding: str | None, p: Path) -> tuple[str | None, list[str]]:
+    """(``utf-16-le``/``utf-16-be`` or None, notes): UTF-16 by its BOM, which outweighs an
+    8-bit encoding given (a mapping written for the CSV export), or as asked for (no BOM:
+    little-endian, as Windows writes it)."""
+    asked = _codec(encoding, p) if encoding else None
+    by_bom = _UTF16.get(head[:2])
+    if by_bom:
+        if asked in (None, "utf-16", by_bom):
+            return by_bom, [f"encoding {by_bom} (BOM)"]
+        if asked.startswith("utf-16"):
+            raise InputError(f"the file's BOM says {by_bom}, not the {asked} asked for", file=str(p))
+        return by_bom, [f"encoding {by_bom} (BOM; not the {asked} asked for)"]
+    if asked == "utf-16":
+        return "utf-16-le", ["encoding utf-16-le (no BOM: little-endian taken)"]
+    if asked in ("utf-16-le", "utf-16-be"):
+        return asked, [f"encoding {asked}"]
+    return None, []
+
+
+def _head(blocks: Iterator[bytes], size: int) -> Iterator[bytes]:
+    """The first blocks, until ``size`` bytes and one more are there."""
+    n = 0
+    for b in blocks:
+        yield b
+        n += len(b)
+        if n > size:
+            break
+
+
+def _utf8_blocks(path: Path, encoding: str, skip: int, size: int = 0) -> Iterator[bytes]:
+    """The UTF-8 transcript of a UTF-16 file, block by block, each ending at a line break.
+
+    Line breaks (CR and LF) are found on the bytes, at any offset: a line with an odd number
+    of bytes (one lost, or a truncated file) is damaged, and the next line is read in step
+    again. A damaged line, and a lone surrogate, become :data:`_DAMAGE` in the transcript:
+    that line alone is rejected (a line out of step: from its first column). A character
+    U+0A00..U+0AFF or U+0D00..U+0DFF followed by one ending in 00 reads as a line break at
+    an odd offset, too: such a line is rejected as damaged (and the lines around it kept).
+    """
+    size = size or BLOCK_BYTES
+    le = encoding == "utf-16-le"
+    carry = b""
+    with path.open("rb") as fh:
+        fh.seek(skip)
+        while True:
+            data = fh.read(size)
+            final = not data
+            buf = carry + data
+            b = np.frombuffer(buf, dtype=np.uint8)
+            if len(b) > 1:
+                lo, hi = (b[:-1], b[1:]) if le else (b[1:], b[:-1])
+                brk = np.flatnonzero(((lo == 10) | (lo == 13)) & (hi == 0))
+            else:
+                brk = np.zeros(0, dtype=np.int64)
+            if final:
+                cut = len(buf)
+            elif len(brk):
+                cut = int(brk[-1]) + 2
+            else:
+                carry = buf
+                continue
+            carry = buf[cut:]
+            if cut:
+                yield _transcode(buf[:cut], brk[brk + 2 <= cut], encoding)
+            if final:
+                yield b""
+                return
+
+
+def _transcode(raw: bytes, brk: np.ndarray, encoding: str) -> bytes:
+    """UTF-8 of whole UTF-16 lines (``brk``: offsets of their line breaks)."""
+    starts = np.concatenate([[0], brk + 2])
+    ends = np.concatenate([brk, [len(raw)]])
+    odd = np.flatnonzero((ends - starts) % 2).tolist()
+    parts, at = [], 0
+    for i in odd:
+        s, e = int(starts[i]), int(ends[i])
+        parts.append(_decode16(raw[at:s], encoding))
+        parts.append(_DAMAGE + _decode16(raw[s:e - 1], encoding))  # where the byte went is not known
+        at = e
+    parts.append(_decode16(raw[at:], encoding))
+    return "".join(parts).encode("utf-8", "surrogateescape")
+
+
+def _decode16(raw: bytes, encoding: str) -> str:
+    text = raw.decode(encoding, "surrogatepass")
+    return _SURROGATE.sub(_DAMAGE, text) if _SURROGATE.search(text) else text
 
 
 def _detect_header(lines: list[str], first: int, expected, sep: str | None, p: Path) -> int:
@@ -260,6 +367,21 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _raw_blocks(fmt: CsvFormat) -> Iterator[bytes]:
+    """The bytes after the BOM, block by block (a UTF-16 file: its UTF-8 transcript); ``b""`` last."""
+    if fmt.source_encoding:
+        yield from _utf8_blocks(fmt.path, fmt.source_encoding, 2 if fmt.bom else 0)
+        return
+    with fmt.path.open("rb") as fh:
+        if fmt.bom:
+            fh.read(3)
+        while True:
+            data = fh.read(BLOCK_BYTES)
+            yield data
+            if not data:
+                return
+
+
 def _blocks(fmt: CsvFormat) -> Iterator[pd.DataFrame]:
     """Frames of records, one per block of the file; updates ``fmt.records``/``empty_lines``.
 
@@ -270,36 +392,32 @@ def _blocks(fmt: CsvFormat) -> Iterator[pd.DataFrame]:
     carry = b""
     first = fmt.header_line + 1  # physical line number of the first line of ``carry``
     skip = fmt.header_line
-    with fmt.path.open("rb") as fh:
-        if fmt.bom:
-            fh.read(3)
-        buf = b""
-        while True:
-            data = fh.read(BLOCK_BYTES)
-            final = not data
-            buf += data
-            if final:
-                chunk, buf = buf, b""
-            else:
-                cut = buf.rfind(b"\n")
-                if cut < 0:
-                    continue
-                chunk, buf = buf[:cut + 1], buf[cut + 1:]
-            if b"\r" in chunk:
-                chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-            if final and chunk and not chunk.endswith(b"\n"):
-                chunk += b"\n"
-            while skip and chunk:
-                k = chunk.find(b"\n")
-                chunk = chunk[k + 1:] if k >= 0 else b""
-                skip -= 1
-            block = carry + chunk
-            frame, used = _parse_block(fmt, block, first, final)
-            carry = block[used[1]:]
-            first += used[0]
-            yield frame
-            if final:
-                return
+    buf = b""
+    for data in _raw_blocks(fmt):
+        final = not data
+        buf += data
+        if final:
+            chunk, buf = buf, b""
+        else:
+            cut = buf.rfind(b"\n")
+            if cut < 0:
+                continue
+            chunk, buf = buf[:cut + 1], buf[cut + 1:]
+        if b"\r" in chunk:
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if final and chunk and not chunk.endswith(b"\n"):
+            chunk += b"\n"
+        while skip and chunk:
+            k = chunk.find(b"\n")
+            chunk = chunk[k + 1:] if k >= 0 else b""
+            skip -= 1
+        block = carry + chunk
+        frame, used = _parse_block(fmt, block, first, final)
+        carry = block[used[1]:]
+        first += used[0]
+        yield frame
+        if final:
+            return
 
 
 class _Lines:
@@ -362,7 +480,7 @@ def _parse_block(fmt: CsvFormat, block: bytes, first: int, final: bool) -> tuple
     for i in damaged:
         m = _BAD_CHAR.search(lines[i])
         if m:
-            errors[i] = _damage_message(m, fmt.encoding, first + i)
+            errors[i] = _damage_message(m, fmt.source_encoding or fmt.encoding, first + i)
             empty[i] = quoted[i] = False
 
     limit = n if final else max(n - MAX_SPAN, 0)
@@ -497,6 +615,8 @@ def _damage_message(m, encoding: str, lineno: int) -> str:
     ch, col = m.group(), m.start() + 1
     if ch == "\x00":
         return f"line {lineno}, column {col}: NUL character (a damaged or binary file?)"
+    if encoding.startswith("utf-16"):
+        return f"line {lineno}, column {col}: not valid {encoding} (a byte missing, or a lone surrogate)"
     hint = " (pass --encoding cp1252?)" if encoding == "utf-8" else ""
     return f"line {lineno}, column {col}: byte 0x{ord(ch) - 0xdc00:02x} is not valid {encoding}{hint}"
 
