@@ -257,9 +257,9 @@ def _full(records, book, day, rule_ids):
 
 def _label(key: str, lang: str, reasons: dict | None = None) -> str:
     """``status/reason`` in words: ``violation/no_pop`` -> ``Overtreding (nog geen POP)``."""
-    from ..reports.text import LABELS, reason_label
+    from ..reports.text import reason_label, status_word
     status, _, reason = key.partition("/")
-    word = LABELS[lang].get(status, status)
+    word = status_word(status, reason, lang, reasons)
     return f"{word} ({reason_label(reason, lang, reasons)})" if reason else word
 
 
