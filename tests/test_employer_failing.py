@@ -129,3 +129,36 @@ def test_without_party_the_reason_stays_a_violation(tmp_path):
     employer = {"no_offer": {"nl": "geen aanbod", "en": "no offer", "party": "employer"}}
     assert outcome_label("due_soon", "no_offer", "nl", employer) == "Termijn loopt af, werkgever aan zet: geen aanbod"
     assert outcome_label("exempt", "no_offer", "en", employer) == "Exempt: no offer"
+
+
+def test_the_data_source_is_named_in_the_reports_language(tmp_path):
+    """The synthetic population, a data file with its side tables: the label comes from the
+    one catalogue in both languages; the result keeps its English data_source for machines."""
+    import copy
+
+    from hpr_rules.reports import render
+    from hpr_rules.scenarios import load_scenario, run_scenario
+    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    sc.model.population.synthetic = sc.model.population.synthetic.model_copy(update={"n": 200, "seed": 7})
+    sc.model.horizon_years = 1
+    result = copy.deepcopy(run_scenario(sc, runs=1, timestamp="2026-01-01T00:00:00"))
+    day = sc.model.reference_date.isoformat()
+    assert result["provenance"]["data_source"] == f"synthetic population (n=200, seed 7, as of {day})"
+    nl = render(result, "md", "nl").decode()
+    en = render(result, "md", "en").decode()
+    assert f"synthetische populatie (n=200, seed 7, per {day})" in nl and "synthetic population" not in nl
+    assert f"synthetic population (n=200, seed 7, as of {day})" in en and "synthetische" not in en
+    assert "data_source_text" not in nl + en and "Data source text" not in en
+
+
+def test_a_data_file_and_the_draft_diff_name_their_source_in_the_readers_language(staff):
+    import hpr_rules as hpr
+    from hpr_rules.reports.text import source_label
+    label = source_label("file", source="x.csv", read=12, rejected=1)
+    assert label == {"nl": "x.csv (12 rijen, 1 afgekeurd)", "en": "x.csv (12 rows, 1 rejected)"}
+    d = hpr.diff(ROOT / "rules", ROOT / "rules" / "drafts" / "alt", staff, "2028-06-01")
+    assert "1 rijen gelezen, 0 afgekeurd en buiten beschouwing" in d.markdown("nl")
+    assert "1 rows read, 0 rejected and left out" in d.markdown("en")
+    r = run_cli("rules", "diff", ROOT / "rules", ROOT / "rules" / "drafts" / "alt", "--data", staff,
+                "--date", "2028-06-01", "--lang", "nl")
+    assert "1 rijen gelezen, 0 afgekeurd en buiten beschouwing" in r.output

@@ -267,10 +267,12 @@ def render_markdown(d: dict, lang: str = "nl") -> str:
     from ..scenarios.projection import AGE_BANDS
     nl = lang == "nl"
     df = d["changes"]
+    population = d.get("population", "")
+    population = population.get(lang, "") if isinstance(population, dict) else population  # {nl, en} from the API
     out = [f"# {'Gedragsverschil tussen twee ontwerpen' if nl else 'Behavioural difference between two drafts'}", "",
            f"- {'oud' if nl else 'old'}: `{d['old']}`", f"- {'nieuw' if nl else 'new'}: `{d['new']}`",
            f"- {'peildata' if nl else 'dates'}: {', '.join(d['dates'])}",
-           f"- {'bestand' if nl else 'population'}: {d.get('population', '')} — {d['employees']} "
+           f"- {'bestand' if nl else 'population'}: {population} — {d['employees']} "
            f"{'medewerkers' if nl else 'employees'}", ""]
     out += [f"## {'Verschillen in de regels' if nl else 'Differences in the rules'}", ""]
     wording = " (alleen tekst)" if nl else " (wording only)"

@@ -89,6 +89,10 @@ LABELS = {
         "extra_cost_chart": "Kosten bovenop de wereld zonder de regels (mediaan over de runs)",
         "compare_burden": "Moet verschuiven en verschoven per leeftijdsgroep in {} (mediaan over de runs)",
         "differences": "Waarin de scenario's verschillen", "setting": "Instelling", "rule_in_force": "Regel in werking",
+        # where the records come from (the provenance's data source)
+        "source_synthetic": "synthetische populatie (n={n}, seed {seed}, per {date})",
+        "source_file": "{source} ({read} rijen, {rejected} afgekeurd)", "source_frame": "gegevenstabel ({n} rijen)",
+        "source_records": "{source} ({read} rijen gelezen, {rejected} afgekeurd en buiten beschouwing)",
     },
     "en": {
         "title": "Impact analysis of the HPR interventions", "feasible": "Feasible", "not_feasible": "Not feasible",
@@ -174,6 +178,10 @@ LABELS = {
         "extra_cost_chart": "Cost beyond the world without the rules (median over the runs)",
         "compare_burden": "Must move and moved per age band in {} (median over the runs)",
         "differences": "How the scenarios differ", "setting": "Setting", "rule_in_force": "Rule in force",
+        # where the records come from (the provenance's data source)
+        "source_synthetic": "synthetic population (n={n}, seed {seed}, as of {date})",
+        "source_file": "{source} ({read} rows, {rejected} rejected)", "source_frame": "data frame ({n} rows)",
+        "source_records": "{source} ({read} rows read, {rejected} rejected and left out)",
     },
 }
 
@@ -201,6 +209,16 @@ def reason_label(reason: str, lang: str = "nl", labels: dict | None = None) -> s
     if labels and lang in labels.get(reason, {}):
         return labels[reason][lang]
     return LABELS[lang].get(reason) or words(reason)
+
+
+def source_label(kind: str, **fields) -> dict[str, str]:
+    """Where the records come from, in Dutch and English (``kind``: synthetic, file, frame,
+    records: a file whose rejected rows are left out).
+
+    >>> source_label("synthetic", n=200, seed=1, date="2026-01-01")["nl"]
+    'synthetische populatie (n=200, seed 1, per 2026-01-01)'
+    """
+    return {lang: LABELS[lang][f"source_{kind}"].format(**fields) for lang in LABELS}
 
 
 def status_word(status: str, reason: str, lang: str = "nl", labels: dict | None = None,
