@@ -170,7 +170,8 @@ def render_text(traces: list[Trace], lang: str = "nl") -> str:
                 what = ex.description.get(lang) if ex.description else s.reason
                 question = q["exemption"].format(what=what)
             elif s.kind == "norm":
-                what = status_of(m, s.status, s.reason, lang) + (f", {reason_of(m, s.reason, lang)}" if s.reason else "")
+                what = status_of(m, s.status, s.reason, lang) + \
+                    (f", {reason_of(m, s.reason, lang)}" if s.reason else "")
                 question = q["norm"].format(what=what)
             else:
                 question = q[s.kind]

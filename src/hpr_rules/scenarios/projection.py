@@ -222,7 +222,8 @@ def run_scenario(sc, *, data=None, mapping=None, seed: int | None = None, runs: 
                      "file": str(sc.path) if sc.path else None},
         "provenance": {"tool_version": __version__, "rules_version": book.version(), "rules_hash": rules_hash,
                        "rules_source": _shown_path(sc.resolve(m.rules.directory) or _default_rules()),
-                       "data_hash": data_hash(frame), "data_source": label["en"], "data_source_text": label, "seed": seed, "engine": m.engine,
+                       "data_hash": data_hash(frame), "data_source": label["en"], "data_source_text": label,
+                       "seed": seed, "engine": m.engine,
                        "generated_at": run_timestamp(timestamp)},
         "rules": [_rule_info(r, m.reference_date, m.rules.overrides.get(r.id)) for r in book.rules] +
                  [{**_labels(r.model), "id": r.id, "enabled": False}
