@@ -54,14 +54,21 @@ def test_explain_and_timeline_name_the_reason_in_words(staff, lang, word):
         assert not any(code in x for x in outcomes) and f"({code})" not in t.output
 
 
-@pytest.mark.parametrize("lang,word", [("nl", "Overtreding: geen aanbod van de werkgever"),
-                                       ("en", "Violation: no offer by the employer")])
-def test_the_compliance_report_counts_outcomes_per_reason_in_words(tmp_path, lang, word):
+def checked_staff(tmp_path):
+    """30 employees, a third each with offers refused, made and not known; checked on
+    2028-03-01 into ``tmp_path / "f.csv"``."""
     rows = "".join(ROW.replace("E1", f"E{i}").replace("nee,nee", ["nee,nee", "ja,ja", ","][i % 3])
                    for i in range(30))
     staff = tmp_path / "staff.csv"
     staff.write_text(HEADER + rows, encoding="utf-8")
     assert run_cli("check", staff, "--date", "2028-03-01", "-o", tmp_path / "f.csv").exit_code == 0
+    return tmp_path / "f.csv"
+
+
+@pytest.mark.parametrize("lang,word", [("nl", "Tekortkoming werkgever: geen aanbod van de werkgever"),
+                                       ("en", "Employer's failing: no offer by the employer")])
+def test_the_compliance_report_counts_outcomes_per_reason_in_words(tmp_path, lang, word):
+    checked_staff(tmp_path)
     assert run_cli("report", tmp_path / "f.csv", "-o", tmp_path / "r.md", "--lang", lang).exit_code == 0
     md = (tmp_path / "r.md").read_text(encoding="utf-8").replace("\\_", "_")
     assert word in md

@@ -234,6 +234,7 @@ def diff(old, new, data, mapping, seed, day, dates, fmt, out, fail_on_change, la
     from hpr_rules.drafts.gitsource import load_draft
     from hpr_rules.errors import InputError
     from hpr_rules.outputs import atomic_write
+    from hpr_rules.reports.text import source_label
 
     if dates and day:
         raise InputError("give either --date or --dates, not both")
@@ -247,13 +248,11 @@ def diff(old, new, data, mapping, seed, day, dates, fmt, out, fail_on_change, la
         warn_data_dates(data, rs, days, mapping)
         n_read, n_rej = rs.rows_read, len(rs.rejected_rows)
         frame = rs  # validated: its accepted rows are compared
-        label = (f"{data} ({n_read} rijen gelezen, {n_rej} afgekeurd en buiten beschouwing)" if lang == "nl" else
-                 f"{data} ({n_read} rows read, {n_rej} rejected and left out)")
+        label = source_label("records", source=data, read=n_read, rejected=n_rej)[lang]
     else:
         from hpr_rules.records import generate_population
         frame = generate_population(5000, seed, reference_date=days[0])
-        label = (f"synthetische populatie (n=5000, seed {seed}, per {days[0].isoformat()})" if lang == "nl" else
-                 f"synthetic population (n=5000, seed {seed}, as of {days[0].isoformat()})")
+        label = source_label("synthetic", n=5000, seed=seed, date=days[0].isoformat())[lang]
     if dispensations or absences:
         frame = with_side_tables(frame, sorted(set(old_book.ids()) | set(new_book.ids())), dispensations, absences,
                                  mapping if data else None)

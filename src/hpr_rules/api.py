@@ -106,15 +106,16 @@ def diff(old: Rules, new: Rules, data: Records | None = None, dates: DateLike | 
     ``dates``: one date or several (default today)."""
     from .drafts.diff import behavioural_diff
     from .records import as_records
+    from .reports.text import source_label
     days = sorted({_day(d) for d in ([dates] if dates is None or isinstance(dates, (str, dt.date)) else dates)})
     if not days:
         raise InputError("no dates to compare the drafts on", key="dates")
     if data is None:
         rs = as_records(generate_population(5000, 1, reference_date=days[0]))
-        label = f"synthetic population (n=5000, seed 1, as of {days[0].isoformat()})"
+        label = source_label("synthetic", n=5000, seed=1, date=days[0].isoformat())
     else:
         rs = as_records(data, mapping)
-        label = f"{rs.source} ({rs.rows_read} rows read, {rs.rows_rejected} rejected and left out)"
+        label = source_label("records", source=rs.source, read=rs.rows_read, rejected=rs.rows_rejected)
     result = behavioural_diff(rs, load_rules(old), load_rules(new), days)
     result["population"] = label
     return DraftDiff(result)
@@ -134,10 +135,9 @@ def run_scenario(scenario: str | Path | LoadedScenario, *, population: Records |
     pop = None
     if population is not None:
         from .records import as_records
+        from .reports.text import source_label
         rs = as_records(population, mapping)
-        label = (f"{rs.source}: {rs.rows_read} rows, {rs.rows_rejected} rejected and left out"
-                 if rs.rows_rejected else f"{rs.source}: {rs.rows_read} rows")
-        pop = (rs.frame, label)
+        pop = (rs.frame, source_label("records", source=rs.source, read=rs.rows_read, rejected=rs.rows_rejected))
     return ScenarioRun(run(scenario, population=pop, runs=runs, horizon=horizon, overrides=dict(overrides or {}),
                            seed=seed))
 

@@ -46,6 +46,12 @@ def reason_of(model, reason: str, lang: str = "nl") -> str:
     return reason_label(reason, lang, model.reason_labels())
 
 
+def status_of(model, status: str, reason: str, lang: str = "nl") -> str:
+    """A status of one rule in words; the employer's failing where the reason says so."""
+    from .reports.text import status_word
+    return status_word(status, reason, lang, model.reason_labels(), STATUS_LABEL[lang])
+
+
 def _fmt(v, lang="nl"):
     if v is None:
         return "leeg" if lang == "nl" else "empty"
@@ -99,7 +105,7 @@ def employee_record(records, employee_id: str):
 def _outcome(tr: Trace, lang: str) -> tuple[str, dict]:
     step = tr.rule.steps[tr.decided]
     q = _Q[lang]
-    label = STATUS_LABEL[lang][step.status]
+    label = status_of(tr.rule.rule.model, step.status, step.reason, lang)
     extra = {}
     if step.reason:
         label += f" ({reason_of(tr.rule.rule.model, step.reason, lang)})"
@@ -164,7 +170,8 @@ def render_text(traces: list[Trace], lang: str = "nl") -> str:
                 what = ex.description.get(lang) if ex.description else s.reason
                 question = q["exemption"].format(what=what)
             elif s.kind == "norm":
-                what = STATUS_LABEL[lang][s.status] + (f", {reason_of(m, s.reason, lang)}" if s.reason else "")
+                what = status_of(m, s.status, s.reason, lang) + \
+                    (f", {reason_of(m, s.reason, lang)}" if s.reason else "")
                 question = q["norm"].format(what=what)
             else:
                 question = q[s.kind]

@@ -228,6 +228,17 @@ def load_yaml(path: str | Path) -> YamlDoc:
     return load_yaml_text(text, str(p))
 
 
+def _in_doc(doc: YamlDoc, loc: tuple) -> tuple:
+    """``loc`` without the steps pydantic adds that the file does not have: the tag of a
+    discriminated union (``norm.hours.reasons.0.party`` is ``norm.reasons.0.party``)."""
+    out: tuple = ()
+    for i, p in enumerate(loc):
+        if (out + (p,)) not in doc.positions and i + 1 < len(loc) and (out + (loc[i + 1],)) in doc.positions:
+            continue
+        out += (p,)
+    return out
+
+
 def pydantic_error(doc: YamlDoc, exc, cls: type[HprError]) -> HprError:
     """Turn a pydantic ValidationError into an HprError pointing at the first failure.
 
@@ -239,7 +250,8 @@ def pydantic_error(doc: YamlDoc, exc, cls: type[HprError]) -> HprError:
     failures = []
     first_path: Path_ = ()
     for i, e in enumerate(errs):
-        loc = tuple(p for p in e.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
+        loc = _in_doc(doc, tuple(p for p in e.get("loc", ())
+                                 if not (isinstance(p, str) and p.startswith("function-"))))
         if i == 0:
             first_path = loc
         where = ".".join(str(p) for p in loc) or "(top level)"

@@ -257,9 +257,9 @@ def _full(records, book, day, rule_ids):
 
 def _label(key: str, lang: str, reasons: dict | None = None) -> str:
     """``status/reason`` in words: ``violation/no_pop`` -> ``Overtreding (nog geen POP)``."""
-    from ..reports.text import LABELS, reason_label
+    from ..reports.text import reason_label, status_word
     status, _, reason = key.partition("/")
-    word = LABELS[lang].get(status, status)
+    word = status_word(status, reason, lang, reasons)
     return f"{word} ({reason_label(reason, lang, reasons)})" if reason else word
 
 
@@ -267,10 +267,12 @@ def render_markdown(d: dict, lang: str = "nl") -> str:
     from ..scenarios.projection import AGE_BANDS
     nl = lang == "nl"
     df = d["changes"]
+    population = d.get("population", "")
+    population = population.get(lang, "") if isinstance(population, dict) else population  # {nl, en} from the API
     out = [f"# {'Gedragsverschil tussen twee ontwerpen' if nl else 'Behavioural difference between two drafts'}", "",
            f"- {'oud' if nl else 'old'}: `{d['old']}`", f"- {'nieuw' if nl else 'new'}: `{d['new']}`",
            f"- {'peildata' if nl else 'dates'}: {', '.join(d['dates'])}",
-           f"- {'bestand' if nl else 'population'}: {d.get('population', '')} — {d['employees']} "
+           f"- {'bestand' if nl else 'population'}: {population} — {d['employees']} "
            f"{'medewerkers' if nl else 'employees'}", ""]
     out += [f"## {'Verschillen in de regels' if nl else 'Differences in the rules'}", ""]
     wording = " (alleen tekst)" if nl else " (wording only)"

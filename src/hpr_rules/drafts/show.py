@@ -63,9 +63,11 @@ def render_rule(rule, day: dt.date, lang: str = "nl", pension=None) -> str:
         out += [f"  due = {n.due}", f"  warn_months = {n.warn_months}"]
     else:
         out += [f"  required = {n.required}", f"  actual = {n.actual}", f"  pending = {n.pending}"]
+    from ..reports.text import status_word
     for r in n.reasons:
         art = f" ({r.article})" if r.article else ""
-        out.append(f"  {t['reason']}: {reason_label(r.code, lang, labels)} [{r.code}]{art}: {r.when}")
+        party = f" — {status_word('violation', r.code, lang, labels)}" if r.party != "employee" else ""
+        out.append(f"  {t['reason']}: {reason_label(r.code, lang, labels)} [{r.code}]{art}{party}: {r.when}")
     out += ["", f"{t['basis']}:"] + [f"  - {b.reference}" + (f": {b.note}" if b.note else "") for b in m.legal_basis]
     out += ["", f"{t['aim']}:", textwrap.indent(textwrap.fill(m.aim.get(lang), 96), "  "),
             "", f"{t['prop']}:", textwrap.indent(textwrap.fill(m.proportionality.get(lang), 96), "  ")]

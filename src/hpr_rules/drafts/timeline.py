@@ -144,14 +144,14 @@ def timeline(records, book, employee_id: str, start: dt.date, end: dt.date, rule
 
 
 def render_text(result: dict[str, list[Segment]], book, lang: str = "nl") -> str:
-    from ..explain import STATUS_LABEL, reason_of
+    from ..explain import reason_of, status_of
     w = _phrases(lang)
     lines = []
     for rule_id, segs in result.items():
         model = book.get(rule_id).model
         lines.append(f"{model.title.get(lang)} ({rule_id})")
         for s in segs:
-            label = STATUS_LABEL[lang][s.status] + (f" ({reason_of(model, s.reason, lang)})" if s.reason else "")
+            label = status_of(model, s.status, s.reason, lang) + (f" ({reason_of(model, s.reason, lang)})" if s.reason else "")
             due = f"; {w['due'].format(due=s.due_date.isoformat())}" if s.due_date else ""
             lines.append(f"  {s.start.isoformat()} … {s.end.isoformat()}  {label}{due}")
             for why in s.why:

@@ -127,6 +127,9 @@ class NormReason(_Strict):
     article: str = ""
     #: the reason in a few words, as reports and the command line show it
     label: Text | None = None
+    #: whose failing the outcome is: ``employer`` words a violation (or due_soon) with this
+    #: reason as the employer's failing, not the employee's (phrases in reports/text.py LABELS)
+    party: Literal["employee", "employer"] = "employee"
 
 
 class _Norm(_Strict):
@@ -182,12 +185,16 @@ class RuleFile(_Strict):
 
     def reason_labels(self) -> dict[str, dict[str, str]]:
         """The reasons this rule gives (its exemptions and norm reasons) in a few words, Dutch
-        and English: ``label``, else ``description``; a reason without either is left out."""
+        and English: ``label``, else ``description``; a reason without either is left out.
+        A norm reason that is the employer's failing also has ``party: employer``."""
         out = {}
         for code, label in [(e.reason, e.label or e.description) for e in self.exemptions] + \
                 [(r.code, r.label) for r in self.norm.reasons]:
             if label is not None:
                 out[code] = {"nl": label.nl, "en": label.en or label.nl}
+        for r in self.norm.reasons:
+            if r.party != "employee":
+                out[r.code] = {**out.get(r.code, {}), "party": r.party}
         return out
 
     @model_validator(mode="after")

@@ -128,12 +128,12 @@ def _reason_cells(L: Linked, sub: pd.DataFrame, last, rules) -> None:
 
 
 def _reason_table(L: Linked, last, rules, t: dict, titles: dict, labels: dict, lang: str):
-    from .text import reason_label
+    from .text import outcome_label
     tb = Table("reasons", f"{t['by_reason']} ({str(last)[:10]})", [t["rule"], t["outcome"], t["employees"]])
     for r in rules:
         for s in REASONED:
             for k in sorted(k for k in L.values if len(k) == 5 and k[:4] == ("f", last, r, s)):
-                what = t[f"{s}_by"].format(reason_label(k[4], lang, labels.get(r))) if k[4] else t[s]
+                what = outcome_label(s, k[4], lang, labels.get(r))
                 tb.rows.append((titles.get(r, r), [what, Num(k)]))
     return tb if tb.rows else None
 

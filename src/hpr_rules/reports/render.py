@@ -218,6 +218,9 @@ def _described(result: dict, lang: str, titles: dict, val) -> dict:
     params = _parameter_labels(lang)
     every = {r["id"]: r["title"][lang] for r in result["rules"] if r.get("title")}
     prov = {**result["scenario"], **result["provenance"]}
+    source = prov.pop("data_source_text", None)  # the data source in the reader's language
+    if source:
+        prov["data_source"] = source.get(lang, prov.get("data_source"))
     if "rules_version" in prov:
         prov["rules_version"] = with_titles(str(prov["rules_version"]), every)
     return {

@@ -27,6 +27,8 @@ LABELS = {
         "not_applicable": "Niet van toepassing", "not_in_force": "Niet in werking", "invalid": "Ongeldig record",
         "exempt_by": "Uitgezonderd: {}", "by_reason": "Uitkomsten met een reden", "outcome": "Uitkomst",
         "violation_by": "Overtreding: {}", "due_soon_by": "Termijn loopt af: {}",
+        # an outcome whose reason is the employer's failing (a norm reason with party: employer)
+        "violation_employer": "Tekortkoming werkgever", "due_soon_employer": "Termijn loopt af, werkgever aan zet",
         # reasons every rule gives (the decision order); a rule's own reasons are labelled in its file
         "not_employed": "niet in dienst op de peildatum", "out_of_scope": "valt buiten de reikwijdte",
         # why a timeline changes (hpr rules timeline)
@@ -87,6 +89,10 @@ LABELS = {
         "extra_cost_chart": "Kosten bovenop de wereld zonder de regels (mediaan over de runs)",
         "compare_burden": "Moet verschuiven en verschoven per leeftijdsgroep in {} (mediaan over de runs)",
         "differences": "Waarin de scenario's verschillen", "setting": "Instelling", "rule_in_force": "Regel in werking",
+        # where the records come from (the provenance's data source)
+        "source_synthetic": "synthetische populatie (n={n}, seed {seed}, per {date})",
+        "source_file": "{source} ({read} rijen, {rejected} afgekeurd)", "source_frame": "gegevenstabel ({n} rijen)",
+        "source_records": "{source} ({read} rijen gelezen, {rejected} afgekeurd en buiten beschouwing)",
     },
     "en": {
         "title": "Impact analysis of the HPR interventions", "feasible": "Feasible", "not_feasible": "Not feasible",
@@ -110,6 +116,8 @@ LABELS = {
         "not_applicable": "Not applicable", "not_in_force": "Not in force", "invalid": "Invalid record",
         "exempt_by": "Exempt: {}", "by_reason": "Outcomes with a reason", "outcome": "Outcome",
         "violation_by": "Violation: {}", "due_soon_by": "Due soon: {}",
+        # an outcome whose reason is the employer's failing (a norm reason with party: employer)
+        "violation_employer": "Employer's failing", "due_soon_employer": "Due soon, employer to act",
         # reasons every rule gives (the decision order); a rule's own reasons are labelled in its file
         "not_employed": "not employed on the reference date", "out_of_scope": "out of scope",
         # why a timeline changes (hpr rules timeline)
@@ -170,6 +178,10 @@ LABELS = {
         "extra_cost_chart": "Cost beyond the world without the rules (median over the runs)",
         "compare_burden": "Must move and moved per age band in {} (median over the runs)",
         "differences": "How the scenarios differ", "setting": "Setting", "rule_in_force": "Rule in force",
+        # where the records come from (the provenance's data source)
+        "source_synthetic": "synthetic population (n={n}, seed {seed}, as of {date})",
+        "source_file": "{source} ({read} rows, {rejected} rejected)", "source_frame": "data frame ({n} rows)",
+        "source_records": "{source} ({read} rows read, {rejected} rejected and left out)",
     },
 }
 
@@ -194,9 +206,52 @@ def reason_label(reason: str, lang: str = "nl", labels: dict | None = None) -> s
     >>> reason_label("out_of_scope", "en"), reason_label("some_new_reason", "en")
     ('out of scope', 'some new reason')
     """
-    if labels and reason in labels:
+    if labels and lang in labels.get(reason, {}):
         return labels[reason][lang]
     return LABELS[lang].get(reason) or words(reason)
+
+
+def source_label(kind: str, **fields) -> dict[str, str]:
+    """Where the records come from, in Dutch and English (``kind``: synthetic, file, frame,
+    records: a file whose rejected rows are left out).
+
+    >>> source_label("synthetic", n=200, seed=1, date="2026-01-01")["nl"]
+    'synthetische populatie (n=200, seed 1, per 2026-01-01)'
+    """
+    return {lang: LABELS[lang][f"source_{kind}"].format(**fields) for lang in LABELS}
+
+
+def status_word(status: str, reason: str, lang: str = "nl", labels: dict | None = None,
+                plain: dict | None = None) -> str:
+    """A status as a reader reads it: the catalogue's word (or ``plain``'s, a caller's own
+    wording of the statuses), except that an outcome whose reason is the employer's failing
+    (``party: employer`` in the rule file, see ``RuleFile.reason_labels``) is worded so.
+
+    >>> labels = {"not_offered": {"nl": "geen aanbod", "en": "no offer", "party": "employer"}}
+    >>> status_word("violation", "not_offered", "nl", labels), status_word("violation", "no_pop", "en", labels)
+    ('Tekortkoming werkgever', 'Violation')
+    """
+    employer = bool(reason) and (labels or {}).get(reason, {}).get("party") == "employer"
+    if employer and f"{status}_employer" in LABELS[lang]:
+        word = LABELS[lang][f"{status}_employer"]
+        return word[:1].lower() + word[1:] if plain and plain.get(status, "")[:1].islower() else word
+    return (plain or LABELS[lang]).get(status, status)
+
+
+def outcome_label(status: str, reason: str, lang: str = "nl", labels: dict | None = None) -> str:
+    """A status with its reason, as the reports' tables name an outcome.
+
+    >>> outcome_label("violation", "not_offered", "en", {"not_offered": {"nl": "-", "en": "no offer", "party": "employer"}})
+    "Employer's failing: no offer"
+    >>> outcome_label("violation", "no_pop", "nl", {"no_pop": {"nl": "nog geen POP", "en": "no POP yet"}})
+    'Overtreding: nog geen POP'
+    """
+    if not reason:
+        return LABELS[lang].get(status, status)
+    word, label = status_word(status, reason, lang, labels), reason_label(reason, lang, labels)
+    if word == LABELS[lang].get(status) and f"{status}_by" in LABELS[lang]:
+        return LABELS[lang][f"{status}_by"].format(label)
+    return f"{word}: {label}"
 
 
 def result_reason_label(result, rid, reason, lang):

@@ -47,30 +47,32 @@ def _shown_path(p) -> str:
     return str(p) if rel.startswith("..") else rel
 
 
-def load_population(sc: LoadedScenario, data=None, mapping=None, rule_ids=None) -> tuple[pd.DataFrame, str]:
+def load_population(sc: LoadedScenario, data=None, mapping=None, rule_ids=None) -> tuple[pd.DataFrame, dict]:
     """The starting population (a file, else the synthetic one) with its side tables
     (absences, dispensations per rule; their rows checked against ``rule_ids``) attached,
-    filtered; and a label saying where it came from, side tables included."""
+    filtered; and a label saying where it came from, side tables included ({nl, en})."""
     from ..records import generate_population, load_records
+    from ..reports.text import source_label
     m = sc.model
     src = data or (sc.resolve(m.population.file) if m.population.file else None)
     mapping = mapping or sc.resolve(m.population.mapping)
     if src is not None:
         rs = load_records(src, mapping)
-        frame, label = rs.frame, f"{src} ({rs.rows_read} rows, {len(rs.rejected_rows)} rejected)"
+        frame, label = rs.frame, source_label("file", source=src, read=rs.rows_read, rejected=len(rs.rejected_rows))
     else:
         from .model import Synthetic
         syn = m.population.synthetic or Synthetic()
         frame = generate_population(syn.n, syn.seed, reference_date=m.reference_date, gender=syn.gender)
-        label = f"synthetic population (n={syn.n}, seed={syn.seed}, as of {m.reference_date})"
+        label = source_label("synthetic", n=syn.n, seed=syn.seed, date=m.reference_date)
         mapping = None  # the synthetic population is canonical; so must its side tables be
     p = m.population
     if p.absences or p.dispensations:
         from ..records.sidetables import with_side_tables
         frame, tables = with_side_tables(frame, rule_ids or [], dispensations=sc.resolve(p.dispensations),
                                          absences=sc.resolve(p.absences), mapping=mapping)
-        label += "".join(f"; {t.source} ({t.rows_read} rows, {t.rows_read - len(t.frame)} rejected)"
-                         for t in tables)
+        label = {lang: text + "".join("; " + source_label("file", source=t.source, read=t.rows_read,
+                                                           rejected=t.rows_read - len(t.frame))[lang] for t in tables)
+                 for lang, text in label.items()}
     f = m.population.filters
     keep = np.ones(len(frame), dtype=bool)
     if f.unit:
@@ -134,8 +136,10 @@ def prepare(sc: LoadedScenario, population=None, data=None, mapping=None) -> tup
         frame, label = load_population(sc, data, mapping, known)
     elif isinstance(population, tuple):
         frame, label = population
+        label = label if isinstance(label, dict) else {lang: str(label) for lang in ("nl", "en")}
     else:
-        frame, label = population.reset_index(drop=True), f"data frame ({len(population)} rows)"
+        from ..reports.text import source_label
+        frame, label = population.reset_index(drop=True), source_label("frame", n=len(population))
         if "row" not in frame.columns:
             frame = frame.assign(row=np.arange(1, len(frame) + 1))
     formation_file = read_formation(sc.resolve(m.dynamics.formation_file)) if m.dynamics.formation_file else None
@@ -218,7 +222,8 @@ def run_scenario(sc, *, data=None, mapping=None, seed: int | None = None, runs: 
                      "file": str(sc.path) if sc.path else None},
         "provenance": {"tool_version": __version__, "rules_version": book.version(), "rules_hash": rules_hash,
                        "rules_source": _shown_path(sc.resolve(m.rules.directory) or _default_rules()),
-                       "data_hash": data_hash(frame), "data_source": label, "seed": seed, "engine": m.engine,
+                       "data_hash": data_hash(frame), "data_source": label["en"], "data_source_text": label,
+                       "seed": seed, "engine": m.engine,
                        "generated_at": run_timestamp(timestamp)},
         "rules": [_rule_info(r, m.reference_date, m.rules.overrides.get(r.id)) for r in book.rules] +
                  [{**_labels(r.model), "id": r.id, "enabled": False}
