@@ -1,6 +1,7 @@
 """hpr check and hpr explain through Click's CliRunner."""
 
 import io
+import os
 import json
 
 import pandas as pd
@@ -265,3 +266,25 @@ def test_a_workbook_or_parquet_on_stdin_is_named_as_such(magic, kind):
     r = CliRunner().invoke(cli, ["check", "-", "--date", "2027-03-01"], input=magic + b"\x00\x01binary" * 20)
     assert r.exit_code == 2
     assert r.stderr.strip() == f"hpr: error: -: stdin holds {kind}; `-` reads CSV only: give the file's name instead"
+
+
+def test_lean_arrow_memory_only_before_pyarrow_and_never_over_the_users_choice(monkeypatch):
+    import sys
+
+    from hpr_cli import check_cmd
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    check_cmd.lean_arrow_memory()  # pyarrow is loaded in this process: Arrow has chosen already
+    assert "ARROW_DEFAULT_MEMORY_POOL" not in os.environ
+    monkeypatch.delitem(sys.modules, "pyarrow")
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+    check_cmd.lean_arrow_memory()
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr("platform.machine", lambda: "x86_64")
+    check_cmd.lean_arrow_memory()
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "jemalloc"
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+    monkeypatch.setattr(sys, "platform", "win32")
+    check_cmd.lean_arrow_memory()
+    assert "ARROW_DEFAULT_MEMORY_POOL" not in os.environ

@@ -26,6 +26,18 @@ def load_book(rules_dir):
     return load_rulebook(rules_dir or default_rules_dir())
 
 
+def lean_arrow_memory() -> None:
+    """Arrow's jemalloc allocator for this process where PyPI's pyarrow has it (Linux x86-64):
+    it hands freed pages back, so the reader's temporary Arrow buffers do not stay resident
+    beside the engine's arrays (peak memory of a check of 1,000,000 records about 12% lower,
+    README, Benchmark). Arrow reads the choice when pyarrow loads, so only before that, and
+    never over the user's own ARROW_DEFAULT_MEMORY_POOL."""
+    import os
+    import platform
+    if sys.platform.startswith("linux") and platform.machine() == "x86_64" and "pyarrow" not in sys.modules:
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+
+
 def progress_for(total: int, label: str, minimum: int = 20000):
     """A progress bar on a terminal (stderr) for ``minimum`` steps or more, nothing otherwise."""
     if not sys.stderr.isatty() or total < minimum or verbosity() < 0:
@@ -93,6 +105,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     --dispensations and --absences work the same whole, streamed and on a dataset;
     with --mapping they are read as that export (its id header, its date format).
     """
+    lean_arrow_memory()
     from hpr_rules.engines import evaluate_findings
     from hpr_rules.outputs import format_for, table_bytes, write_table
     from hpr_rules.records import load_records
