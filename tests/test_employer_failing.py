@@ -162,3 +162,97 @@ def test_a_data_file_and_the_draft_diff_name_their_source_in_the_readers_languag
     r = run_cli("rules", "diff", ROOT / "rules", ROOT / "rules" / "drafts" / "alt", "--data", staff,
                 "--date", "2028-06-01", "--lang", "nl")
     assert "1 rijen gelezen, 0 afgekeurd en buiten beschouwing" in r.output
+
+
+# --- counts: the employer's failing apart from the violations ----------------------------------
+
+def _md_row(md, title, prefix):
+    """The cells of the first row starting with ``title`` in the table after heading ``prefix``."""
+    lines = md.splitlines()
+    start = next(i for i, x in enumerate(lines) if x.startswith(f"## {prefix}"))
+    table = [x for x in lines[start + 1:] if x.startswith("|")]
+    header = [c.strip() for c in table[0].strip("|").split("|")]
+    row = next(x for x in table if x.startswith(f"| {title} "))
+    return dict(zip(header, [c.strip() for c in row.strip("|").split("|")]))
+
+
+def test_the_compliance_report_and_check_count_the_employers_failing_apart(tmp_path):
+    f = checked_staff(tmp_path)
+    findings = pd.read_csv(f, dtype=str, keep_default_na=False)
+    tenure = findings[findings["rule_id"] == "max_function_tenure"]
+    failing = int((tenure["reason"] == "no_offer").sum())
+    violations = int((tenure["status"] == "violation").sum()) - failing
+    assert failing >= 5 and violations >= 5  # big enough to be shown
+    assert set(tenure.loc[tenure["reason"] == "no_offer", "status"]) == {"violation"}
+    r = run_cli("report", f, "-o", tmp_path / "r.md", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "r.md").read_text(encoding="utf-8").replace("\\_", "_").replace("&#39;", "'")
+    title = "Maximum function tenure"
+    verdict = _md_row(md, title, "Verdict")
+    assert verdict["Violation"] == str(violations) and verdict["Employer's failing"] == str(failing)
+    in_scope = int(verdict["In scope"])
+    assert verdict["Share in violation"] == f"{100 * violations / in_scope:.1f}%"
+    per_rule = _md_row(md, title, "Rule (")
+    assert per_rule["Violation"] == str(violations) and per_rule["Employer's failing"] == str(failing)
+    # hpr check's summary on stderr: the same split; the findings keep the status violation
+    staff = tmp_path / "staff.csv"
+    c = run_cli("check", staff, "--date", "2028-03-01", "-o", tmp_path / "g.csv", "--summary", tmp_path / "s.json")
+    assert c.exit_code == 0, c.output
+    head = next(x for x in c.output.splitlines() if "rule_id" in x)
+    row = next(x for x in c.output.splitlines() if x.strip().startswith("max_function_tenure"))
+    cells = dict(zip(head.replace("Employer's failing", "Employer's_failing").split(), row.split()))
+    assert cells["violation"] == str(violations) and cells["Employer's_failing"] == str(failing)
+    assert (tmp_path / "g.csv").read_bytes() == f.read_bytes()
+    chunked = run_cli("check", staff, "--date", "2028-03-01", "-o", tmp_path / "k.csv", "--chunk-size", "7")
+    assert chunked.exit_code == 0, chunked.output
+    assert row in chunked.output.splitlines() and head in chunked.output.splitlines()
+    import json
+    counts = {x["rule_id"]: x for x in json.loads((tmp_path / "s.json").read_text())["counts"]}
+    assert counts["max_function_tenure"]["violation_employer"] == failing
+    assert counts["max_function_tenure"]["violation"] == violations
+    # --fail-on violation still fails on them: their status in the findings is violation
+    only = tmp_path / "only.csv"
+    lines = staff.read_text(encoding="utf-8").splitlines(keepends=True)
+    only.write_text(lines[0] + "".join(x for x in lines[1:] if ",nee,nee" in x), encoding="utf-8")
+    o = run_cli("check", only, "--date", "2028-03-01", "--rule", "max_function_tenure", "-o", tmp_path / "h.csv",
+                "--fail-on", "violation")
+    assert o.exit_code == 1 and "--fail-on violation" in o.output
+
+
+def test_without_offer_columns_nothing_changes(tmp_path):
+    rows = "".join(ROW.replace("E1", f"E{i}") for i in range(8))
+    header = CSV_HEADER
+    staff = tmp_path / "staff.csv"
+    staff.write_text(header + "".join(x.rsplit(",", 2)[0] + "\n" for x in rows.splitlines(keepends=True)),
+                     encoding="utf-8")
+    c = run_cli("check", staff, "--date", "2028-03-01", "-o", tmp_path / "f.csv")
+    assert c.exit_code == 0, c.output
+    assert "Employer's failing" not in c.output and "violation" in c.output
+    r = run_cli("report", tmp_path / "f.csv", "-o", tmp_path / "r.md", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "Employer" not in md and "Violation" in md
+
+
+def test_the_codes_and_the_frame_count_the_employers_failing_alike(tmp_path):
+    """Findings.counts (whole file, --chunk-size) and status_counts (a dataset's parts) split
+    the same violations off; without the pairs nothing is split."""
+    import datetime as dt
+
+    from hpr_rules.engines import evaluate_findings
+    from hpr_rules.findings import EMPLOYER_FAILING, summarize
+    from hpr_rules.language import load_rulebook
+    from hpr_rules.records import load_records
+    checked_staff(tmp_path)
+    book = load_rulebook(ROOT / "rules")
+    pairs = book.employer_reasons()
+    assert ("max_function_tenure", "no_offer") in pairs and ("mandatory_pop", "no_pop") not in pairs
+    f = evaluate_findings(load_records(tmp_path / "staff.csv"), book, dt.date(2028, 3, 1))
+    frame = f.to_pandas()
+    by_codes, by_frame = summarize(f, pairs), summarize(frame, pairs)
+    pd.testing.assert_frame_equal(by_codes, by_frame, check_dtype=False)
+    plain = summarize(frame)
+    assert EMPLOYER_FAILING not in plain and EMPLOYER_FAILING in by_codes
+    pd.testing.assert_series_equal(plain["violation"], by_codes["violation"] + by_codes[EMPLOYER_FAILING],
+                                   check_dtype=False, check_names=False)
+    assert (by_codes.loc[by_codes["rule_id"] == "mandatory_pop", EMPLOYER_FAILING] == 0).all()

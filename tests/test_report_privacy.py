@@ -351,6 +351,21 @@ def test_tornado_is_a_table_of_the_report_and_hides_margins_of_small_groups():
     assert "mobility.advisor_capacity" not in render(result, "html").decode()
 
 
+def _attack_compliance(tmp, df):
+    """The compliance report of ``tmp / "f.csv"`` (whose findings, read and attached, are
+    ``df``) in every format withstands the attack."""
+    from hpr_rules.reports.compliance import compliance_cells, compliance_tables, findings_report
+    from hpr_rules.reports.text import LABELS
+    linked = compliance_cells(df)
+    layout = compliance_tables(df, linked, LABELS["nl"], {})
+    for fmt, parse in (("html", html_tables), ("md", md_tables), ("xlsx", lambda b: xlsx_tables(b, 0))):
+        out = tmp / f"c.{fmt}"
+        findings_report(tmp / "f.csv", out, data=tmp / "staff.csv")
+        text = out.read_bytes() if fmt == "xlsx" else out.read_text()
+        published, hidden, extra = read_back(layout, parse(text), linked)
+        assert_protected(linked, published, hidden, extra)
+
+
 def _findings(frame, dates):
     from hpr_rules.engines import evaluate
     from hpr_rules.language import default_rules_dir, load_rulebook
@@ -364,7 +379,7 @@ def _findings(frame, dates):
 @given(POPULATIONS, st.booleans())
 def test_compliance_report_withstands_the_attack_in_every_format(tmp_path_factory, pop, two_dates):
     from hpr_rules.outputs import write_table
-    from hpr_rules.reports.compliance import compliance_cells, compliance_tables, findings_report, _attach
+    from hpr_rules.reports.compliance import _attach
     from hpr_rules.reports.text import LABELS
     n, units, seed = pop
     tmp = tmp_path_factory.mktemp("c")
@@ -374,14 +389,7 @@ def test_compliance_report_withstands_the_attack_in_every_format(tmp_path_factor
     write_table(_findings(frame, dates), tmp / "f.csv")
     from hpr_rules.reports.compliance import _read
     df = _attach(_read(tmp / "f.csv"), tmp / "staff.csv", None, tmp / "f.csv", LABELS["nl"])
-    linked = compliance_cells(df)
-    layout = compliance_tables(df, linked, LABELS["nl"], {})
-    for fmt, parse in (("html", html_tables), ("md", md_tables), ("xlsx", lambda b: xlsx_tables(b, 0))):
-        out = tmp / f"c.{fmt}"
-        findings_report(tmp / "f.csv", out, data=tmp / "staff.csv")
-        text = out.read_bytes() if fmt == "xlsx" else out.read_text()
-        published, hidden, extra = read_back(layout, parse(text), linked)
-        assert_protected(linked, published, hidden, extra)
+    _attack_compliance(tmp, df)
 
 
 # --- output that cannot run -----------------------------------------------------------------
@@ -428,3 +436,27 @@ def test_reports_escape_names_in_every_format():
     wb = openpyxl.load_workbook(io.BytesIO(render(result, "xlsx")))
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(c.value == EVIL for c in cells) and all(c.data_type != "f" for c in cells)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK)
+@given(POPULATIONS, st.integers(2, 4))
+def test_the_employers_failing_in_the_compliance_report_withstands_the_attack(tmp_path_factory, pop, every):
+    """Violations whose reason is the employer's failing (no_offer) in a column of their own:
+    the status cells still add up to the records, and no group of 1..4 can be derived."""
+    from hpr_rules.outputs import write_table
+    from hpr_rules.reports.compliance import EMPLOYER, _attach, _read
+    from hpr_rules.reports.text import LABELS
+    n, units, seed = pop
+    tmp = tmp_path_factory.mktemp("e")
+    frame = _population(n, units, seed)
+    frame.drop(columns=["row"], errors="ignore").to_csv(tmp / "staff.csv", index=False)
+    f = _findings(frame, [dt.date(2028, 3, 1)])
+    f = f.astype({"reason": str, "status": str, "rule_id": str})
+    hit = (f["status"] == "violation") & f["rule_id"].isin(["max_function_tenure", "development_obligation"])
+    pick = hit & (hit.cumsum() % every == 0)
+    assert pick.any()
+    f.loc[pick, "reason"] = "no_offer"
+    write_table(f, tmp / "f.csv")
+    df = _attach(_read(tmp / "f.csv"), tmp / "staff.csv", None, tmp / "f.csv", LABELS["nl"])
+    assert (df["status"] == EMPLOYER).sum() == pick.sum()
+    _attack_compliance(tmp, df)

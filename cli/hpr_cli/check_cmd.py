@@ -153,7 +153,8 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     else:
         click.echo(table_bytes(findings, fmt).decode("utf-8"), nl=False)
     from hpr_rules.records.asof import DataDates
-    _report(shown, day, book, rs.rows_read, len(rs.rejected_rows), findings.summary(), out, strict, fail_on,
+    summary = findings.summary(book.employer_reasons())
+    _report(shown, day, book, rs.rows_read, len(rs.rejected_rows), summary, out, strict, fail_on,
             rs.notes, rs.diagnoses, report.with_dates(DataDates(day).add(rs)))
 
 
@@ -195,6 +196,8 @@ class Report:
 
 
 def _report(data, day, book, read, rejected, summary, out, strict, fail_on, notes=(), diagnoses=(), report=None):
+    from hpr_rules.findings import EMPLOYER_FAILING
+    from hpr_rules.reports.text import LABELS
     if notes:
         note(f"{data}: read with {'; '.join(notes)}")
     for line in diagnoses:
@@ -204,7 +207,8 @@ def _report(data, day, book, read, rejected, summary, out, strict, fail_on, note
         note(f"{data}: warning: {line}")
     note(f"{data}: {read} rows read, {read - rejected} accepted, {rejected} rejected; "
          f"reference date {day.isoformat()}; rules {book.version()} from {book.source}")
-    note(summary.to_string(index=False) if len(summary) else "no records to check: no findings")
+    shown = summary.rename(columns={EMPLOYER_FAILING: LABELS["en"][EMPLOYER_FAILING]})
+    note(shown.to_string(index=False) if len(summary) else "no records to check: no findings")
     if report and report.summary_out:
         _write_summary(report, data, day, book, read, rejected, summary, notes, diagnoses)
     if out:
@@ -214,7 +218,9 @@ def _report(data, day, book, read, rejected, summary, out, strict, fail_on, note
         sys.exit(2)
     if fail_on:
         cols = ["violation"] if fail_on == "violation" else ["violation", "due_soon"]
-        hits = int(summary[cols].to_numpy().sum()) if len(summary) else 0
+        # a finding's status, as in the findings file: the employer's failing is a violation too
+        hits = int(summary[[c for c in cols + [EMPLOYER_FAILING] if c in summary]].to_numpy().sum()) \
+            if len(summary) else 0
         if hits:
             click.echo(f"{hits} findings with status {' or '.join(cols)} (--fail-on {fail_on})", err=True)
             sys.exit(1)

@@ -159,7 +159,7 @@ def _call(fn, x):
 # ------------------------------------------------------------------ hpr check on a dataset
 
 def check_parts(files, compiled, day: dt.date, out: Path, *, mapping=None, scheduler: str | None = None,
-                progress=None, side=None) -> list[dict]:
+                progress=None, side=None, employer=()) -> list[dict]:
     """Check each file of a dataset on a cluster, as :func:`hpr_rules.scale.check_part` does
     in one process; returns the per-part counts in file order."""
     from .scale import check_part, id_column
@@ -172,7 +172,7 @@ def check_parts(files, compiled, day: dt.date, out: Path, *, mapping=None, sched
         [dups_f] = client.scatter([dups], broadcast=True, hash=False)
         # the side tables travel loaded (a worker need not see their files)
         side_f = client.scatter([side], broadcast=True, hash=False)[0] if side else None
-        futures = [_submit(client, check_part, i, p, book_f, day, str(out), mapping, dups_f, side_f)
+        futures = [_submit(client, check_part, i, p, book_f, day, str(out), mapping, dups_f, side_f, employer)
                    for i, p in enumerate(paths)]
         return _gather_each(client, futures, progress)
 

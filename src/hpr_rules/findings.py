@@ -21,6 +21,10 @@ FINDINGS_COLUMNS = [
     "employee_id", "rule_id", "status", "reason", "due_date", "days_overdue",
     "required_hours", "actual_hours", "shortfall_hours", "reference_date",
 ]
+#: the summaries' count of violations whose reason is the employer's failing (``party:
+#: employer`` in the rule file, :meth:`RuleBook.employer_reasons`); such a finding keeps its
+#: status ``violation`` in the findings, the summaries count it apart from the violations
+EMPLOYER_FAILING = "violation_employer"
 
 
 @dataclass
@@ -177,20 +181,41 @@ class Findings:
             "reference_date": cat(np.zeros(len(self), dtype=np.int8), [self.day.isoformat()]),
         }, columns=FINDINGS_COLUMNS)
 
-    def counts(self) -> dict[tuple[str, str], int]:
-        """Rows per (rule_id, status), a ``bincount`` of the codes (see :func:`status_counts`)."""
+    def counts(self, employer=()) -> dict[tuple[str, str], int]:
+        """Rows per (rule_id, status), a ``bincount`` of the codes (see :func:`status_counts`);
+        a violation whose (rule_id, reason) is in ``employer`` counts as :data:`EMPLOYER_FAILING`."""
         from .language.compile import STATUSES
         k = len(STATUSES)
         r = len(self.rule_ids)
         if not len(self) or not r:
             return {}
         counts = np.bincount(self.rule.astype(np.int64) * k + self.status, minlength=r * k).reshape(r, k)
-        return {(rid, STATUSES[j]): int(counts[i, j]) for i, rid in enumerate(self.rule_ids)
-                for j in range(k) if counts[i, j]}
+        out = {(rid, STATUSES[j]): int(counts[i, j]) for i, rid in enumerate(self.rule_ids)
+               for j in range(k) if counts[i, j]}
+        pairs = [(i, self.reasons.index(c)) for i, rid in enumerate(self.rule_ids) for (rr, c) in employer
+                 if rr == rid and c in self.reasons]
+        if pairs:
+            hit = np.zeros(r, dtype=np.int64)
+            violation = self.status == STATUSES.index("violation")
+            for i, c in pairs:
+                hit[i] += int(np.count_nonzero(violation & (self.rule == i) & (self.reason == c)))
+            out = _split(out, {(self.rule_ids[i], "violation"): int(hit[i]) for i in range(r) if hit[i]})
+        return out
 
-    def summary(self):
+    def summary(self, employer=()):
         """Counts per rule and status, from the codes (the table ``hpr check`` prints)."""
-        return summary_from_counts(self.counts())
+        return summary_from_counts(self.counts(employer))
+
+
+def _split(counts: dict, employer: dict) -> dict:
+    """``counts`` with ``employer`` violations per rule moved to :data:`EMPLOYER_FAILING`."""
+    out = dict(counts)
+    for (rid, _), n in employer.items():
+        out[(rid, "violation")] -= n
+        if not out[(rid, "violation")]:
+            del out[(rid, "violation")]
+        out[(rid, EMPLOYER_FAILING)] = n
+    return out
 
 
 def _arrow_labels(labels):
@@ -321,12 +346,31 @@ def build_findings(outcomes: list[RuleOutcome], ids: np.ndarray, rows: np.ndarra
     return findings_of(outcomes, ids, rows, day, rejected).to_pandas()
 
 
-def status_counts(findings) -> dict[tuple[str, str], int]:
-    """Rows per (rule_id, status): all a summary needs, small enough to send anywhere."""
+def status_counts(findings, employer=()) -> dict[tuple[str, str], int]:
+    """Rows per (rule_id, status): all a summary needs, small enough to send anywhere; a
+    violation whose (rule_id, reason) is in ``employer`` counts as :data:`EMPLOYER_FAILING`."""
     if findings.empty:
         return {}
-    size = findings.groupby([findings["rule_id"].astype(str), findings["status"].astype(str)], observed=True).size()
-    return {k: int(v) for k, v in size.items() if v}
+    rule, status = findings["rule_id"].astype(str), findings["status"].astype(str)
+    size = findings.groupby([rule, status], observed=True).size()
+    out = {k: int(v) for k, v in size.items() if v}
+    hit = employer_mask(findings, employer)
+    if hit.any():
+        out = _split(out, {(rid, "violation"): int(n) for rid, n in rule[hit].value_counts().items()})
+    return out
+
+
+def employer_mask(findings, employer):
+    """Rows of a findings frame that are a violation whose (rule_id, reason) is in ``employer``
+    (:meth:`RuleBook.employer_reasons`): the employer's failing."""
+    import pandas as pd
+    hit = pd.Series(False, index=findings.index)
+    if not employer or "reason" not in findings.columns:
+        return hit
+    rule, reason = findings["rule_id"].astype(str), findings["reason"].astype(str)
+    for r, c in employer:
+        hit |= (rule == r) & (reason == c)
+    return hit & (findings["status"].astype(str) == "violation")
 
 
 def add_counts(total: dict, part: dict) -> dict:
@@ -344,16 +388,19 @@ def summary_from_counts(counts: dict[tuple[str, str], int]):
     if not counts:
         return pd.DataFrame(columns=["rule_id", *STATUSES, "total"])
     t = pd.Series(counts, dtype="int64").unstack(fill_value=0)
-    t = t.reindex(columns=list(STATUSES), fill_value=0).sort_index()
+    cols = list(STATUSES)
+    if any(s == EMPLOYER_FAILING for _, s in counts):
+        cols.insert(cols.index("violation") + 1, EMPLOYER_FAILING)
+    t = t.reindex(columns=cols, fill_value=0).sort_index()
     t["total"] = t.sum(axis=1)
     t.index.name = "rule_id"
     t.columns.name = None
     return t.reset_index()
 
 
-def summarize(findings):
+def summarize(findings, employer=()):
     """Counts per rule and status (the summary ``hpr check`` prints), of a :class:`Findings`
-    or a findings frame."""
+    or a findings frame; ``employer``: see :func:`status_counts`."""
     if isinstance(findings, Findings):
-        return findings.summary()
-    return summary_from_counts(status_counts(findings))
+        return findings.summary(employer)
+    return summary_from_counts(status_counts(findings, employer))

@@ -66,19 +66,21 @@ def part_name(i: int) -> str:
     return f"part-{i:05d}.parquet"
 
 
-def check_part(i: int, path, book, day: dt.date, out_dir, mapping=None, dups=None, side=None) -> dict:
+def check_part(i: int, path, book, day: dt.date, out_dir, mapping=None, dups=None, side=None,
+               employer=()) -> dict:
     """Check one file of a dataset and write its findings part (atomically).
 
     Returns only counts (rows read, rows rejected, rows per rule and status) and the
     side tables' ids with an accepted record in the file, so whoever runs the parts --
-    this process or a Dask worker -- never hands the findings back.
+    this process or a Dask worker -- never hands the findings back. ``employer``: the
+    (rule, reason) pairs of the employer's failing (:meth:`RuleBook.employer_reasons`).
     """
     from .findings import status_counts
     from .records.asof import DataDates
     dates = DataDates(day)
     findings, read, rejected = check_file(path, book, day, mapping=mapping, dups=dups, dates=dates, side=side)
     write_table(_typed(findings), Path(out_dir) / part_name(i))
-    return {"rows_read": read, "rows_rejected": rejected, "counts": status_counts(findings), "dates": dates,
+    return {"rows_read": read, "rows_rejected": rejected, "counts": status_counts(findings, employer), "dates": dates,
             **({"side_ids": side.matched(findings[findings["status"].astype(str) != "invalid"])} if side else {})}
 
 
@@ -103,12 +105,12 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
     if use_dask:
         from .cluster import check_parts
         results = check_parts(files, compiled, day, out, mapping=m, scheduler=scheduler, progress=progress,
-                              side=side)
+                              side=side, employer=book.employer_reasons())
     else:
         dups = cross_file_duplicates(files, m) if len(files) > 1 else {}
         results = []
         for i, f in enumerate(files):
-            results.append(check_part(i, f, compiled, day, out, m, dups, side))
+            results.append(check_part(i, f, compiled, day, out, m, dups, side, book.employer_reasons()))
             if progress:
                 progress(1)
     finish_parts(out)
@@ -207,6 +209,7 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     from .records.asof import DataDates
     totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0, "notes": source.notes, "dates": DataDates(day)}
     counts: dict = {}
+    employer = book.employer_reasons()
     side_ids: set = set()
 
     def run(write_chunk):
@@ -225,7 +228,7 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
             totals["rows_read"] += rs.rows_read
             totals["rows_rejected"] += len(rs.rejected_rows)
             totals["findings"] += len(f)
-            counts = add_counts(counts, f.counts())
+            counts = add_counts(counts, f.counts(employer))
             if progress:
                 progress(len(chunk))
 

@@ -302,6 +302,11 @@ class RuleBook:
     def version(self) -> str:
         return ", ".join(f"{r.id} {r.model.version} ({r.model.status})" for r in self.rules)
 
+    def employer_reasons(self) -> frozenset[tuple[str, str]]:
+        """(rule id, reason code) of every norm reason that is the employer's failing
+        (``party: employer``): a violation with such a reason is counted apart."""
+        return frozenset((r.id, x.code) for r in self.rules for x in r.model.norm.reasons if x.party == "employer")
+
 
 PENSION_FILE = "state_pension_age.yaml"
 

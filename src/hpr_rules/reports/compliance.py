@@ -13,7 +13,7 @@ import pandas as pd
 
 from .. import run_timestamp
 from ..errors import InputError
-from ..findings import FINDINGS_COLUMNS
+from ..findings import EMPLOYER_FAILING, FINDINGS_COLUMNS, employer_mask
 from ..outputs import atomic_write, stable_xlsx, unescape_text
 from .privacy import Linked, protect
 from .tables import AGE_ORDER, Num, Share, Table, _order, resolve
@@ -21,6 +21,27 @@ from .text import LABELS
 
 STATUS_COLS = ["exempt", "compliant", "due_soon", "violation", "not_applicable", "not_in_force", "invalid"]
 IN_SCOPE = ["exempt", "compliant", "due_soon", "violation"]
+#: a violation whose reason is the employer's failing (``party: employer`` in the rule file):
+#: counted in a column of its own, never in the violations nor in the share in violation
+EMPLOYER = EMPLOYER_FAILING
+VERDICT = ("violation", EMPLOYER)   # the verdict's numbers: the last to give up for a complement
+ATTRIBUTES = ("violation", EMPLOYER, "exempt")
+
+
+def _cols(df: pd.DataFrame, cols: list) -> list:
+    """``cols`` with the employer's failing after violation, when the findings have one."""
+    if EMPLOYER not in set(df["status"]):
+        return list(cols)
+    i = cols.index("violation") + 1
+    return cols[:i] + [EMPLOYER] + cols[i:]
+
+
+def _employer_status(df: pd.DataFrame, employer) -> pd.DataFrame:
+    """The report's status of every finding: a violation whose reason is the employer's
+    failing (``employer``: :meth:`RuleBook.employer_reasons`) is :data:`EMPLOYER`. The
+    findings file is not changed."""
+    mask = employer_mask(df, employer)
+    return df.assign(status=df["status"].where(~mask, EMPLOYER)) if mask.any() else df
 
 
 def _read(path) -> pd.DataFrame:
@@ -36,7 +57,8 @@ def _read(path) -> pd.DataFrame:
         raise InputError("the findings file has no rows", file=str(p))
     df = df.astype({"employee_id": str, "rule_id": str, "status": str, "reference_date": str})
     df["employee_id"] = df["employee_id"].map(unescape_text)  # "'=1" in the CSV is the id "=1"
-    return df
+    book = _book()
+    return _employer_status(df, book.employer_reasons() if book else ())
 
 
 def _attach(df: pd.DataFrame, data, mapping, findings_file, t) -> pd.DataFrame:
@@ -75,15 +97,16 @@ def compliance_cells(df: pd.DataFrame, keys=("unit", "age_band")) -> Linked:
     dates = sorted(df["reference_date"].unique())
     rules = sorted(df["rule_id"].unique())
     counts = df.groupby(["reference_date", "rule_id", "status"]).size()
+    cols, scope = _cols(df, STATUS_COLS), _cols(df, IN_SCOPE)
     for d in dates:
         for r in rules:
-            for s in STATUS_COLS:  # the verdict's numbers are the last to give up for a complement
-                L.cell(("f", d, r, s), int(counts.get((d, r, s), 0)), weight=10 if s == "violation" else 1,
-                       attribute=s in ("violation", "exempt"))
-            L.cell(("f", d, r, "records"), sum(int(counts.get((d, r, s), 0)) for s in STATUS_COLS))
-            L.total(("f", d, r, "records"), [("f", d, r, s) for s in STATUS_COLS])
-            L.cell(("f", d, r, "in_scope"), sum(int(counts.get((d, r, s), 0)) for s in IN_SCOPE), weight=10)
-            L.total(("f", d, r, "in_scope"), [("f", d, r, s) for s in IN_SCOPE])
+            for s in cols:  # the verdict's numbers are the last to give up for a complement
+                L.cell(("f", d, r, s), int(counts.get((d, r, s), 0)), weight=10 if s in VERDICT else 1,
+                       attribute=s in ATTRIBUTES)
+            L.cell(("f", d, r, "records"), sum(int(counts.get((d, r, s), 0)) for s in cols))
+            L.total(("f", d, r, "records"), [("f", d, r, s) for s in cols])
+            L.cell(("f", d, r, "in_scope"), sum(int(counts.get((d, r, s), 0)) for s in scope), weight=10)
+            L.total(("f", d, r, "in_scope"), [("f", d, r, s) for s in scope])
     last = dates[-1]
     sub = df[df["reference_date"] == last]
     _reason_cells(L, sub, last, rules)
@@ -93,24 +116,24 @@ def compliance_cells(df: pd.DataFrame, keys=("unit", "age_band")) -> Linked:
         by = sub.groupby([key, "rule_id", "status"]).size()
         groups = _order(key, set(sub[key]))
         for g in groups:
-            sizes = {r: sum(int(by.get((g, r, s), 0)) for s in STATUS_COLS) for r in rules}
+            sizes = {r: sum(int(by.get((g, r, s), 0)) for s in cols) for r in rules}
             shared = len(set(sizes.values())) == 1  # one head count for the group in every rule's table
             for r in rules:
                 rec = ("g", key, g, "records") if shared else ("g", key, g, r, "records")
                 L.cell(rec, sizes[r])
-                for s in STATUS_COLS:
-                    L.cell(("g", key, g, r, s), int(by.get((g, r, s), 0)), attribute=s in ("violation", "exempt"))
-                L.total(rec, [("g", key, g, r, s) for s in STATUS_COLS])
-                L.cell(("g", key, g, r, "in_scope"), sum(int(by.get((g, r, s), 0)) for s in IN_SCOPE))
-                L.total(("g", key, g, r, "in_scope"), [("g", key, g, r, s) for s in IN_SCOPE])
+                for s in cols:
+                    L.cell(("g", key, g, r, s), int(by.get((g, r, s), 0)), attribute=s in ATTRIBUTES)
+                L.total(rec, [("g", key, g, r, s) for s in cols])
+                L.cell(("g", key, g, r, "in_scope"), sum(int(by.get((g, r, s), 0)) for s in scope))
+                L.total(("g", key, g, r, "in_scope"), [("g", key, g, r, s) for s in scope])
         for r in rules:
-            for s in STATUS_COLS + ["in_scope"]:
+            for s in cols + ["in_scope"]:
                 L.total(("f", last, r, s), [("g", key, g, r, s) for g in groups])
     return L
 
 
 #: outcomes a reason qualifies (an exemption's ground; a norm reason such as no_offer)
-REASONED = ["exempt", "due_soon", "violation"]
+REASONED = ["exempt", "due_soon", "violation", EMPLOYER]
 
 
 def _reason_cells(L: Linked, sub: pd.DataFrame, last, rules) -> None:
@@ -133,7 +156,7 @@ def _reason_table(L: Linked, last, rules, t: dict, titles: dict, labels: dict, l
     for r in rules:
         for s in REASONED:
             for k in sorted(k for k in L.values if len(k) == 5 and k[:4] == ("f", last, r, s)):
-                what = outcome_label(s, k[4], lang, labels.get(r))
+                what = outcome_label("violation" if s == EMPLOYER else s, k[4], lang, labels.get(r))
                 tb.rows.append((titles.get(r, r), [what, Num(k)]))
     return tb if tb.rows else None
 
@@ -147,17 +170,21 @@ def compliance_tables(df: pd.DataFrame, L: Linked, t: dict, titles: dict, labels
     dates = sorted(df["reference_date"].unique())
     rules = sorted(df["rule_id"].unique())
     last = dates[-1]
-    verdict = Table("verdict", t["verdict"], [t["rule"], t["date"], t["in_scope"], t["violation"], t["share_violation"]])
+    cols = _cols(df, STATUS_COLS)
+    employer = [EMPLOYER] if EMPLOYER in cols else []
+    verdict = Table("verdict", t["verdict"], [t["rule"], t["date"], t["in_scope"], t["violation"]] +
+                    [t[c] for c in employer] + [t["share_violation"]])
     for r in rules:
         for d in dates:
             verdict.rows.append((titles.get(r, r), [str(d)[:10], Num(("f", d, r, "in_scope")),
-                                                    Num(("f", d, r, "violation")),
-                                                    Share((("f", d, r, "violation"),), ("f", d, r, "in_scope"))]))
+                                                    Num(("f", d, r, "violation"))] +
+                                 [Num(("f", d, r, c)) for c in employer] +
+                                 [Share((("f", d, r, "violation"),), ("f", d, r, "in_scope"))]))
     overall = Table("per_rule", f"{t['rule']} ({str(last)[:10]})",
-                    [t["rule"], t["employees"], t["in_scope"]] + [t[c] for c in STATUS_COLS])
+                    [t["rule"], t["employees"], t["in_scope"]] + [t[c] for c in cols])
     for r in rules:
         overall.rows.append((titles.get(r, r), [Num(("f", last, r, "records")), Num(("f", last, r, "in_scope"))] +
-                             [Num(("f", last, r, c)) for c in STATUS_COLS]))
+                             [Num(("f", last, r, c)) for c in cols]))
     out = [verdict, overall]
     reasons = _reason_table(L, last, rules, t, titles, labels or {}, lang)
     if reasons is not None:
@@ -166,12 +193,12 @@ def compliance_tables(df: pd.DataFrame, L: Linked, t: dict, titles: dict, labels
         groups = _order(key, {k[2] for k in L.values if k[:2] == ("g", key)})
         for r in rules:
             tb = Table(f"{key}_{r}", f"{t[key]}: {titles.get(r, r)} ({str(last)[:10]})",
-                       [t["group"], t["employees"], t["in_scope"]] + [t[c] for c in STATUS_COLS] +
+                       [t["group"], t["employees"], t["in_scope"]] + [t[c] for c in cols] +
                        [t["share_violation"]])
             for g in groups:
                 k = ("g", key, g, r)
                 tb.rows.append((g, [Num(_rec(L, key, g, r)), Num(k + ("in_scope",))] +
-                                [Num(k + (c,)) for c in STATUS_COLS] + [Share((k + ("violation",),), k + ("in_scope",))]))
+                                [Num(k + (c,)) for c in cols] + [Share((k + ("violation",),), k + ("in_scope",))]))
             out.append(tb)
     return out
 
