@@ -337,7 +337,8 @@ def _split(text: str) -> list[str]:
 def iter_csv(fmt: CsvFormat, rows: int | None = None) -> Iterator[pd.DataFrame]:
     """The records of the file as text frames of at most ``rows`` records (one frame when None).
 
-    Columns: the header's, plus ``row`` (record number, 1-based, header excluded) and, when
+    Columns: the header's, plus ``row`` (record number, 1-based, header excluded), ``_line``
+    (:data:`LINE_NUMBER`: physical line of the record's first line) and, when
     a line was rejected, ``_line_error``/``_line_text``. Cells are text, never missing.
     """
     pending: list[pd.DataFrame] = []
