@@ -93,7 +93,8 @@ def validate(data_file, mapping, strict, rejects_out, read_flags):
             click.echo(line)
         rej = rej[~rej["column"].isin(whole)]
     if len(rej):
-        shown = rej.head(MAX_SHOWN).fillna("")
+        shown = rej.head(MAX_SHOWN).astype(object)
+        shown = shown.where(shown.notna(), "")
         click.echo("")
         click.echo(_table(shown))
         if len(rej) > MAX_SHOWN:

@@ -44,6 +44,9 @@ BLOCK_BYTES = 1 << 24
 #: hidden columns of a rejected line: the message, and the line as it stood in the file
 LINE_ERROR = "_line_error"
 LINE_TEXT = "_line_text"
+#: hidden column: where the record stands in the file as a person sees it (CSV: the physical
+#: line of its first line, 1-based, title and header lines counted; XLSX: the sheet row)
+LINE_NUMBER = "_line"
 _SHOWN_TEXT = 200
 _BAD_CHAR = re.compile("[\x00\udc80-\udcff]")
 _BOMS = {b"\xef\xbb\xbf": "utf-8"}
@@ -334,7 +337,8 @@ def _split(text: str) -> list[str]:
 def iter_csv(fmt: CsvFormat, rows: int | None = None) -> Iterator[pd.DataFrame]:
     """The records of the file as text frames of at most ``rows`` records (one frame when None).
 
-    Columns: the header's, plus ``row`` (record number, 1-based, header excluded) and, when
+    Columns: the header's, plus ``row`` (record number, 1-based, header excluded), ``_line``
+    (:data:`LINE_NUMBER`: physical line of the record's first line) and, when
     a line was rejected, ``_line_error``/``_line_text``. Cells are text, never missing.
     """
     pending: list[pd.DataFrame] = []
@@ -356,6 +360,7 @@ def iter_csv(fmt: CsvFormat, rows: int | None = None) -> Iterator[pd.DataFrame]:
 def _empty(columns) -> pd.DataFrame:
     out = pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
     out["row"] = pd.Series([], dtype="int64")
+    out[LINE_NUMBER] = pd.Series([], dtype="int64")
     return out
 
 
@@ -471,7 +476,7 @@ def _parse_block(fmt: CsvFormat, block: bytes, first: int, final: bool) -> tuple
         used_bytes = int(starts[end]) if end < n else len(block)
         cols = _split_plain(block[:used_bytes], end, fmt.encoding, sep, ncols, strict=False)
         if cols is not None:
-            return _frame(fmt, cols, end, {}, {}, None), (end, used_bytes)
+            return _frame(fmt, cols, end, {}, {}, None, first), (end, used_bytes)
     seps = np.add.reduceat((b == sepb).view(np.uint8), starts, dtype=np.int64) if n else np.zeros(0, np.int64)
     quoted = _per_line(b, ends, 34, n) > 0
 
@@ -527,16 +532,18 @@ def _parse_block(fmt: CsvFormat, block: bytes, first: int, final: bool) -> tuple
     else:
         text = b"\n".join(trimmed.get(i) or lines.raw(i) for i in plain_idx.tolist()) + b"\n"
     cols = _split_plain(text, len(plain_idx), fmt.encoding, sep, ncols)
-    return _frame(fmt, cols, n, parsed, errors, (rec, plain_idx, lines)), (end, used_bytes)
+    return _frame(fmt, cols, n, parsed, errors, (rec, plain_idx, lines), first), (end, used_bytes)
 
 
-def _frame(fmt: CsvFormat, cols, n: int, parsed: dict, errors: dict, where) -> pd.DataFrame:
+def _frame(fmt: CsvFormat, cols, n: int, parsed: dict, errors: dict, where, first: int) -> pd.DataFrame:
     """The records of a block in file order: plain ones (``cols``), quoted ones (``parsed``)
-    and rejected lines (``errors``); ``where`` = (record start mask, plain line indices, lines)."""
+    and rejected lines (``errors``); ``where`` = (record start mask, plain line indices, lines);
+    ``first``: the physical line number of the block's first line."""
     import pyarrow as pa
     ncols = len(fmt.columns)
     if where is None:
         nrec, e_idx = n, ()
+        rec_idx = np.arange(n, dtype=np.int64)
     else:
         rec, plain_idx, lines = where
         rec_idx = np.flatnonzero(rec)  # record start lines, in file order
@@ -557,6 +564,7 @@ def _frame(fmt: CsvFormat, cols, n: int, parsed: dict, errors: dict, where) -> p
                 for j in range(ncols)]
     frame = pd.DataFrame({name: pd.Series(pd.arrays.ArrowStringArray(col)) for name, col in zip(fmt.columns, cols)})
     frame["row"] = np.arange(fmt.records + 1, fmt.records + nrec + 1, dtype=np.int64)
+    frame[LINE_NUMBER] = (first + rec_idx).astype(np.int64)
     if len(e_idx):
         err_msg = np.full(len(rec), "", dtype=object)
         err_txt = np.full(len(rec), "", dtype=object)

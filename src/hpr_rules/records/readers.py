@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .csvfile import LINE_ERROR, LINE_TEXT, CsvFormat, iter_csv, sniff_csv
+from .csvfile import LINE_ERROR, LINE_NUMBER, LINE_TEXT, CsvFormat, iter_csv, sniff_csv
 from .schema import COLUMNS, FIELD_TYPES, NS_DATE_MAX, NS_DATE_MIN
 
-__all__ = ["LINE_ERROR", "LINE_TEXT", "Source", "read_table", "write_records", "to_canonical_text"]
+__all__ = ["LINE_ERROR", "LINE_NUMBER", "LINE_TEXT", "Source", "read_table", "write_records", "to_canonical_text"]
 
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 
@@ -40,7 +40,9 @@ class Source:
     """One data file, read as text frames: whole (:meth:`read`) or in chunks (:meth:`frames`).
 
     Every frame has the file's columns (trimmed headers) plus ``row``, the record's number
-    in the file (1-based, header excluded); CSV lines that cannot be split into the
+    in the file (1-based, header excluded), and the hidden ``_line``: where a person finds the
+    record (CSV: physical line of its first line; XLSX: sheet row; absent for Parquet); CSV lines
+    that cannot be split into the
     header's fields are kept as rows with the hidden columns ``_line_error`` and
     ``_line_text``, which validation rejects. ``notes`` say what was detected (encoding,
     delimiter, header line), filled once the file has been opened.
@@ -120,7 +122,7 @@ def read_table(path, *, encoding: str | None = None, delimiter: str | None = Non
     See :class:`Source` for ``typed``.
     """
     return Source(path, encoding=encoding, delimiter=delimiter, header_row=header_row, sheet=sheet,
-                  typed=typed).read().drop(columns=["row"])
+                  typed=typed).read().drop(columns=["row", LINE_NUMBER], errors="ignore")
 
 
 def _cell_text(v) -> str:
@@ -168,7 +170,7 @@ def _read_xlsx(p: Path, sheet: str | int | None = None, header_row: int | None =
                 continue
             if header_row is None and not any(cells):
                 continue
-            header = cells
+            header, k_header = cells, k
             break
         if header is None:
             where = f"row {header_row}" if header_row else "a header row"
@@ -181,16 +183,19 @@ def _read_xlsx(p: Path, sheet: str | int | None = None, header_row: int | None =
         from .csvfile import header_names
         names = header_names(header)
         k = len(names)
-        data = []
-        for r in rows:
+        data, at = [], []
+        for sheet_row, r in enumerate(rows, start=k_header + 1):
             cells = [_cell_text(v) for v in r[:k]]
             if not any(cells):
                 continue
             cells += [""] * (k - len(cells))
             data.append(cells)
+            at.append(sheet_row)
     finally:
         wb.close()
-    return pd.DataFrame(data, columns=names, dtype=object)
+    df = pd.DataFrame(data, columns=names, dtype=object)
+    df[LINE_NUMBER] = np.asarray(at, dtype=np.int64)  # the row number Excel shows
+    return df
 
 
 def _xlsx_header_row(head, expected, title: str, p: Path) -> int | None:

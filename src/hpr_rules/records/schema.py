@@ -46,4 +46,4 @@ FALSE_WORDS = ("false", "nee", "n", "0", "no")
 #: mapping settings a command line flag may override (``--delimiter`` ... ``--header-row``)
 READ_SETTINGS = ("delimiter", "encoding", "decimal", "date_format", "sheet", "header_row", "as_of")
 
-REJECT_COLUMNS = ["row", "employee_id", "column", "value", "message"]
+REJECT_COLUMNS = ["row", "line", "employee_id", "column", "value", "message"]

@@ -62,7 +62,9 @@ class SideTable:
 
 def _rejects(rows):
     import pandas as pd
-    return pd.DataFrame(rows, columns=REJECT_COLUMNS)
+    out = pd.DataFrame(rows, columns=REJECT_COLUMNS)
+    out["line"] = pd.Series([r.get("line") for r in rows], dtype=object)  # not tracked here: empty
+    return out
 
 
 def read_side_table(path, columns: dict[str, str], required: set[str], source: str | None = None,

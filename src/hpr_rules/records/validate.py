@@ -1,7 +1,9 @@
 """Row-level validation of personnel records (shared/spec/data.md, "Validation").
 
 Like pandera's lazy mode: every check runs over the whole column at once and every
-failure becomes one row of the rejects table (row, employee_id, column, value, message).
+failure becomes one row of the rejects table (row, line, employee_id, column, value, message):
+``row`` counts records below the header, ``line`` is where a person finds the record in the
+file (CSV: physical line; XLSX: sheet row; empty for Parquet and frames).
 Nothing is lost: accepted + rejected rows == rows read.
 """
 
@@ -17,7 +19,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .mapping import ColumnMapping, _did_you_mean
-from .readers import LINE_ERROR, LINE_TEXT
+from .readers import LINE_ERROR, LINE_NUMBER, LINE_TEXT
 from .sniff import EXCEL_DAYS, EXCEL_EPOCH, date_shape, sniff_values
 from .schema import (COLUMNS, DATE_COLUMNS, DATE_MAX, DECIMAL_COLUMNS, DATE_MIN, FIELD_TYPES, HOURS_MAX, MIN_AGE_AT_HIRE, NS_DATE_MAX,
                      NS_DATE_MIN, REJECT_COLUMNS, REQUIRED, SCALE_MAX, SCALE_MIN)
@@ -31,7 +33,7 @@ class RecordSet:
     """Validated records of one file.
 
     ``frame``: accepted rows, canonical typed columns plus ``row`` (1-based data row).
-    ``rejects``: one row per failure (row, employee_id, column, value, message).
+    ``rejects``: one row per failure (row, line, employee_id, column, value, message).
     ``accepted``: the accepted rows as validation's own typed arrays (:class:`Accepted`),
     given with ``frame=None``: the frame is then built on first use, and the engines read
     the arrays without it. A frame given (or replaced) is the records; ``accepted`` is dropped.
@@ -514,7 +516,8 @@ def _empty_typed(kind: str, n: int):
 
 def _rejects_table(fail: _Failures, rows, texts, raw) -> pd.DataFrame:
     if not fail.parts:
-        return pd.DataFrame({"row": pd.Series([], dtype="int64"), "employee_id": pd.Series([], dtype=object),
+        return pd.DataFrame({"row": pd.Series([], dtype="int64"), "line": pd.Series([], dtype="Int64"),
+                             "employee_id": pd.Series([], dtype=object),
                              "column": pd.Series([], dtype=object), "value": pd.Series([], dtype=object),
                              "message": pd.Series([], dtype=object)})[REJECT_COLUMNS]
     pos_l, col_l, val_l, msg_l, order_l = [], [], [], [], []
@@ -533,8 +536,13 @@ def _rejects_table(fail: _Failures, rows, texts, raw) -> pd.DataFrame:
     pos = pos[order]
     val = np.concatenate(val_l)[order]
     eid = np.array([v or None for v in _pick(texts["employee_id"], pos)], dtype=object)
+    if LINE_NUMBER in raw.columns:  # carried from the reader: the line or sheet row a person sees
+        line = pd.array(raw[LINE_NUMBER].to_numpy(dtype=np.int64)[pos], dtype="Int64")
+    else:
+        line = pd.array([pd.NA] * len(pos), dtype="Int64")
     return pd.DataFrame({
         "row": rows[pos].astype(np.int64),
+        "line": line,
         "employee_id": eid,
         "column": np.concatenate(col_l)[order],
         "value": val,
