@@ -163,7 +163,7 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
 
     ``slow(frame, mapping, duplicates)`` validates the failing rows (the row-message path).
     """
-    from .validate import Accepted, RecordSet, parse_dates, parse_numbers, settle_formats
+    from .validate import Accepted, RecordSet, parse_dates, parse_numbers, settle_formats, yes_no_values
     n = len(raw)
     suspect = np.zeros(n, dtype=bool)
     if LINE_ERROR in raw.columns:
@@ -253,8 +253,7 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
                 is_f = np.array([v in falses for v in low] + [False], dtype=bool)[t.codes]
                 b = is_t
                 suspect |= ~missing & ~is_t & ~is_f
-            # an optional yes/no keeps its third value: empty = not known
-            typed[col] = b if col in REQUIRED else pd.arrays.BooleanArray(b, missing.copy())
+            typed[col] = yes_no_values(col, b, missing)
 
     # relations between fields (only where both sides parsed)
     def day(col):

@@ -403,8 +403,7 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
             words = f"{', '.join(m.booleans.true[:3])} for yes or {', '.join(m.booleans.false[:3])} for no"
             fail.add(bad, col, _msgs(bad, t, lambda v, c=col: f"{c} {v} is not a yes/no value (expected {words})"))
             columns[col] = ColumnCheck.of(col, bad, missing, t, kind, "")
-            # an optional yes/no keeps its third value: empty = not known
-            typed[col] = b if col in REQUIRED else pd.arrays.BooleanArray(b, missing.copy())
+            typed[col] = yes_no_values(col, b, missing)
 
     # relations between fields (only where both sides parsed)
     birth, hire, fstart = typed["birth_date"], typed["hire_date"], typed["function_start_date"]
@@ -502,6 +501,12 @@ def _msgs(mask: np.ndarray, t: pd.Series, make) -> np.ndarray:
     if mask.any():
         out[mask] = [make(v) for v in _pick(t, np.flatnonzero(mask))]
     return out
+
+
+def yes_no_values(col: str, yes: np.ndarray, missing: np.ndarray):
+    """The typed values of a yes/no column: a required one is plain bool; an optional one
+    keeps its third value, empty = not known (a nullable boolean array)."""
+    return yes if col in REQUIRED else pd.arrays.BooleanArray(yes, missing.copy())
 
 
 def _empty_typed(kind: str, n: int):
