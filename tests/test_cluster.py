@@ -118,7 +118,7 @@ def test_driver_gets_counts_only_from_the_configured_scheduler(tmp_path, dataset
         dask.config.refresh()
     # the four files were checked on this cluster (no local cluster was started)
     assert sum(t["key"].startswith("check_part") for t in ts.data) == 4
-    assert set(res) == {"files", "rows_read", "rows_rejected", "summary", "dates"}
+    assert set(res) == {"files", "rows_read", "rows_rejected", "summary", "counts", "dates"}
     assert (res["files"], res["rows_read"], res["rows_rejected"]) == (4, 400, 9)
     s = res["summary"]  # one row per rule: the only frame the driver holds
     assert s["rule_id"].tolist() == ["mandatory_pop"] and s["total"].tolist() == [400]

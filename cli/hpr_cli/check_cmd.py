@@ -21,6 +21,11 @@ RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False
                          help="Rule draft directory (default: ./rules, else the shipped drafts).")
 
 
+#: records checked and written at a time by ``hpr check --out`` (CSV, Parquet): one part is
+#: written while the next is checked, and only one part's findings are held (README, Benchmark)
+PART_RECORDS = 250_000
+
+
 def load_book(rules_dir):
     from hpr_rules.language import default_rules_dir, load_rulebook
     return load_rulebook(rules_dir or default_rules_dir())
@@ -106,8 +111,9 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     with --mapping they are read as that export (its id header, its date format).
     """
     lean_arrow_memory()
-    from hpr_rules.engines import evaluate_findings
-    from hpr_rules.outputs import format_for, table_bytes, write_table
+    from hpr_rules.engines import evaluate_findings, iter_findings
+    from hpr_rules.findings import add_counts
+    from hpr_rules.outputs import format_for, table_bytes, write_parts, write_table
     from hpr_rules.records import load_records
 
     from hpr_rules.records.mapping import mapping_with
@@ -143,18 +149,31 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
                              report, side)
     rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences, mapping)
     bar, update = progress_for(rs.rows_accepted * len(rule_ids or book.ids()), "checking")
+    employer = book.employer_reasons()
     try:
-        findings = evaluate_findings(rs, book, day, engine=engine, rules=list(rule_ids) or None, progress=update)
+        if out and fmt in ("csv", "parquet"):  # written part by part while the next part is checked
+            counts: dict = {}
+
+            def parts():
+                nonlocal counts
+                for part in iter_findings(rs, book, day, engine=engine, rules=list(rule_ids) or None,
+                                          progress=update, part_records=PART_RECORDS):
+                    counts = add_counts(counts, part.counts(employer))
+                    yield part
+            write_parts(parts(), out, fmt)
+        else:
+            findings = evaluate_findings(rs, book, day, engine=engine, rules=list(rule_ids) or None,
+                                         progress=update)
+            counts = findings.counts(employer)
+            if out:
+                write_table(findings, out, fmt)
+            else:
+                click.echo(table_bytes(findings, fmt).decode("utf-8"), nl=False)
     finally:
         if bar:
             bar.__exit__(None, None, None)
-    if out:
-        write_table(findings, out, fmt)
-    else:
-        click.echo(table_bytes(findings, fmt).decode("utf-8"), nl=False)
     from hpr_rules.records.asof import DataDates
-    summary = findings.summary(book.employer_reasons())
-    _report(shown, day, book, rs.rows_read, len(rs.rejected_rows), summary, out, strict, fail_on,
+    _report(shown, day, book, rs.rows_read, rs.rows_rejected, counts, out, strict, fail_on,
             rs.notes, rs.diagnoses, report.with_dates(DataDates(day).add(rs)))
 
 
@@ -177,7 +196,7 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
         if bar:
             bar.__exit__(None, None, None)
     report_side_tables(res.get("side_tables", []))
-    _report(data, day, book, res["rows_read"], res["rows_rejected"], res["summary"], out, strict, fail_on,
+    _report(data, day, book, res["rows_read"], res["rows_rejected"], res["counts"], out, strict, fail_on,
             res["notes"], res["diagnoses"], report.with_dates(res["dates"]))
 
 
@@ -195,9 +214,10 @@ class Report:
         return self.dates.warnings(self.as_of, self.max_days) if self.dates is not None else []
 
 
-def _report(data, day, book, read, rejected, summary, out, strict, fail_on, notes=(), diagnoses=(), report=None):
-    from hpr_rules.findings import EMPLOYER_FAILING
-    from hpr_rules.reports.text import LABELS
+def _report(data, day, book, read, rejected, counts, out, strict, fail_on, notes=(), diagnoses=(), report=None):
+    """The summary on stderr (and as JSON with --summary); exit 2 (--strict) or 1 (--fail-on).
+    ``counts``: rows per (rule_id, status), see :func:`hpr_rules.findings.summary_rows`."""
+    from hpr_rules.findings import EMPLOYER_FAILING, summary_rows
     if notes:
         note(f"{data}: read with {'; '.join(notes)}")
     for line in diagnoses:
@@ -207,10 +227,10 @@ def _report(data, day, book, read, rejected, summary, out, strict, fail_on, note
         note(f"{data}: warning: {line}")
     note(f"{data}: {read} rows read, {read - rejected} accepted, {rejected} rejected; "
          f"reference date {day.isoformat()}; rules {book.version()} from {book.source}")
-    shown = summary.rename(columns={EMPLOYER_FAILING: LABELS["en"][EMPLOYER_FAILING]})
-    note(shown.to_string(index=False) if len(summary) else "no records to check: no findings")
+    columns, rows = summary_rows(counts)
+    note(text_table(columns, rows) if rows else "no records to check: no findings")
     if report and report.summary_out:
-        _write_summary(report, data, day, book, read, rejected, summary, notes, diagnoses)
+        _write_summary(report, data, day, book, read, rejected, rows, notes, diagnoses)
     if out:
         note(f"findings written to {out}")
     if strict and rejected:
@@ -219,21 +239,36 @@ def _report(data, day, book, read, rejected, summary, out, strict, fail_on, note
     if fail_on:
         cols = ["violation"] if fail_on == "violation" else ["violation", "due_soon"]
         # a finding's status, as in the findings file: the employer's failing is a violation too
-        hits = int(summary[[c for c in cols + [EMPLOYER_FAILING] if c in summary]].to_numpy().sum()) \
-            if len(summary) else 0
+        hits = sum(row.get(c, 0) for row in rows for c in cols + [EMPLOYER_FAILING])
         if hits:
             click.echo(f"{hits} findings with status {' or '.join(cols)} (--fail-on {fail_on})", err=True)
             sys.exit(1)
 
 
-def _write_summary(report, data, day, book, read, rejected, summary, notes, diagnoses):
+def text_table(columns, rows) -> str:
+    """Rows (dicts) as a plain text table: the first column left-aligned, numbers right-aligned;
+    the employer's failing under its label from the catalogue."""
+    from hpr_rules.findings import EMPLOYER_FAILING
+    heads = list(columns)
+    if EMPLOYER_FAILING in heads:  # the catalogue comes with the report renderer: only where needed
+        from hpr_rules.reports.text import LABELS
+        heads = [LABELS["en"][c] if c == EMPLOYER_FAILING else c for c in columns]
+    cells = [[str(row[c]) for c in columns] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(heads)]
+
+    def line(values):
+        return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths)))
+    return "\n".join([line(heads), *(line(r) for r in cells)])
+
+
+def _write_summary(report, data, day, book, read, rejected, rows, notes, diagnoses):
     from pathlib import Path
 
     from hpr_rules.outputs import atomic_write
     payload = {
         "data": str(data), "reference_date": day.isoformat(), "rules": book.version(),
         "rows_read": int(read), "rows_accepted": int(read - rejected), "rows_rejected": int(rejected),
-        "counts": [{k: (v if k == "rule_id" else int(v)) for k, v in row.items()} for row in summary.to_dict("records")],
+        "counts": [dict(row) for row in rows],
         "read_with": list(notes), "diagnoses": list(diagnoses),
         "dates": report.dates.to_dict(report.as_of, report.max_days) if report.dates is not None else None,
         "warnings": report.warnings(),
@@ -266,7 +301,7 @@ def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, str
             bar.__exit__(None, None, None)
     report_side_tables(res.get("side_tables", []))
     note(f"{data}: {res['files']} files, one findings part each in {str(out).rstrip('/')}/")
-    _report(data, day, book, res["rows_read"], res["rows_rejected"], res["summary"], None, strict, fail_on,
+    _report(data, day, book, res["rows_read"], res["rows_rejected"], res["counts"], None, strict, fail_on,
             report=report and report.with_dates(res["dates"]))
 
 

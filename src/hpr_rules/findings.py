@@ -240,16 +240,37 @@ _PANDAS_METADATA = None
 
 def _pandas_metadata() -> dict:
     """The pandas schema metadata of a findings table, so that pandas reads a written file back
-    with the frame's dtypes (categoricals, nullable Int64)."""
+    with the frame's dtypes (categoricals, nullable Int64): what ``pa.Schema.from_pandas`` gives
+    for an empty findings frame (a test checks it is), written out here so that a check writes
+    its findings without importing pandas."""
     global _PANDAS_METADATA
     if _PANDAS_METADATA is None:
+        import json
+        from importlib.metadata import PackageNotFoundError, version
+
         import pyarrow as pa
-        codes, nothing = np.zeros(0, dtype=np.int8), np.zeros(0)
-        empty = Findings(day=dt.date(1970, 1, 1), emp=codes, emp_labels=np.zeros(0, dtype=object), rule=codes,
-                         rule_ids=[], status=codes, reason=codes, reasons=[], due_code=codes, due_labels=[],
-                         overdue=np.zeros(0, dtype=np.int64), overdue_ok=np.zeros(0, dtype=bool),
-                         required=nothing, actual=nothing, shortfall=nothing)
-        _PANDAS_METADATA = pa.Schema.from_pandas(empty.to_pandas(), preserve_index=False).metadata
+        from .language.compile import STATUSES
+        try:
+            pandas_version = version("pandas")
+        except PackageNotFoundError:  # pragma: no cover - pandas is a dependency
+            pandas_version = None
+        categories = {"status": len(STATUSES), "reference_date": 1}
+
+        def column(name):
+            if name == "days_overdue":
+                kind, numpy_type, meta = "int64", "Int64", None
+            elif name.endswith("_hours"):
+                kind, numpy_type, meta = "float64", "float64", None
+            else:
+                kind, numpy_type = "categorical", "int8"
+                meta = {"num_categories": categories.get(name, 0), "ordered": False}
+            return {"name": name, "field_name": name, "pandas_type": kind, "numpy_type": numpy_type,
+                    "metadata": meta}
+
+        doc = {"index_columns": [], "column_indexes": [], "columns": [column(c) for c in FINDINGS_COLUMNS],
+               "attributes": {}, "creator": {"library": "pyarrow", "version": pa.__version__},
+               "pandas_version": pandas_version}
+        _PANDAS_METADATA = {b"pandas": json.dumps(doc).encode("utf-8")}
     return _PANDAS_METADATA
 
 
@@ -381,21 +402,28 @@ def add_counts(total: dict, part: dict) -> dict:
     return out
 
 
-def summary_from_counts(counts: dict[tuple[str, str], int]):
-    """The summary table (rules by status, with a total) from :func:`status_counts`."""
-    import pandas as pd
+def summary_rows(counts: dict[tuple[str, str], int]) -> tuple[list[str], list[dict]]:
+    """The summary table (rules by status, with a total) from :func:`status_counts` as
+    (column names, one dict per rule): what ``hpr check`` prints, without pandas."""
     from .language.compile import STATUSES
-    if not counts:
-        return pd.DataFrame(columns=["rule_id", *STATUSES, "total"])
-    t = pd.Series(counts, dtype="int64").unstack(fill_value=0)
     cols = list(STATUSES)
     if any(s == EMPLOYER_FAILING for _, s in counts):
         cols.insert(cols.index("violation") + 1, EMPLOYER_FAILING)
-    t = t.reindex(columns=cols, fill_value=0).sort_index()
-    t["total"] = t.sum(axis=1)
-    t.index.name = "rule_id"
-    t.columns.name = None
-    return t.reset_index()
+    rows = []
+    for rule in sorted({r for r, _ in counts}):
+        row = {"rule_id": rule, **{c: int(counts.get((rule, c), 0)) for c in cols}}
+        row["total"] = sum(row[c] for c in cols)
+        rows.append(row)
+    return ["rule_id", *cols, "total"], rows
+
+
+def summary_from_counts(counts: dict[tuple[str, str], int]):
+    """The summary table (rules by status, with a total) from :func:`status_counts`, as a frame."""
+    import pandas as pd
+    columns, rows = summary_rows(counts)
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(rows, columns=columns).astype({c: "int64" for c in columns[1:]})
 
 
 def summarize(findings, employer=()):

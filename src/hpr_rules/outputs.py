@@ -110,16 +110,19 @@ def _arrow_csv(df: pd.DataFrame, sink) -> None:
     """CSV through pyarrow (an order of magnitude faster than pandas on millions of rows):
     empty cells for missing values, quotes only where needed, ISO dates, formulas defused
     (:func:`csv_safe`)."""
-    import pyarrow as pa
     import pyarrow.csv as pacsv
-    table = _arrow(df)
+    pacsv.write_csv(_csv_table(_arrow(df)), sink, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def _csv_table(table):
+    """An Arrow table as CSV writes it: text for dictionaries, formulas defused."""
+    import pyarrow as pa
     cols = []
     for col in table.columns:
         if pa.types.is_dictionary(col.type):
             col = col.cast(pa.string())
         cols.append(col)
-    table = pa.table(cols, names=table.column_names)
-    pacsv.write_csv(csv_safe(table), sink, pacsv.WriteOptions(quoting_style="needed"))
+    return csv_safe(pa.table(cols, names=table.column_names))
 
 
 def csv_safe(table):
@@ -221,13 +224,19 @@ def unescape_text(value: str) -> str:
 
 
 def write_parquet(df: pd.DataFrame, sink) -> None:
-    """Parquet with dictionary encoding only where it pays: a categorical with nearly one
-    category per row (employee_id in findings) is written plain, five times faster, and so
-    are numbers (hours, days: hashing them costs more than it saves). Statistics (min/max
-    per row group) are left out for dictionary columns, whose few values they cannot prune."""
-    import pyarrow as pa
+    """Parquet with dictionary encoding only where it pays (see :func:`_parquet_table`)."""
     import pyarrow.parquet as pq
-    table = _arrow(df)
+    table, options = _parquet_table(_arrow(df))
+    pq.write_table(table, sink, **options)
+
+
+def _parquet_table(table):
+    """The table as written to Parquet, and the writer's options: a dictionary column with
+    nearly one value per row (employee_id in findings) is written plain, five times faster,
+    and so are numbers (hours, days: hashing them costs more than it saves). Statistics
+    (min/max per row group) are left out for dictionary columns, whose few values they
+    cannot prune."""
+    import pyarrow as pa
     plain = [name for name, col in zip(table.column_names, table.columns)
              if pa.types.is_dictionary(col.type) and col.num_chunks
              and sum(len(c.dictionary) for c in col.chunks) > max(1000, len(table) // 10)]
@@ -239,7 +248,65 @@ def write_parquet(df: pd.DataFrame, sink) -> None:
     use_dict = [n for n in table.column_names if n not in plain
                 and not (pa.types.is_integer(types[n]) or pa.types.is_floating(types[n]))]
     stats = [n for n in table.column_names if not pa.types.is_dictionary(types[n])]
-    pq.write_table(table, sink, use_dictionary=use_dict or False, write_statistics=stats or False)
+    return table, {"use_dictionary": use_dict or False, "write_statistics": stats or False}
+
+
+def write_parts(parts, path: str | Path, fmt: str | None = None) -> None:
+    """The parts of one table (Arrow tables, or anything with ``to_arrow``, in order) written
+    as one CSV or Parquet file, atomically. A second thread writes each part while the
+    caller's iterator makes the next (pyarrow's writers let go of the interpreter). The first
+    part fixes the file's columns; a later part is cast to them (a dictionary with more
+    values, an id column written plain)."""
+    import queue
+    import threading
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    fmt = format_for(path, fmt)
+    if fmt not in ("csv", "parquet"):
+        raise InputError(f"parts are written as csv or parquet, not {fmt}", file=str(path))
+
+    def write(tmp):
+        todo: queue.Queue = queue.Queue(maxsize=2)
+        failed: list[BaseException] = []
+
+        def consume():
+            writer, schema = None, None
+            try:
+                while (table := todo.get()) is not None:
+                    if fmt == "parquet":
+                        table, options = _parquet_table(table)
+                    else:
+                        table, options = _csv_table(table), {}
+                    if writer is None:
+                        schema = table.schema
+                        writer = pq.ParquetWriter(tmp, schema, **options) if fmt == "parquet" else \
+                            pacsv.CSVWriter(tmp, schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
+                    elif not table.schema.equals(schema):
+                        table = table.cast(schema)
+                    writer.write_table(table)
+            except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+                failed.append(exc)
+                while todo.get() is not None:  # let the caller finish its puts
+                    pass
+            finally:
+                if writer is not None:
+                    writer.close()
+
+        worker = threading.Thread(target=consume, name="hpr-writer", daemon=True)
+        worker.start()
+        try:
+            for part in parts:
+                if failed:
+                    break
+                todo.put(part if isinstance(part, pa.Table) else _arrow(part))
+        finally:
+            todo.put(None)
+            worker.join()
+        if failed:
+            raise failed[0]
+    atomic_write(path, write)
 
 
 def write_table(df: pd.DataFrame, path: str | Path, fmt: str | None = None) -> None:

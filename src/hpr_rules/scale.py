@@ -122,6 +122,7 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
         dates = dates.merged(r["dates"])
     return {"files": len(files), "rows_read": sum(r["rows_read"] for r in results),
             "rows_rejected": sum(r["rows_rejected"] for r in results), "summary": summary_from_counts(counts),
+            "counts": counts,
             "dates": dates,
             **({"side_tables": side.checked(set().union(*[r["side_ids"] for r in results]))} if side else {})}
 
@@ -258,6 +259,7 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
                 holder["w"].close()
         atomic_write(out, write)
     totals["summary"] = summary_from_counts(counts)
+    totals["counts"] = counts
     totals["notes"] = source.notes + detected
     totals["diagnoses"] = [str(k) for k in checks.values() if k.whole]
     if side:

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 if TYPE_CHECKING:  # imported in evaluate(): naming the engines (CLI choices) stays cheap
     import pandas as pd
@@ -51,34 +51,64 @@ def evaluate_findings(records, book: RuleBook | CompiledBook, day: dt.date, *, e
                       durable=None) -> Findings:
     """:func:`evaluate` as :class:`hpr_rules.findings.Findings` (codes and labels): what
     ``hpr check`` writes as Arrow and summarizes, without a pandas frame of the findings."""
+    (whole,) = iter_findings(records, book, day, engine=engine, rules=rules, progress=progress, durable=durable)
+    return whole
+
+
+def iter_findings(records, book: RuleBook | CompiledBook, day: dt.date, *, engine: str = "vector",
+                  rules: list[str] | None = None, progress: Callable[[int], None] | None = None,
+                  durable=None, part_records: int | None = None) -> Iterator[Findings]:
+    """:func:`evaluate_findings` in parts of ``part_records`` accepted records (None: one part),
+    in row order: the parts one after the other are the findings of the whole, each rejected
+    row in the part that holds its row number. A writer writes one part while the next is
+    evaluated (:func:`hpr_rules.outputs.write_parts`), and only one part's findings are held."""
     import numpy as np
 
     from ..errors import DateRangeError
     from ..findings import findings_of
     from ..language import compile_book
     from ..language.compile import CompiledBook
+    from ..records.recordset import RecordSet
     from .columns import frame_columns
     check_engine(engine)
     compiled = book if isinstance(book, CompiledBook) else compile_book(book, day, rules)
     frame = getattr(records, "view", records)  # a RecordSet's typed arrays, without building its frame
-    rejected = getattr(records, "rejected_rows", None)
+    validated = isinstance(records, RecordSet)
+    rejected = records.rejected_rows if validated and records.rows_rejected else None
     n = len(frame)
-    rows = frame["row"].to_numpy() if "row" in frame.columns else np.arange(1, n + 1)
-    ids = frame["employee_id"]
-    # Arrow text stays Arrow (the findings' labels), anything else becomes Python strings
-    ids = ids.array.__arrow_array__() if getattr(ids.dtype, "storage", None) == "pyarrow" \
-        else ids.to_numpy(dtype=object)
+    if hasattr(frame, "row_numbers"):  # validation's arrays: ids as Arrow text, no frame
+        rows, ids = frame.row_numbers(), frame.text("employee_id")
+    else:
+        rows = frame["row"].to_numpy() if "row" in frame.columns else np.arange(1, n + 1)
+        ids = frame["employee_id"]
+        # Arrow text stays Arrow (the findings' labels), anything else becomes Python strings
+        ids = ids.array.__arrow_array__() if getattr(ids.dtype, "storage", None) == "pyarrow" \
+            else ids.to_numpy(dtype=object)
     cols = frame_columns(frame, compiled.fields() | {"birth_date"}, compiled.book.pension)
-    try:
-        parts = rule_outcomes(cols, n, compiled, day, engine=engine, progress=progress, durable=durable)
-    except DateRangeError as exc:
-        if exc.record is not None:
-            employee = ids[exc.record]
-            exc.update(row=int(rows[exc.record]), employee=employee.as_py() if hasattr(employee, "as_py") else employee)
-        raise
-    del cols  # the engine columns go before the findings arrays come
-    # validated records (a RecordSet) never repeat an id: duplicates are rejected
-    return findings_of(parts, ids, rows, day, rejected, unique_ids=rejected is not None)
+    bounds = list(range(0, n, part_records)) + [n] if part_records and n > part_records else [0, n]
+    last_row = -1
+    for a, b in zip(bounds, bounds[1:]):
+        part = {k: (v if np.ndim(v) == 0 else v[a:b], ok if np.ndim(ok) == 0 else ok[a:b])
+                for k, (v, ok) in cols.items()} if (a, b) != (0, n) else cols
+        try:
+            outcomes = rule_outcomes(part, b - a, compiled, day, engine=engine, progress=progress, durable=durable)
+        except DateRangeError as exc:
+            if exc.record is not None:
+                i = exc.record = exc.record + a
+                employee = ids[i]
+                exc.update(row=int(rows[i]),
+                           employee=employee.as_py() if hasattr(employee, "as_py") else employee)
+            raise
+        if b == n:
+            del cols, part  # the engine columns go before the last findings arrays come
+        mine = None
+        if rejected is not None:  # rejected rows after the previous part, up to this part's last record
+            r = rejected["row"].to_numpy()
+            upto = r > last_row if b == n else (r > last_row) & (r <= rows[b - 1])
+            mine = rejected[upto].reset_index(drop=True)
+            last_row = int(rows[b - 1]) if b else last_row
+        # validated records (a RecordSet) never repeat an id: duplicates are rejected
+        yield findings_of(outcomes, ids[a:b], rows[a:b], day, mine, unique_ids=validated)
 
 
 def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, engine: str = "vector",
@@ -128,4 +158,4 @@ def _run_rule(rule, cols, n, day_num, engine, progress, durable):
     return durable.run_rule(rule, cols, n, day_num, progress)
 
 
-__all__ = ["evaluate", "evaluate_findings", "rule_outcomes", "check_engine", "ENGINES"]
+__all__ = ["evaluate", "evaluate_findings", "iter_findings", "rule_outcomes", "check_engine", "ENGINES"]

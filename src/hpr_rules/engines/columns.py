@@ -6,13 +6,17 @@ Dates become int32 day numbers, numbers float64, booleans bool, strings objects.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from ..absence import COLUMN as ABSENCES
 from ..calendar import state_pension_date_v
 from ..language.compile import field_type, record_types
 from ..language.expr import BOOL, DATE, NUMBER
+
+if TYPE_CHECKING:  # validation's typed arrays reach the engines without a frame, nor pandas
+    import pandas as pd
 
 Column = tuple[np.ndarray, np.ndarray]
 _NAT = np.iinfo(np.int64).min  # NaT as int64
@@ -27,12 +31,23 @@ def _optional_null() -> frozenset:
 _OPTIONAL_NULL = _optional_null()
 
 
-_KIND_OK = {DATE: pd.api.types.is_datetime64_dtype, BOOL: pd.api.types.is_bool_dtype,
-            NUMBER: lambda d: pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)}
+def _kind_ok(t, dtype) -> bool:
+    import pandas as pd
+    if t == DATE:
+        return pd.api.types.is_datetime64_dtype(dtype)
+    if t == BOOL:
+        return pd.api.types.is_bool_dtype(dtype)
+    if t == NUMBER:
+        return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    return True
+
+
+_KINDS = {DATE: "date", NUMBER: "number", BOOL: "bool"}
 
 
 def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
-    """The columns ``fields`` need, from a validated records frame.
+    """The columns ``fields`` need, from a validated records frame, or from validation's typed
+    arrays (:class:`hpr_rules.records.recordset.Accepted`, read without a frame).
 
     A column not in its canonical type (text where a date, number or yes/no belongs) is an
     error, never converted here: ``"false"`` as a boolean would be true. Validation
@@ -60,8 +75,11 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
             cols[name] = (vals, np.array([bool(v) for v in vals], dtype=bool))
             continue
         t = field_type(name)
+        if hasattr(frame, "engine_column"):  # validation's arrays: already in the engines' types
+            cols[name] = frame.engine_column(name, _KINDS.get(t, "text"))
+            continue
         s = frame[name]
-        if t in _KIND_OK and not _KIND_OK[t](s.dtype):
+        if not _kind_ok(t, s.dtype):
             raise InputError(f"column {name!r} is {s.dtype}, not a validated {t}; validate the frame first "
                              "(hpr_rules.records.as_records, or hpr.check, which does)", key=name)
         if t == DATE:
@@ -78,7 +96,7 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
             ok = ~s.isna().to_numpy()
             vals = s.fillna(False).to_numpy(dtype=bool)
         else:
-            ok = ~pd.isna(s).to_numpy()
+            ok = ~s.isna().to_numpy()
             vals = np.where(ok, s.to_numpy(dtype=object), None)  # pd.NA does not compare
         cols[name] = (vals, ok)
     if "state_pension_date" in fields:

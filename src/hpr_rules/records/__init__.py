@@ -16,14 +16,15 @@ from .schema import COLUMNS, FIELD_TYPES, REQUIRED
 if TYPE_CHECKING:
     from .mapping import ColumnMapping
     from .readers import Source
-    from .validate import RecordSet
+    from .recordset import RecordSet
 
 # Imported on first use (PEP 562): the record schema alone (what the rule compiler needs)
 # must not pull in pandas, so `hpr rules show` stays instant.
 _LAZY = {
     "load_function_catalogue": "catalogue", "ColumnMapping": "mapping", "load_mapping": "mapping",
     "mapping_doc": "mapping", "read_table": "readers", "write_records": "readers", "Source": "readers",
-    "generate_population": "synthetic", "RecordSet": "validate", "validate_frame": "validate",
+    "generate_population": "synthetic", "RecordSet": "recordset", "validate_frame": "validate",
+    "validate_table": "arrowcheck",
 }
 
 
@@ -36,7 +37,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "COLUMNS", "FIELD_TYPES", "REQUIRED", "RecordSet", "ColumnMapping", "load_records", "validate_frame",
-    "read_table", "open_source", "Source", "load_mapping", "generate_population", "write_records",
+    "validate_table", "read_table", "open_source", "Source", "load_mapping", "generate_population", "write_records",
     "load_function_catalogue", "as_records",
 ]
 
@@ -50,12 +51,18 @@ def load_records(path, mapping: str | Path | ColumnMapping | None = None, *,
     ``duplicates``: ids duplicated beyond this file (see :func:`validate_frame`).
     """
     from .mapping import load_mapping, mapping_doc
-    from .validate import validate_frame
     m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
     src = open_source(path, m)
+    table = src.arrow()  # a typed Parquet file: validated as Arrow, no frame while every row passes
+    if table is not None:
+        from .arrowcheck import validate_table
+        rs = validate_table(table, source=str(path), duplicates=duplicates)
+        rs.notes = src.notes + rs.notes
+        return rs
     raw = src.read()
     if m is not None:
         raw = m.apply(raw, data_file=str(path), doc=mapping_doc(m))
+    from .validate import validate_frame
     rs = validate_frame(raw, source=str(path), mapping=m, duplicates=duplicates)
     rs.notes = src.notes + rs.notes
     return rs
@@ -66,7 +73,8 @@ def as_records(data, mapping: str | Path | ColumnMapping | None = None) -> Recor
     DataFrame (validated like a file, so a text frame and a typed frame give the same
     records), or a path (read with :func:`load_records`).
     """
-    from .validate import RecordSet, validate_frame
+    from .recordset import RecordSet
+    from .validate import validate_frame
     if isinstance(data, RecordSet):
         return data
     if isinstance(data, (str, Path)):

@@ -15,21 +15,30 @@ text), or where the row-message path would accept a row this path rejects, it re
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import functools
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .readers import LINE_ERROR
-from .schema import (COLUMNS, DATE_COLUMNS, DATE_MAX, DATE_MIN, DECIMAL_COLUMNS, FIELD_TYPES, HOURS_MAX,
-                     MIN_AGE_AT_HIRE, REQUIRED, SCALE_MAX, SCALE_MIN)
+from .schema import (COLUMNS, DATE_COLUMNS, DATE_MAX, DATE_MIN, DECIMAL_COLUMNS, FIELD_TYPES, HOURS_MAX, LINE_ERROR,
+                     MIN_AGE_AT_HIRE, NS_DATE_MAX, NS_DATE_MIN, REQUIRED, SCALE_MAX, SCALE_MIN)
 
-_LO, _HI = np.datetime64(DATE_MIN, "ns"), np.datetime64(DATE_MAX, "ns")
-_NAT = np.datetime64("NaT", "ns")
+if TYPE_CHECKING:  # a frame is one input; an Arrow table (a Parquet file) is validated without pandas
+    import pandas as pd
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+#: DATE_MIN..DATE_MAX and what datetime64[ns] holds, as day numbers
+_LO, _HI = (dt.date.fromisoformat(d).toordinal() - _EPOCH for d in (DATE_MIN, DATE_MAX))
+_NS_LO, _NS_HI = (dt.date.fromisoformat(d) for d in (NS_DATE_MIN, NS_DATE_MAX))
+_NS_PER_DAY = 86_400 * 10**9
+_NAT = np.iinfo(np.int64).min
 
 
 def _is_text(s: pd.Series) -> bool:
+    import pandas as pd
     return pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)
 
 
@@ -126,13 +135,88 @@ class _Text:
 
     def by_uniques(self, parse, fill):
         """``parse`` (Series of distinct texts -> array) applied to the distinct values, taken back."""
+        import pandas as pd
         parsed = np.asarray(parse(pd.Series(np.asarray(self.uniques, dtype=object), dtype=object)))
         return np.concatenate([parsed, np.array([fill], dtype=parsed.dtype)])[self.codes]
 
 
-def _ymd(d: np.ndarray):
-    from ..calendar import _civil
-    return _civil(d.astype("datetime64[D]").astype(np.int64))
+class _Typed(NamedTuple):
+    """A column the input already types: ``kind`` days (int64 day numbers, 0 where missing),
+    number (float64, NaN where missing), bool, or boolnum (a yes/no column written 1/0)."""
+
+    kind: str
+    values: np.ndarray
+    missing: np.ndarray
+
+
+def _text_input(arr, kind: str) -> _Text:
+    return _Text.of(arr) if kind == "string" else _Text.coded(arr)
+
+
+def _trimmed_text(arr):
+    """Every cell of a text column trimmed, null where empty."""
+    return _Text.of(arr).values
+
+
+def _frame_input(s: pd.Series, kind: str):
+    """One column of a frame as this path reads it, or None where only the row-message path does."""
+    if _is_text(s):
+        arr = _arrow_text(s)
+        return None if arr is None else _text_input(arr, kind)
+    if kind == "date" and s.dtype == np.dtype("datetime64[ns]"):
+        ns = s.to_numpy().view(np.int64)
+        missing = ns == _NAT
+        if np.any(ns[~missing] % _NS_PER_DAY):  # a time of day: the row-message path compares it exactly
+            return None
+        days = ns // _NS_PER_DAY
+        days[missing] = 0
+        return _Typed("days", days, missing)
+    if kind in ("int", "decimal") and s.dtype.kind in "iuf":
+        x = s.to_numpy(dtype="float64", na_value=np.nan)
+        return _Typed("number", x, s.isna().to_numpy())
+    if kind == "bool" and s.dtype.kind == "b":
+        return _Typed("bool", s.fillna(False).to_numpy(dtype=bool), s.isna().to_numpy())
+    if kind == "bool" and s.dtype.kind in "iuf":
+        return _Typed("boolnum", s.to_numpy(dtype="float64", na_value=np.nan), s.isna().to_numpy())
+    return None
+
+
+def _arrow_input(col, kind: str, name: str):
+    """One column of an Arrow table read from Parquet (a chunked array) as this path reads it,
+    taken as :func:`hpr_rules.records.readers.parquet_frame` would type it; None where that
+    frame would hold the text form (a date outside what datetime64[ns] holds) or something
+    only the row-message path reads. An optional text column, which nothing checks, is
+    trimmed when it is used (a function of no arguments)."""
+    t = col.type
+    if pa.types.is_dictionary(t):
+        col, t = pc.cast(col, t.value_type), t.value_type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        arr = pc.cast(col, pa.large_string())
+        if isinstance(arr, pa.ChunkedArray) and arr.num_chunks == 1:
+            arr = arr.chunk(0)
+        if kind == "string" and name not in REQUIRED:  # nothing to check: trimmed where it is used
+            return functools.partial(_trimmed_text, arr)
+        return _text_input(arr, kind)
+    missing = col.is_null().to_numpy(zero_copy_only=False) if col.null_count else np.zeros(len(col), dtype=bool)
+    if pa.types.is_timestamp(t) or pa.types.is_date(t):
+        if kind != "date":
+            return None
+        d = pc.cast(col, pa.date32(), safe=False)  # the day; a time of day is dropped, as in the frame
+        lo, hi = pc.min_max(d).values()
+        if lo.is_valid and (lo.as_py() < _NS_LO or hi.as_py() >= _NS_HI):
+            return None
+        days = pc.fill_null(d.cast(pa.int32()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        return _Typed("days", days, missing)
+    if pa.types.is_boolean(t):
+        if kind != "bool":
+            return None
+        return _Typed("bool", pc.fill_null(col, False).to_numpy(zero_copy_only=False).astype(bool), missing)
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
+        if kind not in ("int", "decimal", "bool"):
+            return None
+        x = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
+        return _Typed("boolnum" if kind == "bool" else "number", x, missing)
+    return None
 
 
 def _repeated_text(values) -> np.ndarray:
@@ -157,68 +241,78 @@ def _repeated_text(values) -> np.ndarray:
     return out
 
 
-def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplicates: dict | None, slow):
-    """The :class:`~hpr_rules.records.validate.RecordSet` of ``raw`` (index 0..n-1, the
-    required columns present), or None where only the row-message path ``slow`` reads it.
+def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | None, slow):
+    """The :class:`~hpr_rules.records.recordset.RecordSet` of ``raw``, or None where only the
+    row-message path ``slow`` reads it.
 
-    ``slow(frame, mapping, duplicates)`` validates the failing rows (the row-message path).
+    ``raw``: a frame (index 0..n-1, the required columns present), or the Arrow table of a
+    Parquet file (typed as :func:`hpr_rules.records.readers.parquet_frame` types it, without
+    pandas while no row fails). ``slow(frame, mapping, duplicates)`` validates the failing
+    rows (the row-message path).
     """
-    from .validate import Accepted, RecordSet, parse_dates, parse_numbers, settle_formats, yes_no_values
-    n = len(raw)
+    from .recordset import Accepted, Days, RecordSet, absent_column, yes_no_values
+    from .sniff import settle_formats
+    arrow = isinstance(raw, pa.Table)
+    names = set(raw.column_names if arrow else raw.columns)
+    n = raw.num_rows if arrow else len(raw)
     suspect = np.zeros(n, dtype=bool)
-    if LINE_ERROR in raw.columns:
+    if not arrow and LINE_ERROR in names:
         suspect |= (raw[LINE_ERROR].astype(str) != "").to_numpy(dtype=bool)
 
-    texts: dict[str, _Text] = {}
+    inputs: dict = {}
     for col in COLUMNS:
-        if col not in raw.columns:
+        if col not in names:
             continue
-        s, kind = raw[col], FIELD_TYPES[col]
-        if _is_text(s):
-            arr = _arrow_text(s)
-            if arr is None:
-                return None
-            texts[col] = _Text.of(arr) if kind == "string" else _Text.coded(arr)
-        elif kind == "date" and s.dtype == np.dtype("datetime64[ns]"):
-            continue
-        elif kind in ("int", "decimal") and s.dtype.kind in "iuf":
-            continue
-        elif kind == "bool" and s.dtype.kind in "biuf":
-            continue
-        else:
+        got = _arrow_input(raw.column(col), FIELD_TYPES[col], col) if arrow else _frame_input(raw[col], FIELD_TYPES[col])
+        if got is None:
             return None
+        inputs[col] = got
+    texts = {c: v for c, v in inputs.items() if isinstance(v, _Text)}
     m, notes = settle_formats(m, {c: texts[c].uniques for c in DATE_COLUMNS + DECIMAL_COLUMNS if c in texts})
 
     typed: dict = {}
     present: dict[str, int] = {}
+    when: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # date columns: (day numbers, missing or out of range)
     for col in COLUMNS:
         kind = FIELD_TYPES[col]
-        if col not in raw.columns:
-            typed[col] = None
+        if col not in inputs:
+            typed[col] = absent_column(kind, n)
             continue
-        s = raw[col]
-        t = texts.get(col)
-        missing = t.missing if t is not None else s.isna().to_numpy()
+        v = inputs[col]
+        if callable(v):  # optional text: nothing to check
+            typed[col] = v
+            continue
+        t = v if isinstance(v, _Text) else None
+        missing = v.missing
         present[col] = n - int(np.count_nonzero(missing))
         if col in REQUIRED:
             suspect |= missing
         if kind == "string":
-            typed[col] = pd.Series(pd.arrays.ArrowStringArray(t.values))
+            typed[col] = t.values
         elif kind == "date":
             if t is None:
-                d = s.to_numpy(dtype="datetime64[ns]")
+                days, gone = v.values, missing
             else:
-                d = t.by_uniques(lambda u, c=col: parse_dates(u, m.date_format_for(c)), _NAT)
-                suspect |= ~missing & np.isnat(d)
-            out = (d < _LO) | (d > _HI)
+                from .validate import parse_dates
+                ns = t.by_uniques(lambda u, c=col: parse_dates(u, m.date_format_for(c)),
+                                  np.datetime64("NaT", "ns")).view(np.int64)
+                gone = ns == _NAT
+                if np.any(ns[~gone] % _NS_PER_DAY):  # a format with a time of day
+                    return None
+                suspect |= ~missing & gone
+                days = ns // _NS_PER_DAY
+            out = ~gone & ((days < _LO) | (days > _HI))
             if out.any():
                 suspect |= out
-                d = np.where(out, _NAT, d)
-            typed[col] = pd.Series(d, dtype="datetime64[ns]", copy=False)
+                gone = gone | out
+            days = np.where(gone, 0, days).astype(np.int32)
+            when[col] = (days, gone)
+            typed[col] = Days(days, gone)
         elif kind in ("int", "decimal"):
             if t is None:
-                xv = s.to_numpy(dtype="float64", na_value=np.nan)
+                xv = v.values
             else:
+                from .validate import parse_numbers
                 xv = t.by_uniques(lambda u: parse_numbers(u, m.decimal == ","), np.nan)
             nan = np.isnan(xv)
             suspect |= ~missing & nan
@@ -239,12 +333,11 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
                         suspect |= ok & ~((xv >= 0) & (xv <= HOURS_MAX))
             typed[col] = xv
         else:  # bool
-            if t is None and s.dtype.kind == "b":
-                b = s.fillna(False).to_numpy(dtype=bool)
+            if t is None and v.kind == "bool":
+                b = v.values
             elif t is None:
-                xv = s.to_numpy(dtype="float64", na_value=np.nan)
-                b = xv == 1
-                suspect |= ~missing & ~b & (xv != 0)
+                b = v.values == 1
+                suspect |= ~missing & ~b & (v.values != 0)
             else:
                 low = pc.utf8_lower(pa.array(t.uniques, type=pa.large_string())).to_pylist()
                 trues = {w.lower() for w in m.booleans.true}
@@ -255,22 +348,20 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
                 suspect |= ~missing & ~is_t & ~is_f
             typed[col] = yes_no_values(col, b, missing)
 
-    # relations between fields (only where both sides parsed)
-    def day(col):
-        v = typed[col]
-        return None if v is None else v.to_numpy()
-    birth, hire, fstart = day("birth_date"), day("hire_date"), day("function_start_date")
-    both = ~np.isnat(birth) & ~np.isnat(hire)
+    # relations between fields (only where both sides parsed), on day numbers
+    nowhere = (np.zeros(n, dtype=np.int32), np.ones(n, dtype=bool))
+    (birth, b_gone), (hire, h_gone) = when["birth_date"], when["hire_date"]
+    fstart, f_gone = when.get("function_start_date", nowhere)
+    both = ~b_gone & ~h_gone
     suspect |= both & (birth >= hire)
-    if fstart is not None:
-        suspect |= ~np.isnat(hire) & ~np.isnat(fstart) & (hire > fstart)
+    suspect |= ~h_gone & ~f_gone & (hire > fstart)
     # at least 15 * 366 days apart is 15 years of age for sure: only nearer pairs are counted out
-    with np.errstate(over="ignore"):
-        near = (hire.view(np.int64) - birth.view(np.int64)) < MIN_AGE_AT_HIRE * 366 * 86_400 * 10**9
+    near = (hire.astype(np.int64) - birth) < MIN_AGE_AT_HIRE * 366
     check = both & (birth < hire) & near & ~suspect
     if check.any():
-        by, bm, bd = _ymd(birth[check])
-        hy, hm, hd = _ymd(hire[check])
+        from ..calendar import _civil
+        by, bm, bd = _civil(birth[check].astype(np.int64))
+        hy, hm, hd = _civil(hire[check].astype(np.int64))
         age = hy - by - ((hm * 100 + hd) < (bm * 100 + bd))
         young = np.zeros(n, dtype=bool)
         young[np.flatnonzero(check)[age < MIN_AGE_AT_HIRE]] = True
@@ -301,7 +392,11 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
     rejects = None
     if suspect.any():
         pos = np.flatnonzero(suspect)
-        sub = raw.iloc[pos].reset_index(drop=True)
+        if arrow:
+            from .readers import parquet_frame
+            sub = parquet_frame(raw.take(pa.array(pos)), typed=True)
+        else:
+            sub = raw.iloc[pos].reset_index(drop=True)
         sub["row"] = rows[pos]
         checked = slow(sub, m, dup_msgs)
         if checked.rows_accepted:  # a row this path rejects, the row-message path accepts
@@ -309,15 +404,29 @@ def validate_columns(raw: pd.DataFrame, rows: np.ndarray, source: str, m, duplic
         rejects = checked.rejects
         columns = {c: dataclasses.replace(k, present=present[c]) for c, k in checked.columns.items()}
         keep = ~suspect
-    for col, v in typed.items():
-        if v is None:
-            from .validate import _empty_typed
-            typed[col] = _empty_typed(FIELD_TYPES[col], n)
-    if rejects is None:
-        from .validate import _Failures, _rejects_table
-        rejects = _rejects_table(_Failures(), rows, {}, raw)
     return RecordSet(frame=None, rejects=rejects, rows_read=n, source=source, notes=notes, columns=columns,
                      accepted=Accepted(typed, keep, rows))
 
 
-__all__ = ["validate_columns"]
+def validate_table(table, source: str = "<table>", *, mapping=None, duplicates: dict | None = None):
+    """:func:`hpr_rules.records.validate_frame` of a Parquet file's Arrow table, without a
+    frame (nor pandas) where every row passes; the same result as that of its frame."""
+    from .recordset import require_columns
+    require_columns(table.column_names, source)
+    rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
+    from .mapping import ColumnMapping
+
+    def slow(frame, settled, dups):
+        from .validate import validate_frame
+        return validate_frame(frame, source, mapping=settled, duplicates=dups, vectorised=False)
+    fast = validate_columns(table, rows, source, mapping or ColumnMapping(), duplicates, slow)
+    if fast is not None:
+        return fast
+    from .readers import parquet_frame
+    from .validate import validate_frame
+    frame = parquet_frame(table, typed=True)
+    frame["row"] = rows
+    return validate_frame(frame, source, mapping=mapping, duplicates=duplicates)
+
+
+__all__ = ["validate_columns", "validate_table"]

@@ -46,20 +46,27 @@ class DataDates:
         view = getattr(records, "view", None)
         if view is None:
             view = getattr(records, "frame", records)
-        day = np.datetime64(self.day, "ns")
+        from ..calendar import from_daynum, to_daynum
+        day = to_daynum(self.day)
         any_after = None
         for col in EVENT_DATE_COLUMNS:
             if col not in view.columns:
                 continue
-            values = np.asarray(view[col].to_numpy(dtype="datetime64[ns]"))
-            late = values > day  # NaT compares false
+            if hasattr(view, "day_numbers"):  # validation's arrays: day numbers as they are
+                values, ok = view.day_numbers(col)
+                late = ok & (values > day)
+            else:  # a frame's dates may hold a time of day: later than midnight is after the day
+                ns = np.asarray(view[col].to_numpy(dtype="datetime64[ns]"))
+                ok = ~np.isnat(ns)
+                values = np.where(ok, ns.astype("datetime64[D]").astype(np.int64), 0)
+                late = ns > np.datetime64(self.day, "ns")
             if any_after is None:
                 any_after = late
             else:
                 any_after = any_after | late
-            if np.isnat(values).all():
+            if not ok.any():
                 continue
-            top = dt.date.fromisoformat(str(np.nanmax(values).astype("datetime64[D]")))
+            top = from_daynum(int(values[ok].max()))
             self.newest[col] = max(top, self.newest.get(col, top))
             n = int(late.sum())
             if n:

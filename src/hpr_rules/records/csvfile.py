@@ -35,18 +35,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .schema import LINE_ERROR, LINE_NUMBER, LINE_TEXT  # noqa: F401 - the hidden columns of a line
 
 DELIMITERS = (",", ";", "|", "\t")
 #: lines a quoted field may span before its opening quote counts as unbalanced
 MAX_SPAN = 10
 #: bytes read at a time (a block always ends at a line break)
 BLOCK_BYTES = 1 << 24
-#: hidden columns of a rejected line: the message, and the line as it stood in the file
-LINE_ERROR = "_line_error"
-LINE_TEXT = "_line_text"
-#: hidden column: where the record stands in the file as a person sees it (CSV: the physical
-#: line of its first line, 1-based, title and header lines counted; XLSX: the sheet row)
-LINE_NUMBER = "_line"
 _SHOWN_TEXT = 200
 _BAD_CHAR = re.compile("[\x00\udc80-\udcff]")
 _BOMS = {b"\xef\xbb\xbf": "utf-8"}

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..errors import HprError, InputError, did_you_mean
 from ..yamlsource import YamlDoc, load_yaml, pydantic_error
 from .schema import COLUMNS, DATE_COLUMNS, DECIMAL_COLUMNS, FALSE_WORDS, TRUE_WORDS
+
+if TYPE_CHECKING:  # a mapping is read without pandas; apply() gets a frame
+    import pandas as pd
 
 Unit = Literal["fraction", "percent", "hours", "minutes"]
 

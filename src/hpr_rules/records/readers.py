@@ -12,12 +12,17 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from ..errors import InputError
-from .csvfile import LINE_ERROR, LINE_NUMBER, LINE_TEXT, CsvFormat, iter_csv, sniff_csv
-from .schema import COLUMNS, FIELD_TYPES, NS_DATE_MAX, NS_DATE_MIN
+from .schema import COLUMNS, FIELD_TYPES, LINE_ERROR, LINE_NUMBER, LINE_TEXT, NS_DATE_MAX, NS_DATE_MIN
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made: a Parquet file is read as Arrow without it
+    import pandas as pd
+
+    from .csvfile import CsvFormat
 
 __all__ = ["LINE_ERROR", "LINE_NUMBER", "LINE_TEXT", "Source", "read_table", "write_records", "to_canonical_text"]
 
@@ -77,6 +82,7 @@ class Source:
         """Frames of at most ``rows`` records (``None``: one frame with the whole file)."""
         self._open()
         if self.fmt == "csv":
+            from .csvfile import iter_csv, sniff_csv
             fmt = self._guard(lambda: sniff_csv(self.path, encoding=self.encoding, delimiter=self.delimiter,
                                                 header_row=self.header_row, expected=self.expected))
             self._csv, self.notes = fmt, list(fmt.notes)
@@ -97,6 +103,16 @@ class Source:
         step = rows or max(len(df), 1)
         for k in range(0, max(len(df), 1), step):
             yield df.iloc[k:k + step].reset_index(drop=True) if rows else df
+
+    def arrow(self):
+        """A typed Parquet file (``typed=True``) as the Arrow table it holds, read without
+        pandas (validation takes it as it is, :func:`hpr_rules.records.validate_table`);
+        None for any other file, which is read as frames."""
+        if self.fmt != "parquet" or not self.typed:
+            return None
+        self._open()
+        import pyarrow.parquet as pq
+        return self._guard(lambda: pq.ParquetFile(self.path).read())  # read_table would import pandas
 
     def read(self) -> pd.DataFrame:
         """The whole file as one frame."""
@@ -145,6 +161,7 @@ def _read_xlsx(p: Path, sheet: str | int | None = None, header_row: int | None =
     without it, the header is found below a title block by the ``expected`` column names
     (said in ``notes``). A header cell left empty by a merged (multi-row) header takes the
     nearest name above it."""
+    import pandas as pd
     import itertools
 
     import openpyxl
@@ -233,8 +250,13 @@ def _worksheet(wb, sheet, p: Path, did_you_mean, notes: list | None = None):
 
 def _read_parquet(p: Path, typed: bool = False) -> pd.DataFrame:
     import pyarrow.parquet as pq
+    return parquet_frame(pq.read_table(p), typed)
 
-    table = pq.read_table(p)
+
+def parquet_frame(table, typed: bool = False) -> pd.DataFrame:
+    """The frame of an Arrow table read from Parquet: typed columns kept where ``typed``
+    (see :class:`Source`), else the canonical text form."""
+    import pandas as pd
     cols = {}
     for name, col in zip(table.column_names, table.columns):
         fast = _typed_parquet_column(col) if typed else None
@@ -264,6 +286,7 @@ _TS_LO, _TS_HI = dt.date.fromisoformat(NS_DATE_MIN), dt.date.fromisoformat(NS_DA
 
 def _typed_parquet_column(col) -> pd.Series | None:
     """The column with its Parquet type kept, or None where only the text form is safe."""
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
     t = col.type
@@ -288,6 +311,7 @@ def _typed_parquet_column(col) -> pd.Series | None:
 
 def to_canonical_text(frame: pd.DataFrame) -> pd.DataFrame:
     """The canonical text form of a typed records frame (ISO dates, true/false, '.' decimals)."""
+    import pandas as pd
     cols = [c for c in COLUMNS if c in frame.columns] + \
            [c for c in frame.columns if c not in COLUMNS and c != "row"]
     out = {}
@@ -324,6 +348,7 @@ def write_records(frame: pd.DataFrame, path) -> None:
     CSV is the canonical text form; Parquet keeps types (dates as day dates) and is
     byte-identical for identical frames.
     """
+    import pandas as pd
     from ..outputs import atomic_write
     p = Path(path)
     fmt = _format(p)
@@ -347,6 +372,7 @@ def write_records(frame: pd.DataFrame, path) -> None:
 
 
 def _write_parquet(frame: pd.DataFrame, tmp: Path) -> None:
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -47,3 +47,10 @@ FALSE_WORDS = ("false", "nee", "n", "0", "no")
 READ_SETTINGS = ("delimiter", "encoding", "decimal", "date_format", "sheet", "header_row", "as_of")
 
 REJECT_COLUMNS = ["row", "line", "employee_id", "column", "value", "message"]
+
+#: hidden columns of a CSV line that could not be split: the message, and the line as it stood
+LINE_ERROR = "_line_error"
+LINE_TEXT = "_line_text"
+#: hidden column: where the record stands in the file as a person sees it (CSV: the physical
+#: line of its first line, 1-based, title and header lines counted; XLSX: the sheet row)
+LINE_NUMBER = "_line"

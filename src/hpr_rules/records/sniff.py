@@ -152,3 +152,15 @@ def text_uniques(frame, into: dict[str, set] | None = None) -> dict[str, set]:
         if len(seen) < MAX_DISTINCT:
             seen.update(v for v in pd.unique(s.astype("str").str.strip()) if isinstance(v, str) and v)
     return out
+
+
+def settle_formats(m, uniques: dict):
+    """The mapping with the date formats and decimal mark the values show (see :mod:`.sniff`),
+    made explicit, and notes on what was detected. A frame checked in chunks is settled once
+    on the whole file first, so every chunk reads the same way."""
+    changes, notes = sniff_values(uniques, date_format=m.date_format, date_formats=m.date_formats,
+                                  decimal=m.decimal)
+    update = {"date_format": m.date_format or "%Y-%m-%d", "decimal": changes.get("decimal", m.decimal or ".")}
+    if "date_formats" in changes:
+        update["date_formats"] = {**changes["date_formats"], **m.date_formats}
+    return m.model_copy(update=update), notes

@@ -12,115 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from .mapping import ColumnMapping, _did_you_mean
+from .mapping import ColumnMapping
 from .readers import LINE_ERROR, LINE_NUMBER, LINE_TEXT
-from .sniff import EXCEL_DAYS, EXCEL_EPOCH, date_shape, sniff_values
+from .recordset import Accepted, RecordSet, YesNo, require_columns, typed_frame, yes_no_values  # noqa: F401
+from .sniff import EXCEL_DAYS, EXCEL_EPOCH, date_shape, settle_formats  # noqa: F401
 from .schema import (COLUMNS, DATE_COLUMNS, DATE_MAX, DECIMAL_COLUMNS, DATE_MIN, FIELD_TYPES, HOURS_MAX, MIN_AGE_AT_HIRE, NS_DATE_MAX,
                      NS_DATE_MIN, REJECT_COLUMNS, REQUIRED, SCALE_MAX, SCALE_MIN)
 
 _LO = pd.Timestamp(DATE_MIN)
 _HI = pd.Timestamp(DATE_MAX)
-
-
-@dataclass
-class RecordSet:
-    """Validated records of one file.
-
-    ``frame``: accepted rows, canonical typed columns plus ``row`` (1-based data row).
-    ``rejects``: one row per failure (row, line, employee_id, column, value, message).
-    ``accepted``: the accepted rows as validation's own typed arrays (:class:`Accepted`),
-    given with ``frame=None``: the frame is then built on first use, and the engines read
-    the arrays without it. A frame given (or replaced) is the records; ``accepted`` is dropped.
-    """
-
-    frame: pd.DataFrame | None
-    rejects: pd.DataFrame
-    rows_read: int
-    source: str = "<frame>"
-    #: what the reader detected (encoding, delimiter, header line, ...), for the user
-    notes: list[str] = field(default_factory=list)
-    #: per column with failures: how many values failed (see :attr:`diagnoses`)
-    columns: dict = field(default_factory=dict)
-    accepted: Accepted | None = field(default=None, repr=False, compare=False)
-
-    def __post_init__(self):
-        if self.frame is not None:
-            self.accepted = None
-        elif self.accepted is None:
-            raise ValueError("a RecordSet needs the accepted records: a frame or Accepted arrays")
-        else:
-            del self.__dict__["frame"]  # built by __getattr__ on first use
-
-    def __getattr__(self, name: str):
-        accepted = self.__dict__.get("accepted")
-        if name != "frame" or accepted is None:
-            raise AttributeError(name)
-        frame = self.__dict__["frame"] = accepted.frame()
-        return frame
-
-    @property
-    def view(self):
-        """The accepted records by column (``view[name]`` a Series, ``view.columns``, ``len``):
-        the frame, or the typed arrays while the frame is not built."""
-        return self.accepted if self.accepted is not None and "frame" not in self.__dict__ else self.frame
-
-    @property
-    def diagnoses(self) -> list[str]:
-        """One line per column whose every value failed, with the setting that reads it."""
-        return [str(c) for c in self.columns.values() if c.whole]
-
-    @cached_property
-    def rejected_rows(self) -> pd.DataFrame:
-        """One row per rejected input row: row, employee_id, message (joined by '; ')."""
-        r = self.rejects
-        if not len(r):
-            return pd.DataFrame({"row": pd.Series([], dtype="int64"),
-                                 "employee_id": pd.Series([], dtype=object),
-                                 "message": pd.Series([], dtype=object)})
-        g = r.groupby("row", sort=True)
-        out = pd.DataFrame({"employee_id": g["employee_id"].first(),
-                            "message": g["message"].agg("; ".join)}).reset_index()
-        out["row"] = out["row"].astype("int64")
-        return out[["row", "employee_id", "message"]]
-
-    @property
-    def rows_accepted(self) -> int:
-        return len(self.view)
-
-    @property
-    def rows_rejected(self) -> int:
-        return self.rows_read - self.rows_accepted
-
-
-class Accepted:
-    """The accepted rows of a validation as typed arrays, by column: what the records frame
-    is built from (:meth:`frame`), one column at a time on demand (``accepted[name]``)."""
-
-    def __init__(self, typed: dict, keep: np.ndarray | None, rows: np.ndarray):
-        self.typed, self.keep, self.rows = typed, keep, rows
-        self.columns = [*COLUMNS, "row"]
-
-    def __len__(self) -> int:
-        return len(self.rows) if self.keep is None else int(np.count_nonzero(self.keep))
-
-    def __getitem__(self, name: str) -> pd.Series:
-        if name == "row":
-            return pd.Series(self.rows if self.keep is None else self.rows[self.keep], dtype="int64")
-        if name not in self.typed:
-            raise KeyError(name)
-        if FIELD_TYPES[name] == "string":  # Arrow text as it is: no Python string per row
-            v = self.typed[name]
-            return v if self.keep is None else v[self.keep].reset_index(drop=True)
-        return _typed_column(name, self.typed[name], self.keep)
-
-    def frame(self) -> pd.DataFrame:
-        return _typed_frame(self.typed, self.keep, self.rows)
 
 
 @dataclass
@@ -170,18 +74,6 @@ class ColumnCheck:
             return f"{head} are not numbers (e.g. {v!r})"
         return (f"{head} are not yes/no words (e.g. {v!r}); list the words under `booleans:` "
                 "(`\"true\": [...]`, `\"false\": [...]`) in the mapping")
-
-
-def settle_formats(m: ColumnMapping, uniques: dict) -> tuple[ColumnMapping, list[str]]:
-    """The mapping with the date formats and decimal mark the values show (see :mod:`.sniff`),
-    made explicit, and notes on what was detected. A frame checked in chunks is settled once
-    on the whole file first, so every chunk reads the same way."""
-    changes, notes = sniff_values(uniques, date_format=m.date_format, date_formats=m.date_formats,
-                                  decimal=m.decimal)
-    update = {"date_format": m.date_format or "%Y-%m-%d", "decimal": changes.get("decimal", m.decimal or ".")}
-    if "date_formats" in changes:
-        update["date_formats"] = {**changes["date_formats"], **m.date_formats}
-    return m.model_copy(update=update), notes
 
 
 @dataclass
@@ -286,13 +178,7 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
         rows = raw["row"].to_numpy(dtype=np.int64)
     else:
         rows = np.arange(1, n + 1, dtype=np.int64)
-    missing_cols = sorted(REQUIRED - set(raw.columns), key=COLUMNS.index)
-    if missing_cols:
-        c = missing_cols[0]
-        others = [str(h) for h in raw.columns if h not in COLUMNS]
-        more = f" (also missing: {', '.join(missing_cols[1:])})" if len(missing_cols) > 1 else ""
-        raise InputError(f"required column {c!r} is not in the file{_did_you_mean(c, others)}{more}; "
-                         "use --mapping to rename export headers", file=source, key=c)
+    require_columns(raw.columns, source)
     if vectorised:
         from .arrowcheck import validate_columns
 
@@ -446,7 +332,7 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
     for pos, _, _ in fail.parts:
         bad_pos[pos] = True
     keep = ~bad_pos
-    frame = _typed_frame(typed, keep, rows)
+    frame = typed_frame(typed, keep, rows)
     return RecordSet(frame=frame, rejects=rejects, rows_read=n, source=source, notes=notes,
                      columns={c: k for c, k in columns.items() if k.failed})
 
@@ -503,19 +389,13 @@ def _msgs(mask: np.ndarray, t: pd.Series, make) -> np.ndarray:
     return out
 
 
-def yes_no_values(col: str, yes: np.ndarray, missing: np.ndarray):
-    """The typed values of a yes/no column: a required one is plain bool; an optional one
-    keeps its third value, empty = not known (a nullable boolean array)."""
-    return yes if col in REQUIRED else pd.arrays.BooleanArray(yes, missing.copy())
-
-
 def _empty_typed(kind: str, n: int):
     if kind == "date":
         return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
     if kind in ("int", "decimal"):
         return np.full(n, np.nan)
     if kind == "bool":
-        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+        return YesNo(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
     return pd.Series(pd.NA, index=range(n), dtype="string")
 
 
@@ -553,49 +433,3 @@ def _rejects_table(fail: _Failures, rows, texts, raw) -> pd.DataFrame:
         "value": val,
         "message": np.concatenate(msg_l)[order],
     })[REJECT_COLUMNS]
-
-
-def _arrow_objects(chunked, share: bool) -> np.ndarray:
-    """Arrow text as a numpy object array (None for missing). With ``share``, equal
-    strings are one Python object (a unit name repeated a million times costs one)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    if not share:
-        return np.asarray(chunked.to_numpy(zero_copy_only=False), dtype=object)
-    enc = pc.dictionary_encode(chunked).combine_chunks() if isinstance(chunked, pa.ChunkedArray) \
-        else pc.dictionary_encode(chunked)
-    table = np.array(enc.dictionary.to_pylist() + [None], dtype=object)
-    codes = enc.indices.fill_null(len(table) - 1).to_numpy(zero_copy_only=False)
-    return table[codes]
-
-
-def _typed_column(col: str, v, keep: np.ndarray | None) -> pd.Series:
-    """One column of the records frame from validation's typed values (``keep``: the accepted
-    rows, None: all)."""
-    kind = FIELD_TYPES[col]
-    if keep is None:
-        keep = slice(None)
-    if kind == "date":
-        return pd.Series(v.to_numpy(dtype="datetime64[ns]")[keep], dtype="datetime64[ns]", copy=False)
-    if kind == "int":
-        return pd.Series(np.asarray(v)[keep].astype(np.int64), dtype="int64", copy=False)
-    if kind == "decimal":
-        return pd.Series(np.asarray(v, dtype="float64")[keep], dtype="float64", copy=False)
-    if kind == "bool":
-        if isinstance(v, pd.arrays.BooleanArray):  # yes / no / not known
-            return pd.Series(v[keep], dtype="boolean")
-        return pd.Series(np.asarray(v, dtype=bool)[keep], dtype=bool, copy=False)
-    if getattr(v.dtype, "storage", None) == "pyarrow":
-        # Arrow text -> Python strings, equal strings shared (to_pandas deduplicates), NA -> None
-        arr = v[keep] if isinstance(keep, slice) or len(v) == len(keep) else v
-        return pd.Series(_arrow_objects(arr.array.__arrow_array__(), share=col != "employee_id"), dtype=object)
-    codes, uniq = pd.factorize(v[keep] if isinstance(keep, slice) or len(v) == len(keep) else v,
-                               use_na_sentinel=True)
-    table = np.concatenate([np.asarray(uniq, dtype=object), np.array([None], dtype=object)])
-    return pd.Series(table[codes], dtype=object)
-
-
-def _typed_frame(typed: dict, keep: np.ndarray | None, rows: np.ndarray) -> pd.DataFrame:
-    frame = pd.DataFrame({col: _typed_column(col, typed[col], keep) for col in COLUMNS})
-    frame["row"] = (rows if keep is None else rows[keep]).astype(np.int64)
-    return frame

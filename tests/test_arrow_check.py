@@ -1,0 +1,183 @@
+"""The Arrow-native check path: a Parquet file validated as its Arrow table, evaluated in parts
+and written part by part, gives exactly what the frame path gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hpr_rules.engines import evaluate_findings, iter_findings
+from hpr_rules.language import default_rules_dir, load_rulebook
+from hpr_rules.outputs import write_parts, write_table
+from hpr_rules.records import generate_population, load_records, open_source, validate_table, write_records
+from hpr_rules.records.validate import validate_frame
+
+DAY = dt.date(2027, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_rulebook(default_rules_dir())
+
+
+@pytest.fixture(scope="module")
+def population():
+    return generate_population(60, seed=11, reference_date=dt.date(2026, 6, 1))
+
+
+def _same(a, b):
+    pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=True)
+    pd.testing.assert_frame_equal(a.rejects, b.rejects, check_exact=True)
+    assert a.notes == b.notes and a.columns == b.columns and a.diagnoses == b.diagnoses
+    assert (a.rows_read, a.rows_accepted, a.rows_rejected) == (b.rows_read, b.rows_accepted, b.rows_rejected)
+
+
+def _by_frame(path):
+    """The records of a Parquet file the way the row-message path reads them."""
+    raw = open_source(path).read()
+    return validate_frame(raw, str(path), vectorised=False)
+
+
+EDITS = {
+    "employee_id": [None, "", "  ", " E9 ", "DUP"],
+    "birth_date": [None, dt.date(1850, 1, 1), dt.date(2025, 1, 1), dt.date(2000, 2, 29)],
+    "hire_date": [None, dt.date(2015, 2, 28), dt.date(2101, 1, 1), dt.date(1900, 1, 1)],
+    "function_start_date": [None, dt.date(1901, 1, 1), dt.date(2100, 12, 31)],
+    "pop_date": [None, dt.date(2026, 11, 30), dt.date(2024, 2, 29)],
+    "fte": [None, 0.0, 1.0, 1.5, -0.1],
+    "salary_scale": [None, 0, 7, 19],
+    "development_hours_12m": [None, -1.0, 2000.0, 2000.5],
+    "physically_demanding": [None, True, False],
+    "development_offered": [None, True, False],
+    "unit": [None, "", " Afval "],
+}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.integers(0, 59), st.sampled_from(sorted(EDITS)), st.integers(0, 4)),
+                      max_size=10))
+def test_arrow_validation_agrees_with_the_row_message_path(tmp_path, population, edits):
+    t = pa.Table.from_pandas(population.drop(columns=["row"], errors="ignore"), preserve_index=False)
+    cols = {name: t.column(name).to_pylist() for name in t.column_names}
+    for i, col, k in edits:
+        choices = EDITS[col]
+        v = choices[k % len(choices)]
+        if isinstance(v, dt.date) and col in cols and isinstance(cols[col][i], dt.datetime):
+            v = dt.datetime(v.year, v.month, v.day)
+        cols[col][i] = cols["employee_id"][0] if v == "DUP" else v
+    types = {name: t.schema.field(name).type for name in t.column_names}
+    types = {name: (pa.date32() if pa.types.is_timestamp(ty) else ty) for name, ty in types.items()}
+    table = pa.table({name: pa.array(vals, type=types[name]) for name, vals in cols.items()})
+    path = tmp_path / "edited.parquet"
+    pq.write_table(table, path)
+    fast = load_records(path)
+    _same(fast, _by_frame(path))
+
+
+def test_typed_parquet_is_validated_without_a_frame(tmp_path, population):
+    path = tmp_path / "staff.parquet"
+    write_records(population, path)
+    rs = load_records(path)
+    assert rs.accepted is not None and "frame" not in vars(rs) and "rejects" not in vars(rs)
+    assert rs.rows_rejected == 0 and len(rs.rejects) == 0
+    _same(rs, _by_frame(path))
+
+
+@pytest.mark.parametrize("case", ["timestamps", "dictionary", "int ids", "ancient date", "text dates", "int bools"])
+def test_parquet_types_the_frame_path_reads(tmp_path, population, case):
+    t = pa.Table.from_pandas(population.drop(columns=["row"]), preserve_index=False)
+    i = t.column_names.index
+    if case == "timestamps":  # a time of day is dropped, as the frame path does
+        ts = pa.array([dt.datetime(2020, 1, 1, 13, 5)] * len(t), pa.timestamp("us"))
+        t = t.set_column(i("pop_date"), "pop_date", ts)
+    elif case == "dictionary":
+        t = t.set_column(i("unit"), "unit", t.column("unit").dictionary_encode())
+    elif case == "int ids":  # a number where text belongs: the row-message path decides
+        t = t.set_column(i("employee_id"), "employee_id", pa.array(range(len(t)), pa.int64()))
+    elif case == "ancient date":  # outside what the frame's datetime64[ns] holds
+        d = t.column("birth_date").to_pylist()
+        d[3] = dt.date(1500, 1, 1)
+        t = t.set_column(i("birth_date"), "birth_date", pa.array(d, pa.date32()))
+    elif case == "text dates":
+        t = t.set_column(i("hire_date"), "hire_date", t.column("hire_date").cast(pa.string()))
+    else:
+        col = t.column("physically_demanding").cast(pa.int64())
+        t = t.set_column(i("physically_demanding"), "physically_demanding", col)
+    path = tmp_path / "t.parquet"
+    pq.write_table(t, path)
+    _same(validate_table(pq.read_table(path), str(path)), _by_frame(path))
+
+
+def _values(frame):
+    return frame.apply(lambda c: c.astype(object) if isinstance(c.dtype, pd.CategoricalDtype) else c)
+
+
+def _plain(table):
+    return pa.table([c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns],
+                    names=table.column_names)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(part=st.integers(1, 70), rejected=st.lists(st.integers(0, 59), max_size=8))
+def test_parts_are_the_whole_in_order(book, population, part, rejected):
+    raw = population.copy()
+    for i in rejected:  # rejected rows anywhere: first, last, between parts
+        raw.loc[i, "fte"] = 7.0
+    rs = validate_frame(raw)
+    whole = evaluate_findings(rs, book, DAY).to_arrow()
+    parts = list(iter_findings(rs, book, DAY, part_records=part))
+    assert len(parts) == max(1, -(-rs.rows_accepted // part))
+    together = pa.concat_tables([_plain(p.to_arrow()) for p in parts])
+    assert together.equals(_plain(whole))
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_written_parts_read_as_the_whole(tmp_path, book, population, fmt):
+    rs = validate_frame(population)
+    write_table(evaluate_findings(rs, book, DAY), tmp_path / f"whole.{fmt}")
+    write_parts(iter_findings(rs, book, DAY, part_records=7), tmp_path / f"parts.{fmt}")
+    if fmt == "csv":
+        assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    else:
+        a, b = (pq.read_table(tmp_path / f"{n}.parquet") for n in ("whole", "parts"))
+        assert _plain(a).equals(_plain(b.cast(a.schema)))
+        # the same values; a dictionary per part lists a part's due dates first
+        pd.testing.assert_frame_equal(_values(a.to_pandas()), _values(b.to_pandas()))
+
+
+def test_a_failing_part_leaves_no_file(tmp_path, book, population):
+    rs = validate_frame(population)
+
+    def parts():
+        yield from iter_findings(rs, book, DAY, part_records=20)
+        raise RuntimeError("stopped")
+    with pytest.raises(RuntimeError, match="stopped"):
+        write_parts(parts(), tmp_path / "f.parquet")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_writes_parts_as_one_file(tmp_path, population, monkeypatch):
+    from hpr_cli import check_cmd
+    from hpr_cli.main import cli
+    path = tmp_path / "staff.parquet"
+    write_records(population, path)
+    runner = CliRunner()
+    outs = []
+    for size in (1_000_000, 9):
+        monkeypatch.setattr(check_cmd, "PART_RECORDS", size)
+        out = tmp_path / f"f{size}.parquet"
+        res = runner.invoke(cli, ["check", str(path), "--date", DAY.isoformat(), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        outs.append(_values(pq.read_table(out).to_pandas()))
+    pd.testing.assert_frame_equal(*outs)
+    assert len(outs[0]) == 3 * len(population)
+    assert np.array_equal(outs[0]["employee_id"].astype(str).to_numpy()[::3],
+                          population["employee_id"].astype(str).to_numpy())
