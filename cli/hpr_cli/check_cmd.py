@@ -144,9 +144,12 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     fmt = format_for(out, fmt)
     if out is None and fmt in ("xlsx", "parquet"):
         raise InputError(f"--format {fmt} needs --out FILE (binary output is not written to a terminal)")
-    if chunk_size:
-        return _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size,
-                             report, side)
+    if chunk_size or (mapping is None and engine == "vector" and fmt in ("csv", "parquet")
+                      and str(data).lower().endswith(".parquet") and Path(data).is_file()):
+        # a typed Parquet file is checked batch by batch as Arrow: bounded memory, each part
+        # written while the next is checked, the findings of the whole file
+        return _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict,
+                             chunk_size or PART_RECORDS, report, side)
     rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences, mapping)
     bar, update = progress_for(rs.rows_accepted * len(rule_ids or book.ids()), "checking")
     employer = book.employer_reasons()
@@ -181,17 +184,27 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
                   side=None):
     from pathlib import Path
 
-    from hpr_rules.scale import check_csv_stream
+    from hpr_rules.scale import check_csv_stream, check_parquet_stream
     if engine != "vector":
         raise InputError("--chunk-size runs the vector engine; leave out --engine")
     if fmt not in ("csv", "parquet"):
         raise InputError("--chunk-size writes csv or parquet findings")
+    parquet = mapping is None and str(data).lower().endswith(".parquet")
     size = Path(data).stat().st_size if Path(data).exists() else 0
-    bar, update = progress_for(size // 100 if size > 50_000_000 else 0, "rows")
+    if parquet and size:
+        import pyarrow.parquet as pq
+        try:
+            total = pq.ParquetFile(data).metadata.num_rows
+        except Exception:  # noqa: BLE001 - reading it says what is wrong
+            total = 0
+    else:  # about 100 bytes a CSV line
+        total = size // 100 if size > 50_000_000 else 0
+    bar, update = progress_for(total, "rows")
     try:
-        res = check_csv_stream(data, book, day, out, chunk_size=chunk_size, mapping=mapping,
-                               rules=list(rule_ids) or None, fmt=fmt, progress=update,
-                               sink=None if out else sys.stdout.buffer, side=side or None)
+        kw = dict(chunk_size=chunk_size, rules=list(rule_ids) or None, fmt=fmt, progress=update,
+                  sink=None if out else sys.stdout.buffer, side=side or None)
+        res = check_parquet_stream(data, book, day, out, **kw) if parquet else \
+            check_csv_stream(data, book, day, out, mapping=mapping, **kw)
     finally:
         if bar:
             bar.__exit__(None, None, None)

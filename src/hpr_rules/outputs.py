@@ -251,6 +251,26 @@ def _parquet_table(table):
     return table, {"use_dictionary": use_dict or False, "write_statistics": stats or False}
 
 
+def _widened(table):
+    """The table with int32 dictionary indices: room for the values of any later part."""
+    import pyarrow as pa
+    fields = [pa.field(f.name, pa.dictionary(pa.int32(), f.type.value_type))
+              if pa.types.is_dictionary(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
+def _conformed(table, schema):
+    """A later part in the first part's columns: a dictionary spelled out, or made, as there."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    cols = []
+    for col, field in zip(table.columns, schema):
+        if pa.types.is_dictionary(field.type) and not pa.types.is_dictionary(col.type):
+            col = pc.dictionary_encode(col)
+        cols.append(col.cast(field.type))
+    return pa.table(cols, schema=schema)
+
+
 def write_parts(parts, path: str | Path, fmt: str | None = None) -> None:
     """The parts of one table (Arrow tables, or anything with ``to_arrow``, in order) written
     as one CSV or Parquet file, atomically. A second thread writes each part while the
@@ -268,7 +288,7 @@ def write_parts(parts, path: str | Path, fmt: str | None = None) -> None:
         raise InputError(f"parts are written as csv or parquet, not {fmt}", file=str(path))
 
     def write(tmp):
-        todo: queue.Queue = queue.Queue(maxsize=2)
+        todo: queue.Queue = queue.Queue(maxsize=1)  # one part waits while one is written
         failed: list[BaseException] = []
 
         def consume():
@@ -280,11 +300,12 @@ def write_parts(parts, path: str | Path, fmt: str | None = None) -> None:
                     else:
                         table, options = _csv_table(table), {}
                     if writer is None:
+                        table = _widened(table)
                         schema = table.schema
                         writer = pq.ParquetWriter(tmp, schema, **options) if fmt == "parquet" else \
                             pacsv.CSVWriter(tmp, schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
                     elif not table.schema.equals(schema):
-                        table = table.cast(schema)
+                        table = _conformed(table, schema)
                     writer.write_table(table)
             except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
                 failed.append(exc)

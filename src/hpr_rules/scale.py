@@ -166,12 +166,6 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     run's :class:`~hpr_rules.records.sidetables.SideTables`, attached to every chunk; their
     rows are checked against the accepted records at the end (``side_tables``).
     """
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
-    from .engines import evaluate_findings
-    from .findings import add_counts, summary_from_counts
-    from .outputs import atomic_write
     from .records import ColumnMapping, load_mapping, open_source, validate_frame
     from .records.mapping import mapping_doc
     from .records.sniff import text_uniques
@@ -180,7 +174,8 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
 
     p = Path(path)
     if p.suffix.lower() not in (".csv", ".txt", ".tsv"):
-        raise InputError("--chunk-size streams CSV files; read other formats whole", file=str(p))
+        raise InputError("--chunk-size streams CSV files, and Parquet files without a mapping; read other "
+                         "files whole", file=str(p))
     if not p.exists():
         raise InputError("file not found", file=str(p))
     m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
@@ -205,19 +200,105 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     del first, rows_of
     m, detected = settle_formats(m or ColumnMapping(), uniques)
     del uniques
-    checks: dict = {}
 
+    def records():
+        for chunk in source.frames(chunk_size):
+            raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m))
+            yield validate_frame(raw, source=str(p), mapping=m, duplicates=dups)
+
+    totals = _check_parts(records(), book, day, out, rules=rules, fmt=fmt, progress=progress, sink=sink, side=side)
+    totals["notes"] = source.notes + detected
+    return totals
+
+
+def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rules=None, fmt: str = "csv",
+                         progress=None, sink=None, side=None) -> dict:
+    """:func:`check_csv_stream` of a Parquet file, batch by batch as Arrow tables (validated
+    without a frame, :func:`hpr_rules.records.validate_table`): memory stays bounded and the
+    findings are those of the whole file. A first pass reads the employee_id column alone
+    (duplicates anywhere in the file) and the distinct values of date and number columns the
+    file holds as text (every batch reads them as the whole file would)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from .records import ColumnMapping, validate_table
+    from .records.arrowcheck import _repeated_text
+    from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS
+    from .records.validate import duplicate_message, settle_formats
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError("file not found", file=str(p))
+
+    def guarded(fn):
+        try:
+            return fn()
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any parser failure is a file the user must fix
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"cannot read as parquet: {text}", file=str(p)) from None
+
+    pf = guarded(lambda: pq.ParquetFile(p))
+    names = pf.schema_arrow.names
+    dups: dict = {}
+    if "employee_id" in names:  # first pass: the id column alone
+        ids = guarded(lambda: pf.read(columns=["employee_id"]).column(0))
+        if pa.types.is_dictionary(ids.type):
+            ids = ids.cast(ids.type.value_type)
+        if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
+            ids = pc.utf8_trim_whitespace(ids.cast(pa.large_string()).combine_chunks())
+            ids = pc.if_else(pc.equal(ids, ""), pa.scalar(None, pa.large_string()), ids)
+            rep = np.flatnonzero(_repeated_text(ids))
+            rows_of: dict[str, list[int]] = {}
+            for v, row in zip(ids.take(pa.array(rep)).to_pylist(), (rep + 1).tolist()):
+                rows_of.setdefault(v, []).append(row)
+            dups = {v: duplicate_message(v, r) for v, r in rows_of.items()}
+        del ids
+    texts = [c for c in DATE_COLUMNS + DECIMAL_COLUMNS if c in names
+             and (pa.types.is_string(pf.schema_arrow.field(c).type) or pa.types.is_large_string(pf.schema_arrow.field(c).type))]
+    uniques: dict = {}
+    for c in texts:  # read as the whole file's values say (date format, decimal mark)
+        col = guarded(lambda c=c: pf.read(columns=[c]).column(0))
+        uniques[c] = {v for v in pc.unique(pc.utf8_trim_whitespace(col.combine_chunks())).to_pylist() if v}
+    m, detected = settle_formats(ColumnMapping(), uniques)
+
+    def records():
+        first = 1
+        for batch in guarded(lambda: pf.iter_batches(batch_size=chunk_size)):
+            table = pa.Table.from_batches([batch])
+            yield validate_table(table, str(p), mapping=m, duplicates=dups, first_row=first)
+            first += table.num_rows
+        if first == 1:  # no rows: the findings of none (a file with its columns)
+            yield validate_table(pf.schema_arrow.empty_table(), str(p), mapping=m)
+
+    totals = _check_parts(records(), book, day, out, rules=rules, fmt=fmt, progress=progress, sink=sink, side=side)
+    totals["notes"] = detected
+    return totals
+
+
+def _check_parts(records, book, day: dt.date, out, *, rules=None, fmt: str = "csv", progress=None, sink=None,
+                 side=None) -> dict:
+    """Evaluate and write validated parts (:class:`RecordSet` one after the other, row numbers
+    of the whole file) as one findings file ``out`` (CSV or Parquet, :func:`write_parts`: each
+    part written while the next is checked) or CSV to ``sink``; the totals, summed counts and
+    per-column diagnoses of the whole."""
+    import pyarrow.csv as pacsv
+
+    from .engines import evaluate_findings
+    from .findings import add_counts, summary_from_counts
+    from .outputs import write_parts
     from .records.asof import DataDates
-    totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0, "notes": source.notes, "dates": DataDates(day)}
+    checks: dict = {}
+    totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0, "dates": DataDates(day)}
     counts: dict = {}
     employer = book.employer_reasons()
     side_ids: set = set()
 
-    def run(write_chunk):
+    def findings():
         nonlocal counts
-        for chunk in source.frames(chunk_size):
-            raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m))
-            rs = validate_frame(raw, source=str(p), mapping=m, duplicates=dups)
+        for rs in records:
             totals["dates"].add(rs)
             if side:
                 rs = side.attach(rs)
@@ -225,42 +306,26 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
             for c, k in rs.columns.items():
                 checks[c] = checks[c].merged(k) if c in checks else k
             f = evaluate_findings(rs, book, day, rules=rules)
-            write_chunk(f)
             totals["rows_read"] += rs.rows_read
-            totals["rows_rejected"] += len(rs.rejected_rows)
+            totals["rows_rejected"] += rs.rows_rejected
             totals["findings"] += len(f)
             counts = add_counts(counts, f.counts(employer))
             if progress:
-                progress(len(chunk))
+                progress(rs.rows_read)
+            yield f
 
     if sink is not None:
-        state = {"header": True}
-
-        def to_sink(f):
+        header = True
+        for f in findings():
             buf = __import__("io").BytesIO()
             pacsv.write_csv(csv_safe(_plain_arrow(f)), buf, pacsv.WriteOptions(quoting_style="needed",
-                                                                     include_header=state["header"]))
+                                                                     include_header=header))
             sink.write(buf.getvalue())
-            state["header"] = False
-        run(to_sink)
+            header = False
     else:
-        def write(tmp):
-            holder = {}
-
-            def to_file(f):
-                table = _plain_arrow(f)
-                if "w" not in holder:
-                    holder["w"] = (pq.ParquetWriter(tmp, table.schema) if fmt == "parquet"
-                                   else pacsv.CSVWriter(tmp, table.schema,
-                                                        write_options=pacsv.WriteOptions(quoting_style="needed")))
-                holder["w"].write_table(table)
-            run(to_file)
-            if "w" in holder:
-                holder["w"].close()
-        atomic_write(out, write)
+        write_parts(findings(), out, fmt)
     totals["summary"] = summary_from_counts(counts)
     totals["counts"] = counts
-    totals["notes"] = source.notes + detected
     totals["diagnoses"] = [str(k) for k in checks.values() if k.whole]
     if side:
         totals["side_tables"] = side.checked(side_ids)

@@ -168,7 +168,7 @@ def _frame_input(s: pd.Series, kind: str):
         missing = ns == _NAT
         if np.any(ns[~missing] % _NS_PER_DAY):  # a time of day: the row-message path compares it exactly
             return None
-        days = ns // _NS_PER_DAY
+        days = (ns // _NS_PER_DAY).astype(np.int32)
         days[missing] = 0
         return _Typed("days", days, missing)
     if kind in ("int", "decimal") and s.dtype.kind in "iuf":
@@ -205,18 +205,24 @@ def _arrow_input(col, kind: str, name: str):
         lo, hi = pc.min_max(d).values()
         if lo.is_valid and (lo.as_py() < _NS_LO or hi.as_py() >= _NS_HI):
             return None
-        days = pc.fill_null(d.cast(pa.int32()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        days = _numpy(pc.fill_null(d.cast(pa.int32()), 0))  # int32 day numbers as Arrow holds them
         return _Typed("days", days, missing)
     if pa.types.is_boolean(t):
         if kind != "bool":
             return None
-        return _Typed("bool", pc.fill_null(col, False).to_numpy(zero_copy_only=False).astype(bool), missing)
+        return _Typed("bool", _numpy(pc.fill_null(col, False)), missing)
     if pa.types.is_integer(t) or pa.types.is_floating(t):
         if kind not in ("int", "decimal", "bool"):
             return None
-        x = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
-        return _Typed("boolnum" if kind == "bool" else "number", x, missing)
+        return _Typed("boolnum" if kind == "bool" else "number", _numpy(pc.cast(col, pa.float64())), missing)
     return None
+
+
+def _numpy(col) -> np.ndarray:
+    """A column without nulls as numpy, without a copy where Arrow's buffer is one."""
+    if isinstance(col, pa.ChunkedArray) and col.num_chunks == 1:
+        col = col.chunk(0)
+    return col.to_numpy(zero_copy_only=False)
 
 
 def _repeated_text(values) -> np.ndarray:
@@ -226,10 +232,12 @@ def _repeated_text(values) -> np.ndarray:
     out = np.zeros(n, dtype=bool)
     if n < 2:
         return out
-    order = pc.array_sort_indices(values, null_placement="at_end")
     valid = n - values.null_count
     if valid < 2:  # no text, or one: nothing repeats
         return out
+    if not values.null_count and pc.all(pc.less(values.slice(0, n - 1), values.slice(1))).as_py():
+        return out  # ascending, as exports usually are: no two alike
+    order = pc.array_sort_indices(values, null_placement="at_end")
     srt = values.take(order[:valid])
     same = pc.equal(srt.slice(1), srt.slice(0, valid - 1)).to_numpy(zero_copy_only=False)
     if not same.any():
@@ -305,7 +313,8 @@ def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | N
             if out.any():
                 suspect |= out
                 gone = gone | out
-            days = np.where(gone, 0, days).astype(np.int32)
+            if t is not None or out.any():  # 0 where missing, as the typed input holds them
+                days = np.where(gone, 0, days).astype(np.int32)
             when[col] = (days, gone)
             typed[col] = Days(days, gone)
         elif kind in ("int", "decimal"):
@@ -356,7 +365,7 @@ def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | N
     suspect |= both & (birth >= hire)
     suspect |= ~h_gone & ~f_gone & (hire > fstart)
     # at least 15 * 366 days apart is 15 years of age for sure: only nearer pairs are counted out
-    near = (hire.astype(np.int64) - birth) < MIN_AGE_AT_HIRE * 366
+    near = (hire - birth) < MIN_AGE_AT_HIRE * 366  # int32 day numbers: no overflow
     check = both & (birth < hire) & near & ~suspect
     if check.any():
         from ..calendar import _civil
@@ -408,12 +417,14 @@ def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | N
                      accepted=Accepted(typed, keep, rows))
 
 
-def validate_table(table, source: str = "<table>", *, mapping=None, duplicates: dict | None = None):
+def validate_table(table, source: str = "<table>", *, mapping=None, duplicates: dict | None = None,
+                   first_row: int = 1):
     """:func:`hpr_rules.records.validate_frame` of a Parquet file's Arrow table, without a
-    frame (nor pandas) where every row passes; the same result as that of its frame."""
+    frame where every row passes; the same result as that of its frame. ``first_row``: the
+    row number of the table's first row (a batch of a larger file)."""
     from .recordset import require_columns
     require_columns(table.column_names, source)
-    rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
+    rows = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
     from .mapping import ColumnMapping
 
     def slow(frame, settled, dups):
