@@ -181,3 +181,42 @@ def test_check_writes_parts_as_one_file(tmp_path, population, monkeypatch):
     assert len(outs[0]) == 3 * len(population)
     assert np.array_equal(outs[0]["employee_id"].astype(str).to_numpy()[::3],
                           population["employee_id"].astype(str).to_numpy())
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(chunk=st.integers(1, 70), fmt=st.sampled_from(["parquet", "csv"]),
+       edits=st.lists(st.tuples(st.integers(0, 59), st.sampled_from(sorted(EDITS)), st.integers(0, 4)),
+                      max_size=6))
+def test_parquet_stream_is_the_whole_file(tmp_path_factory, book, population, chunk, fmt, edits):
+    """Batch by batch (duplicates in other batches, rejected rows anywhere) = the whole file."""
+    from hpr_rules.scale import check_parquet_stream
+    tmp = tmp_path_factory.mktemp("stream")
+    t = pa.Table.from_pandas(population.drop(columns=["row"]), preserve_index=False)
+    cols = {name: t.column(name).to_pylist() for name in t.column_names}
+    for i, col, k in edits:
+        v = EDITS[col][k % len(EDITS[col])]
+        cols[col][i] = cols["employee_id"][59 - i] if v == "DUP" else v
+    types = {n: (pa.date32() if pa.types.is_timestamp(ty) else ty) for n, ty in zip(t.column_names, t.schema.types)}
+    path = tmp / "staff.parquet"
+    pq.write_table(pa.table({n: pa.array(v, type=types[n]) for n, v in cols.items()}), path, row_group_size=25)
+    rs = load_records(path)
+    write_table(evaluate_findings(rs, book, DAY), tmp / f"whole.{fmt}")
+    res = check_parquet_stream(path, book, DAY, tmp / f"parts.{fmt}", chunk_size=chunk, fmt=fmt)
+    assert (res["rows_read"], res["rows_rejected"]) == (rs.rows_read, rs.rows_rejected)
+    assert res["counts"] == evaluate_findings(rs, book, DAY).counts(book.employer_reasons())
+    assert res["diagnoses"] == rs.diagnoses
+    if fmt == "csv":
+        assert (tmp / "parts.csv").read_bytes() == (tmp / "whole.csv").read_bytes()
+    else:
+        a, b = (pq.read_table(tmp / f"{n}.parquet") for n in ("whole", "parts"))
+        assert _plain(a).equals(_plain(b))
+
+
+def test_an_empty_parquet_file_gives_an_empty_findings_file(tmp_path, book, population):
+    from hpr_rules.scale import check_parquet_stream
+    path = tmp_path / "none.parquet"
+    t = pa.Table.from_pandas(population.drop(columns=["row"]), preserve_index=False)
+    pq.write_table(t.slice(0, 0), path)
+    res = check_parquet_stream(path, book, DAY, tmp_path / "f.parquet", chunk_size=10, fmt="parquet")
+    assert res["rows_read"] == 0
+    assert pq.read_table(tmp_path / "f.parquet").num_rows == 0

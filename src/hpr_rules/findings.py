@@ -245,15 +245,7 @@ def _pandas_metadata() -> dict:
     its findings without importing pandas."""
     global _PANDAS_METADATA
     if _PANDAS_METADATA is None:
-        import json
-        from importlib.metadata import PackageNotFoundError, version
-
-        import pyarrow as pa
         from .language.compile import STATUSES
-        try:
-            pandas_version = version("pandas")
-        except PackageNotFoundError:  # pragma: no cover - pandas is a dependency
-            pandas_version = None
         categories = {"status": len(STATUSES), "reference_date": 1}
 
         def column(name):
@@ -266,12 +258,31 @@ def _pandas_metadata() -> dict:
                 meta = {"num_categories": categories.get(name, 0), "ordered": False}
             return {"name": name, "field_name": name, "pandas_type": kind, "numpy_type": numpy_type,
                     "metadata": meta}
-
-        doc = {"index_columns": [], "column_indexes": [], "columns": [column(c) for c in FINDINGS_COLUMNS],
-               "attributes": {}, "creator": {"library": "pyarrow", "version": pa.__version__},
-               "pandas_version": pandas_version}
-        _PANDAS_METADATA = {b"pandas": json.dumps(doc).encode("utf-8")}
+        _PANDAS_METADATA = _metadata([column(c) for c in FINDINGS_COLUMNS])
     return _PANDAS_METADATA
+
+
+def _metadata(columns: list[dict]) -> dict:
+    """Arrow schema metadata that tells pandas the dtypes of ``columns`` (pandas' own format)."""
+    import json
+    from importlib.metadata import PackageNotFoundError, version
+
+    import pyarrow as pa
+    try:
+        pandas_version = version("pandas")
+    except PackageNotFoundError:  # pragma: no cover - pandas is a dependency
+        pandas_version = None
+    doc = {"index_columns": [], "column_indexes": [], "columns": columns, "attributes": {},
+           "creator": {"library": "pyarrow", "version": pa.__version__}, "pandas_version": pandas_version}
+    return {b"pandas": json.dumps(doc).encode("utf-8")}
+
+
+def plain_pandas_metadata(dtypes: dict[str, str]) -> dict:
+    """The pandas metadata of a frame of plain columns (``dtypes``: name -> object, Int64 or
+    float64), as ``pa.Schema.from_pandas`` writes it for text, nullable integers and floats."""
+    kinds = {"object": ("unicode", "object"), "Int64": ("int64", "Int64"), "float64": ("float64", "float64")}
+    return _metadata([{"name": c, "field_name": c, "pandas_type": kinds[t][0], "numpy_type": kinds[t][1],
+                       "metadata": None} for c, t in dtypes.items()])
 
 
 def findings_of(outcomes: list[RuleOutcome], ids: np.ndarray, rows: np.ndarray, day: dt.date,

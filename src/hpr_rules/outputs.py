@@ -100,9 +100,11 @@ FORMULA_START = "=+-@\t\r"  # a spreadsheet reads a cell starting with one of th
 
 def _arrow(df):
     """An Arrow table of a frame, or of anything that makes its own (findings as codes)."""
+    import pyarrow as pa
+    if isinstance(df, pa.Table):
+        return df
     if hasattr(df, "to_arrow"):
         return df.to_arrow()
-    import pyarrow as pa
     return pa.Table.from_pandas(df, preserve_index=False)
 
 

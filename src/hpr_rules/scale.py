@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .findings import FINDINGS_COLUMNS
 from .outputs import csv_safe, finish_parts, write_table
 
 
@@ -43,11 +42,12 @@ def input_files(spec: str | Path) -> list[Path]:
 
 
 def check_file(path, book, day: dt.date, rules=None, mapping=None, dups=None, dates=None,
-               side=None) -> tuple[pd.DataFrame, int, int]:
-    """Findings of one file, with (rows read, rows rejected); ``dups``: ids to reject (id -> message);
-    ``dates``: a :class:`~hpr_rules.records.asof.DataDates` the accepted records are added to;
-    ``side``: the run's :class:`~hpr_rules.records.sidetables.SideTables`, attached to the file's records."""
-    from .engines import evaluate
+               side=None):
+    """Findings of one file (:class:`~hpr_rules.findings.Findings`) and its records; ``dups``:
+    ids to reject (id -> message); ``dates``: a :class:`~hpr_rules.records.asof.DataDates` the
+    accepted records are added to; ``side``: the run's
+    :class:`~hpr_rules.records.sidetables.SideTables`, attached to the file's records."""
+    from .engines import evaluate_findings
     from .errors import DateRangeError
     from .records import load_records
     rs = load_records(path, mapping, duplicates=dups)
@@ -56,7 +56,7 @@ def check_file(path, book, day: dt.date, rules=None, mapping=None, dups=None, da
     if side:
         rs = side.attach(rs)
     try:
-        return evaluate(rs, book, day, rules=rules), rs.rows_read, len(rs.rejected_rows)
+        return evaluate_findings(rs, book, day, rules=rules), rs
     except DateRangeError as exc:  # which file of a dataset the row is in
         exc.file = exc.file or Path(path).name
         raise
@@ -75,13 +75,12 @@ def check_part(i: int, path, book, day: dt.date, out_dir, mapping=None, dups=Non
     this process or a Dask worker -- never hands the findings back. ``employer``: the
     (rule, reason) pairs of the employer's failing (:meth:`RuleBook.employer_reasons`).
     """
-    from .findings import status_counts
     from .records.asof import DataDates
     dates = DataDates(day)
-    findings, read, rejected = check_file(path, book, day, mapping=mapping, dups=dups, dates=dates, side=side)
-    write_table(_typed(findings), Path(out_dir) / part_name(i))
-    return {"rows_read": read, "rows_rejected": rejected, "counts": status_counts(findings, employer), "dates": dates,
-            **({"side_ids": side.matched(findings[findings["status"].astype(str) != "invalid"])} if side else {})}
+    findings, rs = check_file(path, book, day, mapping=mapping, dups=dups, dates=dates, side=side)
+    write_table(_plain_arrow(findings), Path(out_dir) / part_name(i))
+    return {"rows_read": rs.rows_read, "rows_rejected": rs.rows_rejected, "counts": findings.counts(employer),
+            "dates": dates, **({"side_ids": side.matched(rs.frame)} if side else {})}
 
 
 def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, mapping=None,
@@ -134,23 +133,18 @@ _META = {
 }
 
 
-def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    """Same dtypes in every part (an all-empty column must not change the Parquet schema)."""
-    out = df[FINDINGS_COLUMNS].copy()
-    for c, t in _META.items():
-        out[c] = out[c].astype(t)
-    return out
-
-
 # ------------------------------------------------------------------ streaming CSV
 
-def _plain_arrow(df):
-    """An Arrow table with categoricals as plain strings (stable schema across chunks), of a
-    findings frame or :class:`~hpr_rules.findings.Findings`."""
+def _plain_arrow(findings):
+    """The findings (:class:`~hpr_rules.findings.Findings`) as an Arrow table of plain columns
+    (text, int64, float64): every part of a dataset has the same schema, whatever its values,
+    with the pandas metadata of those columns (days_overdue reads back as Int64)."""
     import pyarrow as pa
-    table = df.to_arrow() if hasattr(df, "to_arrow") else pa.Table.from_pandas(_typed(df), preserve_index=False)
+
+    from .findings import plain_pandas_metadata
+    table = findings.to_arrow()
     schema = pa.schema([(c, pa.int64() if t == "Int64" else pa.float64() if t == "float64" else pa.string())
-                        for c, t in _META.items()])
+                        for c, t in _META.items()], metadata=plain_pandas_metadata(_META))
     cols = [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns]
     return pa.table(cols, names=table.column_names).cast(schema)
 
