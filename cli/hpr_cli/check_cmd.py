@@ -23,7 +23,7 @@ RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False
 
 #: records checked and written at a time by ``hpr check --out`` (CSV, Parquet): one part is
 #: written while the next is checked, and only one part's findings are held (README, Benchmark)
-PART_RECORDS = 250_000
+PART_RECORDS = 100_000
 
 
 def load_book(rules_dir):

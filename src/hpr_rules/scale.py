@@ -218,7 +218,7 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
 
     from .records import ColumnMapping, validate_table
     from .records.arrowcheck import _repeated_text
-    from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS
+    from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS, FIELD_TYPES, REQUIRED
     from .records.validate import duplicate_message, settle_formats
 
     p = Path(path)
@@ -258,11 +258,15 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
         uniques[c] = {v for v in pc.unique(pc.utf8_trim_whitespace(col.combine_chunks())).to_pylist() if v}
     m, detected = settle_formats(ColumnMapping(), uniques)
 
+    # the record's columns, less the optional text ones: nothing checks them, no finding shows them
+    read = [c for c in names if c in FIELD_TYPES and (FIELD_TYPES[c] != "string" or c in REQUIRED)]
+
     def records():
         first = 1
-        for batch in guarded(lambda: pf.iter_batches(batch_size=chunk_size)):
+        for batch in guarded(lambda: pf.iter_batches(batch_size=chunk_size, columns=read)):
             table = pa.Table.from_batches([batch])
-            yield validate_table(table, str(p), mapping=m, duplicates=dups, first_row=first)
+            # the first pass found every repeated id of the file: none is looked for per batch
+            yield validate_table(table, str(p), mapping=m, duplicates=dups, first_row=first, repeats=False)
             first += table.num_rows
         if first == 1:  # no rows: the findings of none (a file with its columns)
             yield validate_table(pf.schema_arrow.empty_table(), str(p), mapping=m)
@@ -284,6 +288,10 @@ def _check_parts(records, book, day: dt.date, out, *, rules=None, fmt: str = "cs
     from .findings import add_counts, summary_from_counts
     from .outputs import write_parts
     from .records.asof import DataDates
+    from .language import compile_book
+    from .language.compile import CompiledBook
+    compiled = book if isinstance(book, CompiledBook) else compile_book(book, day, rules)  # once, not per part
+    book = compiled.book
     checks: dict = {}
     totals: dict = {"rows_read": 0, "rows_rejected": 0, "findings": 0, "dates": DataDates(day)}
     counts: dict = {}
@@ -299,7 +307,7 @@ def _check_parts(records, book, day: dt.date, out, *, rules=None, fmt: str = "cs
                 side_ids.update(side.matched(rs.frame))
             for c, k in rs.columns.items():
                 checks[c] = checks[c].merged(k) if c in checks else k
-            f = evaluate_findings(rs, book, day, rules=rules)
+            f = evaluate_findings(rs, compiled, day)
             totals["rows_read"] += rs.rows_read
             totals["rows_rejected"] += rs.rows_rejected
             totals["findings"] += len(f)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..calendar import to_daynum
 from ..errors import RuleError
@@ -85,9 +86,10 @@ class CompiledRule:
     norm_type: str
     outputs: dict[str, str] = field(default_factory=dict)  # output column -> let name
 
-    @property
-    def fields(self) -> set[str]:
-        """Record fields (and derived fields) this rule reads."""
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        """Record fields (and derived fields) this rule reads (worked out once: the parts of a
+        streamed file ask for every part)."""
         out = set()
         for _, e, _ in self.lets:
             out |= names_in(e)
@@ -96,7 +98,7 @@ class CompiledRule:
         from ..absence import COLUMN, FUNCTION
         reads_absences = any(calls_in(e, FUNCTION) for _, e, _ in self.lets) or \
             any(calls_in(s.condition, FUNCTION) for s in self.steps)
-        return {n for n in out if field_type(n) is not None} | ({COLUMN} if reads_absences else set())
+        return frozenset({n for n in out if field_type(n) is not None} | ({COLUMN} if reads_absences else set()))
 
 
 @dataclass

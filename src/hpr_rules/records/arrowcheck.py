@@ -249,14 +249,15 @@ def _repeated_text(values) -> np.ndarray:
     return out
 
 
-def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | None, slow):
+def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | None, slow, repeats: bool = True):
     """The :class:`~hpr_rules.records.recordset.RecordSet` of ``raw``, or None where only the
     row-message path ``slow`` reads it.
 
     ``raw``: a frame (index 0..n-1, the required columns present), or the Arrow table of a
     Parquet file (typed as :func:`hpr_rules.records.readers.parquet_frame` types it, without
     pandas while no row fails). ``slow(frame, mapping, duplicates)`` validates the failing
-    rows (the row-message path).
+    rows (the row-message path). ``repeats=False``: ``duplicates`` already names every id
+    repeated in the file (a first pass over a file read in batches): none is looked for here.
     """
     from .recordset import Accepted, Days, RecordSet, absent_column, yes_no_values
     from .sniff import settle_formats
@@ -386,7 +387,7 @@ def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | N
         known = pc.fill_null(pc.is_in(ids, value_set=pa.array(list(duplicates), type=ids.type)), False) \
             .to_numpy(zero_copy_only=False)
         suspect |= known
-    rep = _repeated_text(ids) & ~known
+    rep = _repeated_text(ids) & ~known if repeats else known & False
     if rep.any():
         from .validate import duplicate_message
         pos = np.flatnonzero(rep)
@@ -418,10 +419,11 @@ def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | N
 
 
 def validate_table(table, source: str = "<table>", *, mapping=None, duplicates: dict | None = None,
-                   first_row: int = 1):
+                   first_row: int = 1, repeats: bool = True):
     """:func:`hpr_rules.records.validate_frame` of a Parquet file's Arrow table, without a
     frame where every row passes; the same result as that of its frame. ``first_row``: the
-    row number of the table's first row (a batch of a larger file)."""
+    row number of the table's first row (a batch of a larger file); ``repeats``: see
+    :func:`validate_columns`."""
     from .recordset import require_columns
     require_columns(table.column_names, source)
     rows = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
@@ -430,7 +432,7 @@ def validate_table(table, source: str = "<table>", *, mapping=None, duplicates: 
     def slow(frame, settled, dups):
         from .validate import validate_frame
         return validate_frame(frame, source, mapping=settled, duplicates=dups, vectorised=False)
-    fast = validate_columns(table, rows, source, mapping or ColumnMapping(), duplicates, slow)
+    fast = validate_columns(table, rows, source, mapping or ColumnMapping(), duplicates, slow, repeats)
     if fast is not None:
         return fast
     from .readers import parquet_frame
