@@ -275,14 +275,13 @@ def _conformed(table, schema):
 
 def write_parts(parts, path: str | Path, fmt: str | None = None) -> None:
     """The parts of one table (Arrow tables, or anything with ``to_arrow``, in order) written
-    as one CSV or Parquet file, atomically. A second thread writes each part while the
-    caller's iterator makes the next (pyarrow's writers let go of the interpreter). The first
+    as one CSV or Parquet file, atomically. A second thread turns each part into Arrow and
+    writes it while the caller's iterator makes the next (pyarrow's writers let go of the interpreter). The first
     part fixes the file's columns; a later part is cast to them (a dictionary with more
     values, an id column written plain)."""
     import queue
     import threading
 
-    import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
     fmt = format_for(path, fmt)
@@ -297,6 +296,7 @@ def write_parts(parts, path: str | Path, fmt: str | None = None) -> None:
             writer, schema = None, None
             try:
                 while (table := todo.get()) is not None:
+                    table = _arrow(table)
                     if fmt == "parquet":
                         table, options = _parquet_table(table)
                     else:
@@ -323,7 +323,7 @@ def write_parts(parts, path: str | Path, fmt: str | None = None) -> None:
             for part in parts:
                 if failed:
                     break
-                todo.put(part if isinstance(part, pa.Table) else _arrow(part))
+                todo.put(part)
         finally:
             todo.put(None)
             worker.join()

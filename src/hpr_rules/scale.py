@@ -216,6 +216,7 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    from .pipeline import ahead
     from .records import ColumnMapping, validate_table
     from .records.arrowcheck import _repeated_text
     from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS, FIELD_TYPES, REQUIRED
@@ -263,7 +264,8 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
 
     def records():
         first = 1
-        for batch in guarded(lambda: pf.iter_batches(batch_size=chunk_size, columns=read)):
+        batches = guarded(lambda: pf.iter_batches(batch_size=chunk_size, columns=read))
+        for batch in _guarded_iter(batches, guarded):
             table = pa.Table.from_batches([batch])
             # the first pass found every repeated id of the file: none is looked for per batch
             yield validate_table(table, str(p), mapping=m, duplicates=dups, first_row=first, repeats=False)
@@ -271,9 +273,21 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
         if first == 1:  # no rows: the findings of none (a file with its columns)
             yield validate_table(pf.schema_arrow.empty_table(), str(p), mapping=m)
 
-    totals = _check_parts(records(), book, day, out, rules=rules, fmt=fmt, progress=progress, sink=sink, side=side)
+    # the next batch read and validated in a second thread while this one is evaluated
+    totals = _check_parts(ahead(records()), book, day, out, rules=rules, fmt=fmt, progress=progress, sink=sink,
+                          side=side)
     totals["notes"] = detected
     return totals
+
+
+def _guarded_iter(items, guarded):
+    """The items, each taken through ``guarded`` (a reader's error becomes an InputError)."""
+    it = iter(items)
+    while True:
+        item = guarded(lambda: next(it, None))
+        if item is None:
+            return
+        yield item
 
 
 def _check_parts(records, book, day: dt.date, out, *, rules=None, fmt: str = "csv", progress=None, sink=None,
