@@ -220,3 +220,47 @@ def test_an_empty_parquet_file_gives_an_empty_findings_file(tmp_path, book, popu
     res = check_parquet_stream(path, book, DAY, tmp_path / "f.parquet", chunk_size=10, fmt="parquet")
     assert res["rows_read"] == 0
     assert pq.read_table(tmp_path / "f.parquet").num_rows == 0
+
+
+def test_checking_a_parquet_file_never_loads_pandas(tmp_path, population):
+    """pyarrow loads pandas on its first conversion of a Python or numpy object (0.3 s a run):
+    the check of a Parquet file moves its data by buffers (hpr_rules.arrowbuf) instead."""
+    import subprocess
+    import sys
+    path = tmp_path / "staff.parquet"
+    write_records(population, path)
+    code = ("import sys\n"
+            "from hpr_cli.main import cli\n"
+            "try:\n"
+            f"    cli(['-q', 'check', {str(path)!r}, '--date', '2027-03-01', '--out', {str(tmp_path / 'f.parquet')!r}],"
+            " prog_name='hpr')\n"
+            "except SystemExit as e:\n"
+            "    assert not e.code, e.code\n"
+            "print('pandas' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr
+    assert pq.read_table(tmp_path / "f.parquet").num_rows == 3 * len(population)
+
+
+@pytest.mark.parametrize("typ", ["bool", "int8", "int32", "int64", "float64"])
+def test_buffers_round_trip(typ):
+    from hpr_rules.arrowbuf import from_numpy, to_numpy, valid_mask
+    rng = np.random.default_rng(3)
+    values = (rng.random(77) > 0.5) if typ == "bool" else (rng.random(77) * 100).astype(typ)
+    valid = rng.random(77) > 0.3
+    arr = from_numpy(values, valid)
+    assert arr.to_pylist() == [v.item() if ok else None for v, ok in zip(values, valid)]
+    for a, b in ((0, 77), (5, 40), (13, 13)):
+        part = arr.slice(a, b - a)
+        assert np.array_equal(valid_mask(part), valid[a:b])
+        got = to_numpy(part, fill=0)
+        want = np.where(valid[a:b], values[a:b], 0).astype(values.dtype)
+        assert np.array_equal(got, want)
+
+
+def test_text_and_scalars():
+    from hpr_rules.arrowbuf import scalar, text
+    assert text(["a", None, "één"]).to_pylist() == ["a", None, "één"]
+    assert text(["x"], pa.large_string()).type == pa.large_string()
+    assert scalar("", pa.large_string()).as_py() == "" and scalar(None, pa.string()).as_py() is None
+    assert scalar(True, pa.bool_()).as_py() is True and scalar(3, pa.int64()).as_py() == 3

@@ -130,18 +130,20 @@ class Findings:
         """The findings as an Arrow table: text columns dictionary-encoded straight from the
         codes, missing values null, with the pandas metadata of :meth:`to_pandas`."""
         import pyarrow as pa
+
+        from .arrowbuf import from_numpy, text
         from .language.compile import STATUSES
 
         def dictionary(codes, labels):
             codes = np.asarray(codes)
             idx = codes.astype(_index_type(max(len(labels), 1)), copy=False)
-            mask = codes < 0
-            values = labels if isinstance(labels, pa.Array) else pa.array(labels, type=pa.string())
-            return pa.DictionaryArray.from_arrays(pa.array(idx, mask=mask if mask.any() else None), values)
+            missing = codes < 0
+            values = labels if isinstance(labels, pa.Array) else text(list(labels))
+            return pa.DictionaryArray.from_arrays(from_numpy(idx, ~missing if missing.any() else None), values)
 
         def floats(x):
             nan = np.isnan(x)
-            return pa.array(x, type=pa.float64(), mask=nan if nan.any() else None)
+            return from_numpy(x, ~nan if nan.any() else None)
 
         total = len(self)
         # employee_id as a dictionary over the ids, like the other text columns: the writers
@@ -153,8 +155,7 @@ class Findings:
             "status": dictionary(self.status, list(STATUSES)),
             "reason": dictionary(self.reason, self.reasons),
             "due_date": dictionary(self.due_code, self.due_labels),
-            "days_overdue": pa.array(self.overdue.astype(np.int64, copy=False), type=pa.int64(),
-                                     mask=~self.overdue_ok),
+            "days_overdue": from_numpy(self.overdue.astype(np.int64, copy=False), self.overdue_ok),
             "required_hours": floats(self.required),
             "actual_hours": floats(self.actual),
             "shortfall_hours": floats(self.shortfall),

@@ -17,7 +17,6 @@ import glob
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .errors import InputError
 from .outputs import csv_safe, finish_parts, write_table
@@ -216,11 +215,13 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    from .arrowbuf import from_numpy, scalar
     from .pipeline import ahead
     from .records import ColumnMapping, validate_table
     from .records.arrowcheck import _repeated_text
+    from .records.recordset import duplicate_message
     from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS, FIELD_TYPES, REQUIRED
-    from .records.validate import duplicate_message, settle_formats
+    from .records.sniff import settle_formats
 
     p = Path(path)
     if not p.exists():
@@ -244,10 +245,10 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
             ids = ids.cast(ids.type.value_type)
         if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
             ids = pc.utf8_trim_whitespace(ids.cast(pa.large_string()).combine_chunks())
-            ids = pc.if_else(pc.equal(ids, ""), pa.scalar(None, pa.large_string()), ids)
+            ids = pc.if_else(pc.equal(ids, scalar("", ids.type)), scalar(None, ids.type), ids)
             rep = np.flatnonzero(_repeated_text(ids))
             rows_of: dict[str, list[int]] = {}
-            for v, row in zip(ids.take(pa.array(rep)).to_pylist(), (rep + 1).tolist()):
+            for v, row in zip(ids.take(from_numpy(rep.astype(np.int64))).to_pylist(), (rep + 1).tolist()):
                 rows_of.setdefault(v, []).append(row)
             dups = {v: duplicate_message(v, r) for v, r in rows_of.items()}
         del ids
@@ -299,7 +300,7 @@ def _check_parts(records, book, day: dt.date, out, *, rules=None, fmt: str = "cs
     import pyarrow.csv as pacsv
 
     from .engines import evaluate_findings
-    from .findings import add_counts, summary_from_counts
+    from .findings import add_counts
     from .outputs import write_parts
     from .records.asof import DataDates
     from .language import compile_book
@@ -340,8 +341,7 @@ def _check_parts(records, book, day: dt.date, out, *, rules=None, fmt: str = "cs
             header = False
     else:
         write_parts(findings(), out, fmt)
-    totals["summary"] = summary_from_counts(counts)
-    totals["counts"] = counts
+    totals["counts"] = counts  # hpr_rules.findings.summary_rows / summary_from_counts make the table
     totals["diagnoses"] = [str(k) for k in checks.values() if k.whole]
     if side:
         totals["side_tables"] = side.checked(side_ids)
@@ -412,6 +412,7 @@ def cross_file_duplicates(files, mapping=None) -> dict:
         where.extend([i] * len(u))
     if not ids:
         return {}
+    import pandas as pd
     s = pd.Series(where, index=pd.Index(ids, dtype=object))
     multi = s[s.index.duplicated(keep=False)]
     return cross_file_messages({v: idx.tolist() for v, idx in multi.groupby(level=0)}, files)

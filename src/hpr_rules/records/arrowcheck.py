@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowbuf import from_numpy, scalar, text, to_numpy, valid_mask
 from .schema import (COLUMNS, DATE_COLUMNS, DATE_MAX, DATE_MIN, DECIMAL_COLUMNS, FIELD_TYPES, HOURS_MAX, LINE_ERROR,
                      MIN_AGE_AT_HIRE, NS_DATE_MAX, NS_DATE_MIN, REQUIRED, SCALE_MAX, SCALE_MIN)
 
@@ -77,12 +78,12 @@ def _trimmed(a):
 def _null_where_empty(t):
     """Trimmed text with its empty cells made null (a validity bitmap over the same text),
     and the missing mask."""
-    missing = pc.fill_null(pc.equal(t, ""), True).to_numpy(zero_copy_only=False)
+    missing = to_numpy(pc.fill_null(pc.equal(t, scalar("", t.type)), scalar(True, pa.bool_())))
     if not missing.any():
         return t, missing
     if t.offset or t.buffers()[0] is not None:
-        return pc.if_else(pa.array(missing), None, t), missing
-    valid = pa.array(~missing).buffers()[1]
+        return pc.if_else(from_numpy(missing), scalar(None, t.type), t), missing
+    valid = from_numpy(~missing).buffers()[1]
     return pa.Array.from_buffers(t.type, len(t), [valid, *t.buffers()[1:]]), missing
 
 
@@ -120,7 +121,7 @@ class _Text:
             indices = pa.chunked_array([c.indices for c in chunks]).combine_chunks()
         else:
             dictionary, indices = enc.dictionary, enc.indices
-        raw_codes = indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        raw_codes = to_numpy(indices, fill=-1).astype(np.int64)
         trimmed = pc.utf8_trim_whitespace(dictionary).to_pylist()
         uniques: list[str] = []
         where: dict[str, int] = {}
@@ -197,7 +198,7 @@ def _arrow_input(col, kind: str, name: str):
         if kind == "string" and name not in REQUIRED:  # nothing to check: trimmed where it is used
             return functools.partial(_trimmed_text, arr)
         return _text_input(arr, kind)
-    missing = col.is_null().to_numpy(zero_copy_only=False) if col.null_count else np.zeros(len(col), dtype=bool)
+    missing = ~valid_mask(col) if col.null_count else np.zeros(len(col), dtype=bool)
     if pa.types.is_timestamp(t) or pa.types.is_date(t):
         if kind != "date":
             return None
@@ -205,24 +206,18 @@ def _arrow_input(col, kind: str, name: str):
         lo, hi = pc.min_max(d).values()
         if lo.is_valid and (lo.as_py() < _NS_LO or hi.as_py() >= _NS_HI):
             return None
-        days = _numpy(pc.fill_null(d.cast(pa.int32()), 0))  # int32 day numbers as Arrow holds them
+        days = to_numpy(d)  # int32 day numbers as Arrow holds them, 0 where missing
         return _Typed("days", days, missing)
     if pa.types.is_boolean(t):
         if kind != "bool":
             return None
-        return _Typed("bool", _numpy(pc.fill_null(col, False)), missing)
+        return _Typed("bool", to_numpy(col, fill=False), missing)
     if pa.types.is_integer(t) or pa.types.is_floating(t):
         if kind not in ("int", "decimal", "bool"):
             return None
-        return _Typed("boolnum" if kind == "bool" else "number", _numpy(pc.cast(col, pa.float64())), missing)
+        return _Typed("boolnum" if kind == "bool" else "number", to_numpy(pc.cast(col, pa.float64()), np.nan),
+                      missing)
     return None
-
-
-def _numpy(col) -> np.ndarray:
-    """A column without nulls as numpy, without a copy where Arrow's buffer is one."""
-    if isinstance(col, pa.ChunkedArray) and col.num_chunks == 1:
-        col = col.chunk(0)
-    return col.to_numpy(zero_copy_only=False)
 
 
 def _repeated_text(values) -> np.ndarray:
@@ -239,13 +234,13 @@ def _repeated_text(values) -> np.ndarray:
         return out  # ascending, as exports usually are: no two alike
     order = pc.array_sort_indices(values, null_placement="at_end")
     srt = values.take(order[:valid])
-    same = pc.equal(srt.slice(1), srt.slice(0, valid - 1)).to_numpy(zero_copy_only=False)
+    same = to_numpy(pc.equal(srt.slice(1), srt.slice(0, valid - 1)))
     if not same.any():
         return out
     hit = np.zeros(valid, dtype=bool)
     hit[1:] |= same
     hit[:-1] |= same
-    out[order.to_numpy(zero_copy_only=False)[:valid][hit]] = True
+    out[to_numpy(order)[:valid][hit]] = True
     return out
 
 
@@ -349,7 +344,7 @@ def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | N
                 b = v.values == 1
                 suspect |= ~missing & ~b & (v.values != 0)
             else:
-                low = pc.utf8_lower(pa.array(t.uniques, type=pa.large_string())).to_pylist()
+                low = pc.utf8_lower(text(t.uniques, pa.large_string())).to_pylist()
                 trues = {w.lower() for w in m.booleans.true}
                 falses = {w.lower() for w in m.booleans.false}
                 is_t = np.array([v in trues for v in low] + [False], dtype=bool)[t.codes]
@@ -384,12 +379,11 @@ def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | N
     dup_msgs = dict(duplicates or {})
     known = np.zeros(n, dtype=bool)
     if duplicates:
-        known = pc.fill_null(pc.is_in(ids, value_set=pa.array(list(duplicates), type=ids.type)), False) \
-            .to_numpy(zero_copy_only=False)
+        known = to_numpy(pc.is_in(ids, value_set=text(list(duplicates), ids.type)), fill=False)
         suspect |= known
     rep = _repeated_text(ids) & ~known if repeats else known & False
     if rep.any():
-        from .validate import duplicate_message
+        from .recordset import duplicate_message
         pos = np.flatnonzero(rep)
         by_id: dict[str, list[int]] = {}
         for i, row in zip(ids.take(pos).to_pylist(), rows[pos].tolist()):
@@ -404,7 +398,7 @@ def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | N
         pos = np.flatnonzero(suspect)
         if arrow:
             from .readers import parquet_frame
-            sub = parquet_frame(raw.take(pa.array(pos)), typed=True)
+            sub = parquet_frame(raw.take(from_numpy(pos.astype(np.int64))), typed=True)
         else:
             sub = raw.iloc[pos].reset_index(drop=True)
         sub["row"] = rows[pos]

@@ -59,6 +59,13 @@ def require_columns(names, source: str) -> None:
                          "use --mapping to rename export headers", file=source, key=c)
 
 
+def duplicate_message(employee_id: str, rows) -> str:
+    rows = list(rows)
+    more = ", ..." if len(rows) > 10 else ""
+    return f"employee_id {employee_id} occurs {len(rows)} times (rows {', '.join(map(str, rows[:10]))}{more})"
+
+
+
 @dataclass
 class RecordSet:
     """Validated records of one file.
@@ -192,7 +199,8 @@ class Accepted:
             v = v.combine_chunks()
         if v.type != pa.large_string():
             v = v.cast(pa.large_string())
-        return v if self.keep is None else v.filter(pa.array(self.keep))
+        from ..arrowbuf import from_numpy
+        return v if self.keep is None else v.filter(from_numpy(self.keep))
 
     def day_numbers(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """A date column of the accepted rows as (int32 day numbers, valid)."""
@@ -214,9 +222,9 @@ class Accepted:
                 return self._kept(v.yes & ~v.missing), ~self._kept(v.missing)
             b = self._kept(np.asarray(v, dtype=bool))
             return b, np.ones(len(b), dtype=bool)
+        from ..arrowbuf import valid_mask
         t = self.text(name)
-        vals = np.asarray(t.to_numpy(zero_copy_only=False), dtype=object)
-        return vals, t.is_valid().to_numpy(zero_copy_only=False)
+        return np.asarray(t.to_pylist(), dtype=object), valid_mask(t)
 
     def frame(self) -> pd.DataFrame:
         return typed_frame({c: self.value(c) for c in self.typed}, self.keep, self.rows)
@@ -303,5 +311,5 @@ def typed_frame(typed: dict, keep: np.ndarray | None, rows: np.ndarray) -> pd.Da
     return frame
 
 
-__all__ = ["RecordSet", "Accepted", "Days", "YesNo", "yes_no_values", "require_columns", "typed_column",
+__all__ = ["duplicate_message", "RecordSet", "Accepted", "Days", "YesNo", "yes_no_values", "require_columns", "typed_column",
            "typed_frame", "absent_column", "as_days", "empty_rejects"]

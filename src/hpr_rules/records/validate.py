@@ -18,7 +18,8 @@ import pandas as pd
 
 from .mapping import ColumnMapping
 from .readers import LINE_ERROR, LINE_NUMBER, LINE_TEXT
-from .recordset import Accepted, RecordSet, YesNo, require_columns, typed_frame, yes_no_values  # noqa: F401
+from .recordset import (Accepted, RecordSet, YesNo, duplicate_message, require_columns,  # noqa: F401
+                        typed_frame, yes_no_values)  # Accepted, duplicate_message: for those who import them here
 from .sniff import EXCEL_DAYS, EXCEL_EPOCH, date_shape, settle_formats  # noqa: F401
 from .schema import (COLUMNS, DATE_COLUMNS, DATE_MAX, DECIMAL_COLUMNS, DATE_MIN, FIELD_TYPES, HOURS_MAX, MIN_AGE_AT_HIRE, NS_DATE_MAX,
                      NS_DATE_MIN, REJECT_COLUMNS, REQUIRED, SCALE_MAX, SCALE_MIN)
@@ -148,12 +149,6 @@ def _repeated(s: pd.Series) -> np.ndarray:
     k = len(enc.dictionary)
     idx = enc.indices.fill_null(k).to_numpy(zero_copy_only=False)
     return (np.bincount(idx, minlength=k + 1)[idx] > 1) & (idx < k)
-
-
-def duplicate_message(employee_id: str, rows) -> str:
-    rows = list(rows)
-    more = ", ..." if len(rows) > 10 else ""
-    return f"employee_id {employee_id} occurs {len(rows)} times (rows {', '.join(map(str, rows[:10]))}{more})"
 
 
 def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: ColumnMapping | None = None,
