@@ -215,10 +215,10 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from .arrowbuf import from_numpy, scalar
+    from .arrowbuf import from_numpy
     from .pipeline import ahead
     from .records import ColumnMapping, validate_table
-    from .records.arrowcheck import _repeated_text
+    from .records.arrowcheck import _repeated_text, _trimmed_text
     from .records.recordset import duplicate_message
     from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS, FIELD_TYPES, REQUIRED
     from .records.sniff import settle_formats
@@ -244,8 +244,7 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
         if pa.types.is_dictionary(ids.type):
             ids = ids.cast(ids.type.value_type)
         if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
-            ids = pc.utf8_trim_whitespace(ids.cast(pa.large_string()).combine_chunks())
-            ids = pc.if_else(pc.equal(ids, scalar("", ids.type)), scalar(None, ids.type), ids)
+            ids = _trimmed_text(ids.cast(pa.large_string()).combine_chunks())  # as validation trims them
             rep = np.flatnonzero(_repeated_text(ids))
             rows_of: dict[str, list[int]] = {}
             for v, row in zip(ids.take(from_numpy(rep.astype(np.int64))).to_pylist(), (rep + 1).tolist()):

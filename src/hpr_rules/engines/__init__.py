@@ -84,7 +84,8 @@ def iter_findings(records, book: RuleBook | CompiledBook, day: dt.date, *, engin
         # Arrow text stays Arrow (the findings' labels), anything else becomes Python strings
         ids = ids.array.__arrow_array__() if getattr(ids.dtype, "storage", None) == "pyarrow" \
             else ids.to_numpy(dtype=object)
-    cols = frame_columns(frame, compiled.fields() | {"birth_date"}, compiled.book.pension)
+    cols = frame_columns(frame, compiled.fields() | {"birth_date"}, compiled.book.pension,
+                         scalar_nulls=engine == "vector")
     bounds = list(range(0, n, part_records)) + [n] if part_records and n > part_records else [0, n]
     last_row = -1
     for a, b in zip(bounds, bounds[1:]):
@@ -123,7 +124,7 @@ def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, e
     day_num = to_daynum(day)
     missing = compiled.fields() - set(cols)  # side tables not given (dispensations, absences)
     if missing:
-        cols = {**cols, **null_columns(missing, n)}
+        cols = {**cols, **null_columns(missing, n, scalar=engine == "vector")}
     if engine == "vector":  # a column null for everyone is one null: no comparison per record
         from .vector import constant_nulls
         cols = constant_nulls(cols)

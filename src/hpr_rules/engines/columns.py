@@ -45,7 +45,7 @@ def _kind_ok(t, dtype) -> bool:
 _KINDS = {DATE: "date", NUMBER: "number", BOOL: "bool"}
 
 
-def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
+def frame_columns(frame: pd.DataFrame, fields, pension, scalar_nulls: bool = False) -> dict[str, Column]:
     """The columns ``fields`` need, from a validated records frame, or from validation's typed
     arrays (:class:`hpr_rules.records.recordset.Accepted`, read without a frame).
 
@@ -54,7 +54,7 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
     (:func:`hpr_rules.records.as_records`) turns any frame into the canonical types.
     A side-table column the frame does not carry (a per-rule dispensation
     ``dispensation_<rule_id>_until``, the absences) is all null: without the table
-    nobody has one.
+    nobody has one (``scalar_nulls``: one null for everyone, as the vector engine takes it).
     """
     from ..errors import InputError
     types = record_types()
@@ -68,7 +68,7 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
         if name not in frame.columns and (name not in types or name in _OPTIONAL_NULL):
             # a side table that was not given, or an optional record field a frame made
             # before the field existed leaves out (the employer's offers): nobody has one
-            cols.update(null_columns([name], len(frame)))
+            cols.update(null_columns([name], len(frame), scalar_nulls))
             continue
         if name == ABSENCES:  # one tuple of (start, end, kind) per record
             vals = frame[name].to_numpy(dtype=object)
@@ -105,12 +105,18 @@ def frame_columns(frame: pd.DataFrame, fields, pension) -> dict[str, Column]:
     return cols
 
 
-def null_columns(names, n: int) -> dict[str, Column]:
+def null_columns(names, n: int, scalar: bool = False) -> dict[str, Column]:
     """All-null engine columns for side-table names (per-rule dispensations, absences) that
-    were not given: without a dispensations or absences table nobody has one."""
+    were not given: without a dispensations or absences table nobody has one. ``scalar``:
+    one null for everyone (numpy scalars that broadcast, as
+    :func:`~hpr_rules.engines.vector.constant_nulls` makes them), not one per record."""
     out = {}
     for name in names:
         t = field_type(name)
+        if scalar:
+            out[name] = (np.int64(0) if t == DATE else np.False_ if t == BOOL else np.array(None, dtype=object),
+                         np.False_)
+            continue
         out[name] = (np.zeros(n, dtype=np.int64) if t == DATE else np.zeros(n, dtype=bool) if t == BOOL
                      else np.full(n, None, dtype=object), np.zeros(n, dtype=bool))
     return out
