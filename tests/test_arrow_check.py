@@ -264,3 +264,19 @@ def test_text_and_scalars():
     assert text(["x"], pa.large_string()).type == pa.large_string()
     assert scalar("", pa.large_string()).as_py() == "" and scalar(None, pa.string()).as_py() is None
     assert scalar(True, pa.bool_()).as_py() is True and scalar(3, pa.int64()).as_py() == 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(ids=st.lists(st.one_of(st.none(), st.text(alphabet="AB\u00e9 \x00", min_size=0, max_size=3)), max_size=30),
+       large=st.booleans(), start=st.integers(0, 3))
+def test_repeated_ids_are_found_however_they_are_held(ids, large, start):
+    from collections import Counter
+
+    from hpr_rules.records.arrowcheck import _repeated_text
+    arr = pa.array(ids, pa.large_string() if large else pa.string()).slice(start)
+    kept = ids[start:]
+    seen = Counter(v for v in kept if v is not None)
+    assert _repeated_text(arr).tolist() == [v is not None and seen[v] > 1 for v in kept]
+    fixed = [f"E{i:05d}" for i in range(40)] + ["E00007"]
+    assert np.flatnonzero(_repeated_text(pa.array(fixed))).tolist() == [7, 40]
+    assert not _repeated_text(pa.array(sorted(set(fixed)))).any()

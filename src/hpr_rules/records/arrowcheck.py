@@ -220,18 +220,43 @@ def _arrow_input(col, kind: str, name: str):
     return None
 
 
+def _fixed_width(values):
+    """The texts as numpy bytes of one width, where every one has the same length (ids usually
+    do) and none is null; None otherwise."""
+    n = len(values)
+    if not n or values.null_count or not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return None
+    kind = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    offsets = np.frombuffer(values.buffers()[1], dtype=kind, count=n + 1, offset=values.offset * kind().itemsize)
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or int(offsets[-1] - offsets[0]) != width * n or np.any(np.diff(offsets) != width):
+        return None
+    return np.frombuffer(values.buffers()[2], dtype=f"S{width}", count=n, offset=int(offsets[0]))
+
+
 def _repeated_text(values) -> np.ndarray:
-    """True where a text (not null) occurs more than once: equal neighbours after a sort,
-    several times faster than hashing a million distinct ids."""
+    """True where a text (not null) occurs more than once: ids of one length as numpy bytes
+    (ascending, as exports usually are, is one comparison of neighbours), others by equal
+    neighbours after an Arrow sort; several times faster than hashing a million distinct ids."""
     n = len(values)
     out = np.zeros(n, dtype=bool)
-    if n < 2:
+    fixed = _fixed_width(values)
+    if fixed is not None:
+        if n < 2 or bool(np.all(fixed[1:] > fixed[:-1])):
+            return out
+        order = np.argsort(fixed, kind="stable")
+        srt = fixed[order]
+        same = srt[1:] == srt[:-1]
+        hit = np.zeros(n, dtype=bool)
+        hit[1:] |= same
+        hit[:-1] |= same
+        out[order[hit]] = True
         return out
     valid = n - values.null_count
     if valid < 2:  # no text, or one: nothing repeats
         return out
     if not values.null_count and pc.all(pc.less(values.slice(0, n - 1), values.slice(1))).as_py():
-        return out  # ascending, as exports usually are: no two alike
+        return out  # ascending: no two alike
     order = pc.array_sort_indices(values, null_placement="at_end")
     srt = values.take(order[:valid])
     same = to_numpy(pc.equal(srt.slice(1), srt.slice(0, valid - 1)))
