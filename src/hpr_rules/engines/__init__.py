@@ -125,9 +125,11 @@ def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, e
     missing = compiled.fields() - set(cols)  # side tables not given (dispensations, absences)
     if missing:
         cols = {**cols, **null_columns(missing, n, scalar=engine == "vector")}
+    shared = None
     if engine == "vector":  # a column null for everyone is one null: no comparison per record
-        from .vector import constant_nulls
+        from .vector import Shared, constant_nulls
         cols = constant_nulls(cols)
+        shared = Shared(compiled.shared_keys)  # conditions the rules have in common, worked out once
     parts = []
     own = None
     if engine == "durable" and durable is None:
@@ -136,7 +138,7 @@ def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, e
     try:
         for rule in compiled.rules:
             try:
-                step, lets = _run_rule(rule, cols, n, day_num, engine, progress, durable)
+                step, lets = _run_rule(rule, cols, n, day_num, engine, progress, durable, shared)
             except DateRangeError as exc:
                 raise exc.update(rule=rule.id) from None
             parts.append(rule_outcome(rule, step, lets, day))
@@ -146,10 +148,10 @@ def rule_outcomes(cols: dict, n: int, compiled: CompiledBook, day: dt.date, *, e
     return parts
 
 
-def _run_rule(rule, cols, n, day_num, engine, progress, durable):
+def _run_rule(rule, cols, n, day_num, engine, progress, durable, shared=None):
     if engine == "vector":
         from .vector import run_rule
-        out = run_rule(rule, cols, n, day_num)
+        out = run_rule(rule, cols, n, day_num, shared)
         if progress:
             progress(n)
         return out

@@ -45,11 +45,52 @@ def _all(parts):
 class Env(dict):
     """Names -> columns, plus the records whose date arithmetic left the calendar's bounds
     (``flagged``): :func:`run_rule` decides those again with the reference interpreter,
-    which stops the run exactly where (and with the message that) the other engines do."""
+    which stops the run exactly where (and with the message that) the other engines do.
+    ``shared``: what the rules of one evaluation have worked out already (:class:`Shared`),
+    ``lets``: the names this rule gives values of its own."""
 
-    def __init__(self, *args, **kw):
+    def __init__(self, *args, shared: Shared | None = None, lets=frozenset(), **kw):
         super().__init__(*args, **kw)
         self.flagged: list = []
+        self.shared, self.lets = shared, frozenset(lets)
+
+
+class Shared:
+    """Subexpressions the rules of one evaluation have in common, worked out once: the rules
+    repeat the employment and scope conditions, the sick-leave and AOW exemptions, over the
+    same records on the same date. An expression is shared when it reads record fields and
+    ``D`` only (never a rule's own ``let``); with its value go the records it flagged (see
+    :class:`Env`), which every rule that uses it then decides again."""
+
+    def __init__(self, keys: dict | None = None):
+        self.values: dict = {}
+        # id(node) -> (node, key or None), the node held so that its id stays its own; give the
+        # same dict to every evaluation of one set of compiled rules (the parts of a file)
+        self._keys: dict[int, tuple] = {} if keys is None else keys
+
+    def key(self, node: Node, lets) -> tuple | None:
+        got = self._keys.get(id(node))
+        if got is None:
+            from ..language.expr import names_in
+            key = None if names_in(node) & lets else _shape(node)
+            got = self._keys[id(node)] = (node, key)
+        return got[1]
+
+
+def _shape(node: Node) -> tuple:
+    """The structure of an expression, literals with their Python type (1 and 1.0 differ in
+    integer arithmetic): equal shapes evaluate alike on the same columns."""
+    if isinstance(node, Lit):
+        return ("lit", node.type, type(node.value).__name__, node.value)
+    if isinstance(node, Name):
+        return ("name", node.name)
+    if isinstance(node, Unary):
+        return ("unary", node.op, _shape(node.arg))
+    if isinstance(node, Binary):
+        return ("binary", node.op, _shape(node.left), _shape(node.right))
+    if isinstance(node, Call):
+        return ("call", node.fn, tuple(_shape(a) for a in node.args))
+    return ("in", _shape(node.arg), tuple(_shape(a) for a in node.items))
 
 
 def _bounded(days, ok, node: Node, env):
@@ -68,7 +109,25 @@ def _bounded(days, ok, node: Node, env):
 
 def eval_vector(node: Node, cols: dict[str, Column], n: int) -> Column:
     """Evaluate ``node`` over ``n`` records; returns (values, valid). Either may be a numpy
-    scalar where it is the same for every record (broadcasting does the rest)."""
+    scalar where it is the same for every record (broadcasting does the rest). With an
+    :class:`Env` that has a :class:`Shared`, a subexpression another rule has worked out is
+    taken from there."""
+    shared = getattr(cols, "shared", None)
+    if shared is None or isinstance(node, (Lit, Name)):
+        return _eval(node, cols, n)
+    key = shared.key(node, cols.lets)
+    if key is None:
+        return _eval(node, cols, n)
+    hit = shared.values.get(key)
+    if hit is None:
+        before = len(cols.flagged)
+        hit = shared.values[key] = (_eval(node, cols, n), cols.flagged[before:])
+    else:
+        cols.flagged.extend(hit[1])
+    return hit[0]
+
+
+def _eval(node: Node, cols: dict[str, Column], n: int) -> Column:
     if isinstance(node, Lit):
         if node.type == NULL:
             return np.int32(0), np.False_
@@ -168,14 +227,15 @@ def constant_nulls(cols: dict[str, Column]) -> dict[str, Column]:
     return out
 
 
-def run_rule(rule: CompiledRule, cols: dict[str, Column], n: int, day_num: int):
+def run_rule(rule: CompiledRule, cols: dict[str, Column], n: int, day_num: int, shared: Shared | None = None):
     """Decide every record: returns (step index per record, let values as length-n arrays).
 
     A record whose date arithmetic leaves the calendar's bounds anywhere (even where the
     decision order would never look) is decided again by the reference interpreter: it
     stops the run with a DateRangeError where that arithmetic decides, as every engine does.
+    ``shared``: one :class:`Shared` for the rules of one evaluation (same records, same date).
     """
-    env = Env(cols)
+    env = Env(cols, shared=shared, lets=[name for name, _, _ in rule.lets])
     if np.ndim(day_num) == 0:
         env["D"] = (np.int32(day_num), np.True_)
     else:  # one reference date per record (a timeline, temporal probes)

@@ -113,6 +113,12 @@ class CompiledBook:
             out |= r.fields
         return out
 
+    @cached_property
+    def shared_keys(self) -> dict:
+        """Where the vector engine keeps which of these rules' expressions it may share
+        between them (:class:`hpr_rules.engines.vector.Shared`): worked out once per book."""
+        return {}
+
 
 # ------------------------------------------------------------------ helpers
 
