@@ -295,8 +295,9 @@ class SideTables:
     """
 
     rule_ids: list
-    dispensations: str | None = None  # paths
-    absences: str | None = None
+    #: each a path or a DataFrame (None: not given)
+    dispensations: object = None
+    absences: object = None
     mapping: object = None
 
     def __post_init__(self):
@@ -306,15 +307,15 @@ class SideTables:
         self._loaded = None
 
     def __bool__(self) -> bool:
-        return bool(self.dispensations or self.absences)
+        return self.dispensations is not None or self.absences is not None
 
     def tables(self, employee_ids=None) -> list[SideTable]:
         """The tables (dispensations first), rows of employees not in ``employee_ids`` rejected
         when it is given."""
         out = []
-        if self.dispensations:
+        if self.dispensations is not None:
             out.append(load_dispensations(self.dispensations, self.rule_ids, employee_ids, mapping=self.mapping))
-        if self.absences:
+        if self.absences is not None:
             out.append(load_absences(self.absences, employee_ids, mapping=self.mapping))
         return out
 
@@ -323,8 +324,8 @@ class SideTables:
             self._loaded = self.tables()
             # indexed once: every part of the records is attached from the same index
             self._ids = set().union(*[set(t.frame["employee_id"].dropna()) for t in self._loaded])
-            self._absences = absence_index(self._loaded[-1]) if self.absences else None
-            self._dispensations = dispensation_index(self._loaded[0]) if self.dispensations else None
+            self._absences = absence_index(self._loaded[-1]) if self.absences is not None else None
+            self._dispensations = dispensation_index(self._loaded[0]) if self.dispensations is not None else None
         return self._loaded
 
     def attach(self, records, tables=None):
@@ -333,9 +334,9 @@ class SideTables:
         frame = getattr(records, "frame", records)
         own = tables is None
         tables = self.loaded() if own else tables
-        if self.dispensations:
+        if self.dispensations is not None:
             frame = attach_dispensations(frame, self._dispensations if own else tables[0])
-        if self.absences:
+        if self.absences is not None:
             frame = attach_absences(frame, self._absences if own else tables[-1])
         return dataclasses.replace(records, frame=frame) if hasattr(records, "frame") else frame
 
