@@ -123,6 +123,9 @@ def test_a_damaged_copy_of_a_record_makes_its_id_a_duplicate(tmp_path):
     assert list(rej["employee_id"]) == [eid, eid]
     assert f"employee_id {eid} occurs 2 times (rows 8, 31)" == rej["message"].iloc[0]
     assert "NUL character" in rej["message"].iloc[1]
+    outs = [run_cli("check", p, "--date", DAY, "--rules", ROOT / "rules", *extra) for extra in ([], ["--chunk-size", "5"])]
+    assert outs[0].exit_code == outs[1].exit_code == 0 and outs[0].stdout == outs[1].stdout  # found across chunks
+    assert outs[0].stdout.count("occurs 2 times (rows 8, 31)") == 3  # each rule
 
 
 @pytest.mark.parametrize("chunk", [None, "4"])
