@@ -142,3 +142,20 @@ def test_check_names_the_employee_of_a_broken_line(tmp_path, chunk):
     assert set(by_id.index) == {_first_field(lines[3]), ""}
     assert "line 4, column" in by_id[_first_field(lines[3])]
     assert by_id[""].startswith("line 6 has 20 fields")
+
+
+def test_the_rest_of_a_record_broken_by_a_line_break_keeps_no_id(tmp_path):
+    """A line break in a field that is not quoted splits a record over two lines: the first
+    has too few fields, the second starts with the rest of that field. A fault on the
+    second line does not make its first field an id."""
+    lines = _lines()
+    cells = lines[5].split(",")
+    cells[5] = cells[5][:3] + "\n" + cells[5][3:]  # the function title broken
+    cells[9] = '"' + cells[9]  # and an unbalanced quote after the break
+    lines[5] = ",".join(cells)
+    p = _write(tmp_path, lines)
+    rs = load_records(p)
+    assert rs.rows_read == 31
+    rej = rs.rejected_rows
+    assert list(rej["row"]) == [5, 6] and rej["employee_id"].isna().all(), rej
+    assert rej["message"].iloc[0].startswith("line 6 has 6 fields") and "unbalanced quote" in rej["message"].iloc[1]

@@ -74,6 +74,9 @@ class CsvFormat:
     #: physical line of the last line rejected with a quote it does not close (0: none yet):
     #: the lines a quoted field opened there may reach are never read for known fields
     open_quote_line: int = 0
+    #: physical line of the last line rejected with fewer fields than the header (0: none):
+    #: the line after it may be the rest of that record (a line break in a field not quoted)
+    short_line: int = 0
     #: every byte is known to decode (the encoding was detected on the whole file)
     valid: bool = False
     #: the file's own encoding when it is read as a UTF-8 transcript (``utf-16-le``/``-be``)
@@ -396,7 +399,7 @@ def _blocks(fmt: CsvFormat) -> Iterator[pd.DataFrame]:
     The structure of a block (line ends, delimiters, quotes) is found on its bytes: in
     UTF-8 and cp1252 those are single bytes that never occur inside another character.
     """
-    fmt.records = fmt.empty_lines = fmt.open_quote_line = 0
+    fmt.records = fmt.empty_lines = fmt.open_quote_line = fmt.short_line = 0
     carry = b""
     first = fmt.header_line + 1  # physical line number of the first line of ``carry``
     skip = fmt.header_line
@@ -736,7 +739,9 @@ def _known_fields(fmt: CsvFormat, lines, rejected: list[int], damaged: set, firs
     - of a damaged line that does not split into the header's fields (a byte may have been
       a delimiter), or whose damage comes before every delimiter (a UTF-16 line out of step);
     - of a line that a quoted field opened on one of the lines before it (an unbalanced
-      quote) may reach: the line may hold the rest of that field, not a record of its own.
+      quote) may reach, or that follows a line with too few fields: the line may hold the
+      rest of that field or record (a line break in a field that is not quoted), not a
+      record of its own.
     """
     sep, ncols = fmt.delimiter, len(fmt.columns)
     out: dict[int, list[str]] = {}
@@ -744,9 +749,11 @@ def _known_fields(fmt: CsvFormat, lines, rejected: list[int], damaged: set, firs
         line = lines[i]
         lineno = first + i
         col, kind = _quote_problem(line, sep) if '"' in line else (None, "pairs")
-        reach = fmt.open_quote_line and lineno - fmt.open_quote_line < MAX_SPAN
+        reach = (fmt.open_quote_line and lineno - fmt.open_quote_line < MAX_SPAN) or fmt.short_line == lineno - 1
         if kind == "open":
             fmt.open_quote_line = lineno
+        if kind == "pairs" and i not in damaged and not _fits(line, sep, ncols, exact=False):
+            fmt.short_line = lineno  # too few fields, or quotes that cannot be read: may go on below
         if reach:
             continue
         if i in damaged:
@@ -762,15 +769,16 @@ def _known_fields(fmt: CsvFormat, lines, rejected: list[int], damaged: set, firs
     return out
 
 
-def _fits(line: str, sep: str, ncols: int) -> bool:
-    """The line splits into the header's number of fields (empty trailing fields aside)."""
+def _fits(line: str, sep: str, ncols: int, exact: bool = True) -> bool:
+    """The line splits into the header's number of fields (empty trailing fields aside);
+    not ``exact``: into at least that many."""
     try:
         fields = next(csv.reader([line], delimiter=sep, strict=True), [])
     except csv.Error:
         return False
     while len(fields) > ncols and not fields[-1].strip():
         fields.pop()
-    return len(fields) == ncols
+    return len(fields) == ncols if exact else len(fields) >= ncols
 
 
 def _fields_before(line: str, col: int, sep: str) -> list[str]:
