@@ -7,10 +7,12 @@ import io
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, run_cli
 from hpr_rules.records import generate_population, load_records, open_source, validate_frame
-from hpr_rules.records.readers import to_canonical_text
+from hpr_rules.records.readers import LINE_ERROR, LINE_NUMBER, to_canonical_text
 
 DAY = "2027-03-01"
 
@@ -159,3 +161,56 @@ def test_the_rest_of_a_record_broken_by_a_line_break_keeps_no_id(tmp_path):
     rej = rs.rejected_rows
     assert list(rej["row"]) == [5, 6] and rej["employee_id"].isna().all(), rej
     assert rej["message"].iloc[0].startswith("line 6 has 6 fields") and "unbalanced quote" in rej["message"].iloc[1]
+
+
+FAULTS = ["quote", "nul", "byte", "delimiter", "drop", "newline", "quote_after", "break_quote", "open_break_quote"]
+
+
+def _fault(raw: bytes, kind: str, j: int) -> bytes:
+    """``raw`` (one record) with a fault at byte ``j``. The last two are a line break in a
+    field that is not quoted with an unbalanced quote after it (and before it): the rest of
+    the record then stands on a line of its own with a fault of its own."""
+    simple = {"quote": b'"', "nul": b"\x00", "byte": b"\xff", "delimiter": b",", "newline": b"\n",
+              "quote_after": b'"x"y'}
+    if kind in ("nul", "byte"):
+        return raw[:j] + simple[kind] + raw[j + 1:]
+    if kind == "drop":
+        return raw[:j] + raw[j + 1:]
+    if kind in simple:
+        return raw[:j] + simple[kind] + raw[j:]
+    head, rest = raw[:j], raw[j:].replace(b",", b',"', 1)
+    if kind == "open_break_quote" and b"," in head:
+        k = head.index(b",")
+        head = head[:k + 1] + b'"' + head[k + 1:]
+    return head + b"\n" + rest
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(faults=st.dictionaries(st.integers(0, 39), st.tuples(st.sampled_from(FAULTS), st.floats(0, 1)),
+                              min_size=1, max_size=12))
+def test_an_id_read_from_a_rejected_line_is_always_its_records_own(tmp_path, faults):
+    """A fault in each of some records (see :func:`_fault`): every id the reject table reads
+    from a rejected line is the id of the record that begins on that line, never a piece of
+    a field or of a record broken over lines."""
+    lines = _lines(40)
+    header, records = lines[0], lines[1:41]
+    ids = [_first_field(r) for r in records]
+    out, starts, at = [header.encode()], {}, 2
+    for k, rec in enumerate(records):
+        raw = rec.encode()
+        if k in faults:
+            kind, where = faults[k]
+            j = max(min(int(where * len(raw)), len(raw) - 1), 1)  # a record begins on its line
+            raw = _fault(raw, kind, j)
+        starts[at] = ids[k]
+        at += raw.count(b"\n") + 1
+        out.append(raw)
+    p = tmp_path / "fuzz.csv"
+    p.write_bytes(b"\n".join(out) + b"\n")
+    from hpr_rules.records import ColumnMapping
+    raw = open_source(p, ColumnMapping(encoding="utf-8")).read()  # the reader's rows, before validation
+    if LINE_ERROR not in raw.columns:
+        return
+    named = raw[(raw[LINE_ERROR] != "") & (raw["employee_id"] != "")]
+    for line, eid in zip(named[LINE_NUMBER], named["employee_id"]):
+        assert starts.get(int(line)) == eid, (int(line), eid, starts.get(int(line)))
