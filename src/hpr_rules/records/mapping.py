@@ -131,6 +131,11 @@ class ColumnMapping(BaseModel):
     def date_format_for(self, column: str) -> str:
         return self.date_formats.get(column, self.date_format or "%Y-%m-%d")
 
+    def export_header(self, column: str) -> str | None:
+        """The export header (as the mapping spells it) that ``rename`` maps to ``column``;
+        None when the mapping does not rename one to it."""
+        return next((src for src, dst in self.rename.items() if dst == column), None)
+
     def headers(self, headers, data_file: str = "<frame>", doc: YamlDoc | None = None) -> dict[str, str]:
         """The export headers the mapping renames: file header -> canonical name.
 

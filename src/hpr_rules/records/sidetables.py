@@ -95,7 +95,7 @@ def read_side_table(path, columns: dict[str, str], required: set[str], source: s
     else:
         raw = Source(path).read()
     raw = raw.reset_index(drop=True)
-    id_header = next((src for src, dst in (mapping.rename.items() if mapping else []) if dst == "employee_id"), None)
+    id_header = mapping.export_header("employee_id") if mapping else None
     if id_header and "employee_id" not in raw.columns:
         raw = raw.rename(columns=mapping.spelling(list(raw.columns), source))
         if id_header in raw.columns:
