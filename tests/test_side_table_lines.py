@@ -94,3 +94,14 @@ def test_the_id_header_is_matched_as_the_mapping_matches_headers(tmp_path):
                  encoding="utf-8")
     with pytest.raises(InputError, match="'001 PERSONEELSNUMMER' and '001 personeelsnummer', which differ only by case"):
         load_absences(p, ["E1"], mapping=m)
+
+
+def test_only_the_id_header_of_the_mapping_is_looked_for(tmp_path):
+    """Other headers the records' mapping names may stand in a side table twice in two cases:
+    the table does not use them."""
+    from hpr_rules.records import ColumnMapping
+    m = ColumnMapping(rename={"PersNr": "employee_id", "Eenheid": "unit"})
+    p = tmp_path / "absences.csv"
+    p.write_text("persnr,Eenheid,EENHEID,start,end,kind\nE1,a,b,2025-09-01,,sick\n", encoding="utf-8")
+    t = load_absences(p, ["E1"], mapping=m)
+    assert list(t.frame["employee_id"]) == ["E1"] and not len(t.rejects)

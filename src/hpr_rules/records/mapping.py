@@ -152,13 +152,13 @@ class ColumnMapping(BaseModel):
                                  file=self.file, line=line, col=col, key=f"rename.{src}")
         return {found[src]: dst for src, dst in self.rename.items()}
 
-    def spelling(self, headers, data_file: str = "<frame>") -> dict[str, str]:
+    def spelling(self, headers, data_file: str = "<frame>", keys=None) -> dict[str, str]:
         """file header -> the mapping's own spelling of it, for the headers that the mapping
         names in another case or with other spaces (see :meth:`headers`); keys not in the
-        file are left to :meth:`apply` to report."""
-        return {h: src for src, h in self._matches(headers, data_file).items() if h != src}
+        file are left to :meth:`apply` to report. ``keys``: only these ``rename`` keys."""
+        return {h: src for src, h in self._matches(headers, data_file, keys=keys).items() if h != src}
 
-    def _matches(self, headers, data_file: str, doc: YamlDoc | None = None) -> dict[str, str]:
+    def _matches(self, headers, data_file: str, doc: YamlDoc | None = None, keys=None) -> dict[str, str]:
         """rename key -> the one file header it matches (keys without a match left out)."""
         if not self.rename:
             return {}
@@ -166,7 +166,7 @@ class ColumnMapping(BaseModel):
         for h in headers:
             by_key.setdefault(header_key(h), []).append(h)
         out = {}
-        for src in self.rename:
+        for src in self.rename if keys is None else keys:
             hits = by_key.get(header_key(src), [])
             if len(hits) > 1:
                 line, col = self._where(src, doc)

@@ -97,7 +97,7 @@ def read_side_table(path, columns: dict[str, str], required: set[str], source: s
     raw = raw.reset_index(drop=True)
     id_header = mapping.export_header("employee_id") if mapping else None
     if id_header and "employee_id" not in raw.columns:
-        raw = raw.rename(columns=mapping.spelling(list(raw.columns), source))
+        raw = raw.rename(columns=mapping.spelling(list(raw.columns), source, keys=[id_header]))
         if id_header in raw.columns:
             raw = raw.rename(columns={id_header: "employee_id"})
     formats = [f for f in (getattr(mapping, "date_format", None), "%Y-%m-%d") if f]
