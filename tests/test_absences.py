@@ -52,10 +52,10 @@ def test_check_with_absences_extends_and_reduces(tmp_path):
         float(b.loc[("E1", "development_obligation"), "required_hours"])
     # E2 has no absences: unchanged
     pd.testing.assert_frame_equal(a.loc["E2"], b.loc["E2"])
-    assert "absences.csv:2: [start] overlaps row 1 of the same employee and kind" in r.stderr
-    assert "absences.csv:3: [end] end lies before start 2026-06-01" in r.stderr
-    assert "absences.csv:4: [kind] unknown kind 'vakantie'" in r.stderr
-    assert "absences.csv:5: [employee_id] no accepted personnel record" in r.stderr
+    assert "absences.csv: row 2 (line 3): [start] overlaps row 1 of the same employee and kind" in r.stderr
+    assert "absences.csv: row 3 (line 4): [end] end lies before start 2026-06-01" in r.stderr
+    assert "absences.csv: row 4 (line 5): [kind] unknown kind 'vakantie'" in r.stderr
+    assert "absences.csv: row 5 (line 6): [employee_id] no accepted personnel record" in r.stderr
     assert "5 rows read, 1 used, 4 rejected" in r.stderr
 
 

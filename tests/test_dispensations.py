@@ -51,10 +51,10 @@ def test_check_with_dispensations_per_rule(staff, dispensations):
     assert df.loc[("E1", "development_obligation"), "status"] == "violation"  # not dispensed from this rule
     assert df.loc[("E2", "max_function_tenure"), "status"] == "violation"  # its rows were all rejected
     # every rejected row is named with its row, column and why; nothing is dropped silently
-    assert "disp.csv:3: [rule_id] no rule 'max_functon_tenure' in the draft; did you mean 'max_function_tenure'?" in r.stderr
-    assert "disp.csv:4: [employee_id] no accepted personnel record" in r.stderr
-    assert "disp.csv:5: [until] not a date YYYY-MM-DD" in r.stderr
-    assert "disp.csv:6: [ground] ground is required" in r.stderr
+    assert "disp.csv: row 3 (line 4): [rule_id] no rule 'max_functon_tenure' in the draft; did you mean 'max_function_tenure'?" in r.stderr
+    assert "disp.csv: row 4 (line 5): [employee_id] no accepted personnel record" in r.stderr
+    assert "disp.csv: row 5 (line 6): [until] not a date YYYY-MM-DD" in r.stderr
+    assert "disp.csv: row 6 (line 7): [ground] ground is required" in r.stderr
     assert "6 rows read, 2 used, 4 rejected" in r.stderr
 
 

@@ -103,10 +103,13 @@ def with_side_tables(rs, rule_ids, dispensations=None, absences=None, mapping=No
 
 
 def report_side_tables(tables) -> None:
-    """Each side table's rejected rows (not used) and its counts, on stderr."""
+    """Each side table's rejected rows (not used), by row and, where a person finds it, line
+    (CSV) or sheet row (XLSX), and its counts, on stderr."""
+    import pandas as pd
     for t in tables:
         for _, r in t.rejects.iterrows():
-            click.echo(f"{t.source}:{r['row']}: [{r['column']}] {r['message']} (value {r['value']!r}); row not used",
+            where = f"row {r['row']}" + ("" if pd.isna(r["line"]) else f" (line {r['line']})")
+            click.echo(f"{t.source}: {where}: [{r['column']}] {r['message']} (value {r['value']!r}); row not used",
                        err=True)
         click.echo(f"{t.source}: {t.rows_read} rows read, {len(t.frame)} used, {t.rows_read - len(t.frame)} rejected",
                    err=True)

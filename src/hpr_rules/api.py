@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 DateLike = Union[dt.date, dt.datetime, str]
 Records = Union["pd.DataFrame", "RecordSet", str, Path]
 Rules = Union["RuleBook", str, Path, None]
+#: a table beside the records (dispensations, absences): a file path or a DataFrame
+SideTable = Union["pd.DataFrame", str, Path, None]
 
 
 def as_date(value: DateLike, what: str = "date") -> dt.date:
@@ -74,27 +76,56 @@ def generate_population(n: int, seed: int = 1, reference_date: DateLike = "2026-
 
 
 def check(data: Records, date: DateLike | None = None, *, rules: Rules = None, engine: str = "vector",
-          only: Sequence[str] | None = None, mapping: str | Path | None = None) -> pd.DataFrame:
+          only: Sequence[str] | None = None, mapping: str | Path | None = None,
+          dispensations: SideTable = None, absences: SideTable = None) -> pd.DataFrame:
     """Findings on ``date`` (default today): one row per input row and rule, in input order,
     the columns of the findings contract. ``data`` is a DataFrame, a file path or a RecordSet;
     rows that fail validation come back with status ``invalid`` and the message as reason.
-    ``only``: rule ids to evaluate (default all)."""
+    ``only``: rule ids to evaluate (default all).
+
+    ``dispensations`` / ``absences``: the tables beside the records (``hpr check
+    --dispensations / --absences``), each a file path or a DataFrame with their columns,
+    read and checked as the command line reads them (with ``mapping``). Their rows that
+    cannot be used are left out and listed in ``findings.attrs["side_table_rejects"]``: one
+    dict per row (table, row, line, employee_id, column, value, message)."""
     from .engines import check_engine, evaluate
     from .records import as_records
     check_engine(engine)
     book = load_rules(rules)
     ids = _rule_ids(book, only)
-    return evaluate(as_records(data, mapping), book, _day(date), engine=engine, rules=ids)
+    rs, rejects = _with_side_tables(as_records(data, mapping), book, mapping, dispensations, absences)
+    findings = evaluate(rs, book, _day(date), engine=engine, rules=ids)
+    if rejects is not None:
+        findings.attrs["side_table_rejects"] = rejects
+    return findings
 
 
 def explain(data: Records, employee_id: str, date: DateLike | None = None, *, rules: Rules = None,
-            only: Sequence[str] | None = None, mapping: str | Path | None = None, lang: str = "nl") -> Explanation:
-    """Why one employee gets the outcome they get, step by step, per rule; ``print`` it."""
+            only: Sequence[str] | None = None, mapping: str | Path | None = None, lang: str = "nl",
+            dispensations: SideTable = None, absences: SideTable = None) -> Explanation:
+    """Why one employee gets the outcome they get, step by step, per rule; ``print`` it.
+    ``dispensations`` / ``absences`` as in :func:`check` (their rejected rows in
+    ``Explanation.side_table_rejects``)."""
     from .explain import explain as traces_of
     from .records import as_records
     book = load_rules(rules)
-    traces = traces_of(as_records(data, mapping), book, _day(date), str(employee_id), _rule_ids(book, only))
-    return Explanation(traces, lang)
+    rs, rejects = _with_side_tables(as_records(data, mapping), book, mapping, dispensations, absences)
+    traces = traces_of(rs, book, _day(date), str(employee_id), _rule_ids(book, only))
+    return Explanation(traces, lang, tuple(rejects or ()))
+
+
+def _with_side_tables(rs, book, mapping, dispensations, absences):
+    """The records with the side tables attached (None: not given), and the rows of the
+    tables that cannot be used as plain dicts (None when no table is given)."""
+    if dispensations is None and absences is None:
+        return rs, None
+    import pandas as pd
+
+    from .records.sidetables import with_side_tables
+    rs, tables = with_side_tables(rs, book.ids(), dispensations=dispensations, absences=absences, mapping=mapping)
+    rejects = [{"table": t.source, **{k: (None if pd.isna(v) else v) for k, v in r.items()}}
+               for t in tables for r in t.rejects.to_dict("records")]
+    return rs, rejects
 
 
 def diff(old: Rules, new: Rules, data: Records | None = None, dates: DateLike | Sequence[DateLike] | None = None, *,
@@ -287,6 +318,8 @@ class Explanation:
 
     traces: list[Trace] = field(repr=False)
     lang: str = "nl"
+    #: rows of the side tables that could not be used (see :func:`check`)
+    side_table_rejects: tuple[dict, ...] = field(default=(), repr=False)
 
     def text(self, lang: str | None = None) -> str:
         from .explain import render_text

@@ -52,6 +52,13 @@ def status_of(model, status: str, reason: str, lang: str = "nl") -> str:
     return status_word(status, reason, lang, model.reason_labels(), STATUS_LABEL[lang])
 
 
+def party_of(model, status: str, reason: str | None) -> str | None:
+    """Whose failing (or turn to act) an outcome of one rule is (see
+    :func:`hpr_rules.reports.text.party`)."""
+    from .reports.text import party
+    return party(status, reason, model.reason_labels())
+
+
 def _fmt(v, lang="nl"):
     if v is None:
         return "leeg" if lang == "nl" else "empty"
@@ -198,6 +205,7 @@ def to_dict(traces: list[Trace]) -> dict:
     out = []
     for tr in traces:
         r = tr.rule
+        model = r.rule.model
         step = r.steps[tr.decided]
         label, extra = _outcome(tr, "en")
         out.append({
@@ -205,9 +213,11 @@ def to_dict(traces: list[Trace]) -> dict:
             "parameters": {k: j(v) for k, v in r.params.items()},
             "computed": {n: j(v) for n, _, v in tr.lets},
             "steps": [{"step": s.index + 1, "kind": s.kind, "status": s.status, "reason": s.reason,
+                       **({"party": party_of(model, s.status, s.reason)} if s.kind == "norm" else {}),
                        "article": s.article, "condition": s.condition, "bound": s.bound,
                        "values": {k: j(v) for k, v in s.values.items()}, "holds": s.result} for s in tr.steps],
-            "outcome": {"status": step.status, "reason": step.reason, "article": step.article,
+            "outcome": {"status": step.status, "reason": step.reason,
+                        "party": party_of(model, step.status, step.reason), "article": step.article,
                         **{k.replace(" ", "_"): j(v) for k, v in extra.items()}},
         })
     return {"employee_id": traces[0].employee_id if traces else None, "rules": out}

@@ -92,10 +92,15 @@ def as_records(data, mapping: str | Path | ColumnMapping | None = None) -> Recor
 
 
 def open_source(path, mapping: ColumnMapping | None = None) -> Source:
-    """The reader of a data file, with the format settings of the mapping (if any)."""
+    """The reader of a data file, with the format settings of the mapping (if any); the
+    headers the mapping renames are spelled as it spells them (case and spaces aside)."""
     from .readers import Source
     m = mapping
     expected = set(COLUMNS) | (set(m.rename) if m else set())  # what a header row holds
+    if m is not None and m.rename:
+        from .mapping import SpelledSource
+        return SpelledSource(path, m, encoding=m.encoding, delimiter=m.delimiter, header_row=m.header_row,
+                             sheet=m.sheet, expected=expected)
     return Source(path, encoding=m.encoding if m else None, delimiter=m.delimiter if m else None,
                   header_row=m.header_row if m else None, sheet=m.sheet if m else None, typed=m is None,
                   expected=expected)

@@ -66,6 +66,12 @@ class CsvFormat:
     #: filled while reading: records, empty lines and rejected lines seen so far
     records: int = 0
     empty_lines: int = 0
+    #: physical line of the last line rejected with a quote it does not close (0: none yet):
+    #: the lines a quoted field opened there may reach are never read for known fields
+    open_quote_line: int = 0
+    #: physical line of the last line rejected with fewer fields than the header (0: none):
+    #: the line after it may be the rest of that record (a line break in a field not quoted)
+    short_line: int = 0
     #: every byte is known to decode (the encoding was detected on the whole file)
     valid: bool = False
     #: the file's own encoding when it is read as a UTF-8 transcript (``utf-16-le``/``-be``)
@@ -388,7 +394,7 @@ def _blocks(fmt: CsvFormat) -> Iterator[pd.DataFrame]:
     The structure of a block (line ends, delimiters, quotes) is found on its bytes: in
     UTF-8 and cp1252 those are single bytes that never occur inside another character.
     """
-    fmt.records = fmt.empty_lines = 0
+    fmt.records = fmt.empty_lines = fmt.open_quote_line = fmt.short_line = 0
     carry = b""
     first = fmt.header_line + 1  # physical line number of the first line of ``carry``
     skip = fmt.header_line
@@ -477,17 +483,19 @@ def _parse_block(fmt: CsvFormat, block: bytes, first: int, final: bool) -> tuple
 
     errors: dict[int, str] = {}  # line index -> why the line is rejected
     damaged = np.flatnonzero(_per_line(b, ends, 0, n)).tolist() if decodes else range(n)
+    damage_lines = set()
     for i in damaged:
         m = _BAD_CHAR.search(lines[i])
         if m:
             errors[i] = _damage_message(m, fmt.source_encoding or fmt.encoding, first + i)
             empty[i] = quoted[i] = False
+            damage_lines.add(i)
 
     limit = n if final else max(n - MAX_SPAN, 0)
     consumed = np.zeros(n, dtype=bool)
     parsed: dict[int, list[str]] = {}  # start line index -> fields of a record with quotes
     end = limit
-    damaged_at = sorted(errors)  # a quoted field never continues over a damaged line
+    damaged_at = sorted(damage_lines)  # a quoted field never continues over a damaged line
     for i in np.flatnonzero(quoted[:limit]).tolist():
         if consumed[i]:
             continue
@@ -521,19 +529,22 @@ def _parse_block(fmt: CsvFormat, block: bytes, first: int, final: bool) -> tuple
         errors[i] = _count_message(lines[i], count, ncols, sep, first + i)
         plain[i] = False
     plain_idx = np.flatnonzero(plain)
+    known = _known_fields(fmt, lines, sorted(i for i in errors if i < end), damage_lines, first)
     used_bytes = int(starts[end]) if end < n else len(block)
     if not trimmed and len(plain_idx) == end:  # the usual block: every line a plain record
         text = block[:used_bytes]
     else:
         text = b"\n".join(trimmed.get(i) or lines.raw(i) for i in plain_idx.tolist()) + b"\n"
     cols = _split_plain(text, len(plain_idx), fmt.encoding, sep, ncols)
-    return _frame(fmt, cols, n, parsed, errors, (rec, plain_idx, lines), first), (end, used_bytes)
+    return _frame(fmt, cols, n, parsed, errors, (rec, plain_idx, lines), first, known), (end, used_bytes)
 
 
-def _frame(fmt: CsvFormat, cols, n: int, parsed: dict, errors: dict, where, first: int) -> pd.DataFrame:
+def _frame(fmt: CsvFormat, cols, n: int, parsed: dict, errors: dict, where, first: int,
+           known: dict | None = None) -> pd.DataFrame:
     """The records of a block in file order: plain ones (``cols``), quoted ones (``parsed``)
-    and rejected lines (``errors``); ``where`` = (record start mask, plain line indices, lines);
-    ``first``: the physical line number of the block's first line."""
+    and rejected lines (``errors``, their cells empty but for the ``known`` fields); ``where`` =
+    (record start mask, plain line indices, lines); ``first``: the physical line number of the
+    block's first line."""
     import pyarrow as pa
     ncols = len(fmt.columns)
     if where is None:
@@ -553,9 +564,11 @@ def _frame(fmt: CsvFormat, cols, n: int, parsed: dict, errors: dict, where, firs
         pos = np.empty(len(rec), dtype=np.int64)
         pos[source] = np.arange(len(source))
         order = pa.array(pos[rec_idx])
-        blanks = pa.array([""] * len(e_idx), pa.large_string())
-        cols = [pa.chunked_array(cols[j].chunks + [pa.array([parsed[i][j] for i in q_idx.tolist()],
-                                                            pa.large_string()), blanks]).take(order)
+        known = known or {}
+        rejected = [known.get(i, ()) for i in e_idx.tolist()]
+        cols = [pa.chunked_array(cols[j].chunks + [
+                    pa.array([parsed[i][j] for i in q_idx.tolist()], pa.large_string()),
+                    pa.array([f[j] if j < len(f) else "" for f in rejected], pa.large_string())]).take(order)
                 for j in range(ncols)]
     frame = pd.DataFrame({name: pd.Series(pd.arrays.ArrowStringArray(col)) for name, col in zip(fmt.columns, cols)})
     frame["row"] = np.arange(fmt.records + 1, fmt.records + nrec + 1, dtype=np.int64)
@@ -673,6 +686,18 @@ def _quoted_record(lines, i, stop, sep, ncols, first) -> tuple[list[str] | None,
 
 def _quote_message(line: str, sep: str, lineno: int) -> str:
     """Where the quoting of a line goes wrong: an unclosed quote, or text after a closing one."""
+    col, kind = _quote_problem(line, sep)
+    if kind == "open":
+        return f"line {lineno}, column {col}: unbalanced quote (the field opened here is not closed)"
+    if kind == "after":
+        return f"line {lineno}, column {col}: text after the closing quote of a field"
+    return f"line {lineno}: quotes do not pair up"
+
+
+def _quote_problem(line: str, sep: str) -> tuple[int | None, str]:
+    """(1-based column, kind) of the first quoting fault of a line: ``open`` (a field opened
+    by the quote in that column is not closed on the line), ``after`` (text after the quote
+    that closes a field), or (None, ``pairs``) when none is found."""
     k, start = 0, True
     n = len(line)
     while k < n:
@@ -682,15 +707,84 @@ def _quote_message(line: str, sep: str, lineno: int) -> str:
             while True:
                 j = line.find('"', j)
                 if j < 0:
-                    return f"line {lineno}, column {k + 1}: unbalanced quote (the field opened here is not closed)"
+                    return k + 1, "open"
                 if j + 1 < n and line[j + 1] == '"':
                     j += 2
                     continue
                 break
             if j + 1 < n and line[j + 1] != sep:
-                return f"line {lineno}, column {j + 2}: text after the closing quote of a field"
+                return j + 2, "after"
             k, start = j + 1, False
             continue
         start = ch == sep
         k += 1
-    return f"line {lineno}: quotes do not pair up"
+    return None, "pairs"
+
+
+def _known_fields(fmt: CsvFormat, lines, rejected: list[int], damaged: set, first: int) -> dict[int, list[str]]:
+    """The fields of rejected lines that can be read without a guess: line index -> fields.
+
+    The fields that end before the first fault of a line (an unbalanced quote, text after a
+    closing quote, a NUL or a byte the encoding does not have) are read as every line is
+    read, so the record's id is known when its column comes first, the usual export. None are
+    known
+
+    - of a line whose fields do not match the header's number, without another fault:
+      which field gained or lost a delimiter cannot be told;
+    - of a damaged line that does not split into the header's fields (a byte may have been
+      a delimiter), or whose damage comes before every delimiter (a UTF-16 line out of step);
+    - of a line that a quoted field opened on one of the lines before it (an unbalanced
+      quote) may reach, or that follows a line with too few fields: the line may hold the
+      rest of that field or record (a line break in a field that is not quoted), not a
+      record of its own.
+    """
+    sep, ncols = fmt.delimiter, len(fmt.columns)
+    out: dict[int, list[str]] = {}
+    for i in rejected:
+        line = lines[i]
+        lineno = first + i
+        col, kind = _quote_problem(line, sep) if '"' in line else (None, "pairs")
+        reach = (fmt.open_quote_line and lineno - fmt.open_quote_line < MAX_SPAN) or fmt.short_line == lineno - 1
+        if kind == "open":
+            fmt.open_quote_line = lineno
+        if kind == "pairs" and i not in damaged and not _fits(line, sep, ncols, exact=False):
+            fmt.short_line = lineno  # too few fields, or quotes that cannot be read: may go on below
+        if reach:
+            continue
+        if i in damaged:
+            bad = _BAD_CHAR.search(line)
+            if bad is None or not _fits(line, sep, ncols):
+                continue
+            col = bad.start() + 1
+        elif col is None:
+            continue
+        fields = _fields_before(line, col, sep)
+        if fields and len(fields) < ncols:
+            out[i] = fields
+    return out
+
+
+def _fits(line: str, sep: str, ncols: int, exact: bool = True) -> bool:
+    """The line splits into the header's number of fields (empty trailing fields aside);
+    not ``exact``: into at least that many."""
+    try:
+        fields = next(csv.reader([line], delimiter=sep, strict=True), [])
+    except csv.Error:
+        return False
+    while len(fields) > ncols and not fields[-1].strip():
+        fields.pop()
+    return len(fields) == ncols if exact else len(fields) >= ncols
+
+
+def _fields_before(line: str, col: int, sep: str) -> list[str]:
+    """The whole fields of ``line`` before (1-based) column ``col``: the field that column is
+    in is left out."""
+    head = line[:col - 1]
+    if not head:
+        return []
+    for text in (head, head + '"'):  # the fault may lie inside a quoted field: close it
+        try:
+            return next(csv.reader([text], delimiter=sep, strict=True))[:-1]
+        except csv.Error:
+            continue
+    return []

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from ..errors import HprError, InputError, did_you_mean
 from ..yamlsource import YamlDoc, load_yaml, pydantic_error
+from .readers import Source
 from .schema import COLUMNS, DATE_COLUMNS, DECIMAL_COLUMNS, FALSE_WORDS, TRUE_WORDS
 
 if TYPE_CHECKING:  # a mapping is read without pandas; apply() gets a frame
@@ -86,6 +87,12 @@ class ColumnMapping(BaseModel):
     @field_validator("rename")
     @classmethod
     def _targets_known(cls, v: dict[str, str]):
+        keys: dict[str, str] = {}
+        for src in v:
+            other = keys.setdefault(header_key(src), src)
+            if other != src:
+                raise ValueError(f"{other!r} and {src!r} name the same export header (headers are matched "
+                                 "without regard to case and surrounding spaces)")
         for src, dst in v.items():
             if dst not in COLUMNS:
                 raise ValueError(f"{src!r} maps to unknown column {dst!r}{_did_you_mean(dst, COLUMNS)}")
@@ -126,18 +133,60 @@ class ColumnMapping(BaseModel):
     def date_format_for(self, column: str) -> str:
         return self.date_formats.get(column, self.date_format or "%Y-%m-%d")
 
-    def apply(self, raw: pd.DataFrame, data_file: str = "<frame>", doc: YamlDoc | None = None) -> pd.DataFrame:
-        """Rename the columns of ``raw`` and fill defaults/constants; values stay text."""
-        headers = list(raw.columns)
+    def export_header(self, column: str) -> str | None:
+        """The export header (as the mapping spells it) that ``rename`` maps to ``column``;
+        None when the mapping does not rename one to it."""
+        return next((src for src, dst in self.rename.items() if dst == column), None)
+
+    def headers(self, headers, data_file: str = "<frame>", doc: YamlDoc | None = None) -> dict[str, str]:
+        """The export headers the mapping renames: file header -> canonical name.
+
+        A header matches a ``rename`` key without regard to case and surrounding spaces
+        (``Personeelsnummer`` is ``personeelsnummer``); two headers of the file that the same
+        key matches (they differ only by case) are an :class:`InputError` naming both, and so
+        is a key that matches none (with the nearest header)."""
+        found = self._matches(headers, data_file, doc)
         for src in self.rename:
-            if src not in raw.columns:
-                line = col = None
-                if doc is not None:
-                    line, col = doc.where(("rename", src, "__key__"))
+            if src not in found:
+                line, col = self._where(src, doc)
                 raise InputError(f"column {src!r} named in the mapping is not in {data_file}"
-                                 f"{_did_you_mean(src, headers)}",
+                                 f"{_did_you_mean(src, [str(h) for h in headers])}",
                                  file=self.file, line=line, col=col, key=f"rename.{src}")
-        out = raw.rename(columns=self.rename)
+        return {found[src]: dst for src, dst in self.rename.items()}
+
+    def spelling(self, headers, data_file: str = "<frame>", keys=None) -> dict[str, str]:
+        """file header -> the mapping's own spelling of it, for the headers that the mapping
+        names in another case or with other spaces (see :meth:`headers`); keys not in the
+        file are left to :meth:`apply` to report. ``keys``: only these ``rename`` keys."""
+        return {h: src for src, h in self._matches(headers, data_file, keys=keys).items() if h != src}
+
+    def _matches(self, headers, data_file: str, doc: YamlDoc | None = None, keys=None) -> dict[str, str]:
+        """rename key -> the one file header it matches (keys without a match left out)."""
+        if not self.rename:
+            return {}
+        by_key: dict[str, list] = {}
+        for h in headers:
+            by_key.setdefault(header_key(h), []).append(h)
+        out = {}
+        for src in self.rename if keys is None else keys:
+            hits = by_key.get(header_key(src), [])
+            if len(hits) > 1:
+                line, col = self._where(src, doc)
+                raise InputError(f"{data_file} has the columns {hits[0]!r} and {hits[1]!r}, which differ only by "
+                                 f"case: the mapping's {src!r} matches both; rename one of them in the export",
+                                 file=self.file, line=line, col=col, key=f"rename.{src}")
+            if hits:
+                out[src] = hits[0]
+        return out
+
+    def _where(self, src: str, doc: YamlDoc | None = None):
+        doc = doc or mapping_doc(self)
+        return doc.where(("rename", src, "__key__")) if doc is not None else (None, None)
+
+    def apply(self, raw: pd.DataFrame, data_file: str = "<frame>", doc: YamlDoc | None = None) -> pd.DataFrame:
+        """Rename the columns of ``raw`` (headers matched as :meth:`headers` says) and fill
+        defaults/constants; values stay text."""
+        out = raw.rename(columns=self.headers(list(raw.columns), data_file, doc) if self.rename else {})
         for c, v in self.defaults.items():
             text = _text(v)
             if c in out.columns:
@@ -148,6 +197,11 @@ class ColumnMapping(BaseModel):
         for c, v in self.constants.items():
             out[c] = _text(v)
         return out
+
+
+def header_key(header) -> str:
+    """How an export header is matched: trimmed, without regard to case."""
+    return str(header).strip().casefold()
 
 
 def _text(v) -> str:
@@ -202,3 +256,20 @@ def mapping_with(mapping, **overrides) -> ColumnMapping | None:
 
 def mapping_doc(m: ColumnMapping) -> YamlDoc | None:
     return getattr(m, "_doc", None)
+
+
+class SpelledSource(Source):
+    """A data file read for a mapping: its headers spelled as the mapping's ``rename`` keys
+    spell them (matched as :meth:`ColumnMapping.headers` says), so every reader of its frames
+    (a first pass over the id column, the side tables) finds the columns the mapping names."""
+
+    def __init__(self, path, mapping: ColumnMapping, **kw):
+        super().__init__(path, **kw)
+        self.mapping = mapping
+        self._spelling: dict[str, str] | None = None
+
+    def frames(self, rows: int | None = None):
+        for frame in super().frames(rows):
+            if self._spelling is None:
+                self._spelling = self.mapping.spelling(list(frame.columns), str(self.path))
+            yield frame.rename(columns=self._spelling) if self._spelling else frame

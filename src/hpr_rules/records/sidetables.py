@@ -63,44 +63,70 @@ class SideTable:
 def _rejects(rows):
     import pandas as pd
     out = pd.DataFrame(rows, columns=REJECT_COLUMNS)
-    out["line"] = pd.Series([r.get("line") for r in rows], dtype=object)  # not tracked here: empty
+    # where HR finds the row: the physical CSV line or the sheet row (empty for Parquet and frames)
+    out["line"] = pd.array([r.get("line") for r in rows], dtype="Int64")
     return out
 
 
 def read_side_table(path, columns: dict[str, str], required: set[str], source: str | None = None,
                     mapping=None):
-    """Read ``path`` and type its ``columns`` (name -> date | string); returns
-    (typed frame with a ``row`` column, list of reject dicts).
+    """Read ``path`` (a file, or a DataFrame) and type its ``columns`` (name -> date |
+    string); returns (typed frame with ``row`` and ``line`` columns, mask of the usable rows,
+    list of reject dicts).
 
-    A required column missing from the header is an :class:`InputError`; a required
-    cell that is empty or a date that is not ``YYYY-MM-DD`` within 1900..2100 rejects
-    its row. With the records' ``mapping`` (a :class:`~hpr_rules.records.ColumnMapping`)
+    A file is read with the one reader, so every row has its ``row`` (records below the
+    header) and ``line`` (where HR finds it: the physical CSV line, the sheet row; empty for
+    Parquet and frames), and a CSV line that cannot be split is rejected with the reader's
+    message. A required column missing from the header is an :class:`InputError`; a
+    required cell that is empty or a date that is not ``YYYY-MM-DD`` within 1900..2100
+    rejects its row. With the records' ``mapping`` (a :class:`~hpr_rules.records.ColumnMapping`)
     the table is read as the export it came with: the header the mapping renames to
-    ``employee_id`` is the id column, and dates may be written in its ``date_format``.
+    ``employee_id`` (matched as the mapping matches headers) is the id column, and dates may
+    be written in its ``date_format``.
     """
     import numpy as np
     import pandas as pd
 
-    from .readers import read_table
-    source = source or str(path)
-    raw = read_table(path)
-    id_header = next((src for src, dst in (mapping.rename.items() if mapping else []) if dst == "employee_id"), None)
-    if id_header and id_header in raw.columns and "employee_id" not in raw.columns:
-        raw = raw.rename(columns={id_header: "employee_id"})
+    from .readers import LINE_ERROR, LINE_NUMBER, LINE_TEXT, Source, to_canonical_text
+    source = source or _name(path)
+    if isinstance(path, pd.DataFrame):
+        raw = to_canonical_text(path)
+        raw["row"] = np.arange(1, len(raw) + 1)
+    else:
+        raw = Source(path).read()
+    raw = raw.reset_index(drop=True)
+    id_header = mapping.export_header("employee_id") if mapping else None
+    if id_header and "employee_id" not in raw.columns:
+        raw = raw.rename(columns=mapping.spelling(list(raw.columns), source, keys=[id_header]))
+        if id_header in raw.columns:
+            raw = raw.rename(columns={id_header: "employee_id"})
     formats = [f for f in (getattr(mapping, "date_format", None), "%Y-%m-%d") if f]
     written = " or ".join(dict.fromkeys(_human(f) for f in formats))
     missing = [c for c in columns if c not in raw.columns]  # every header; ``required`` is about cells
     if missing:
         c = missing[0]
+        shown = [str(h) for h in raw.columns if h not in ("row", LINE_NUMBER, LINE_ERROR, LINE_TEXT)]
         raise InputError(f"required column {c!r} is not in the file"
-                         f"{did_you_mean(c, [str(h) for h in raw.columns])}; columns: {', '.join(columns)}",
+                         f"{did_you_mean(c, shown)}; columns: {', '.join(columns)}",
                          file=source, key=c)
     n = len(raw)
-    rows = np.arange(1, n + 1)
+    rows = raw["row"].to_numpy(dtype=np.int64)
+    lines = raw[LINE_NUMBER].to_numpy(dtype=np.int64) if LINE_NUMBER in raw.columns else None
     ok = np.ones(n, dtype=bool)
     rejects = []
-    out = {"row": rows}
     ids = raw["employee_id"].astype("string").str.strip() if "employee_id" in raw.columns else None
+
+    def reject(i, column, value, message):
+        eid = None if ids is None or pd.isna(ids.iloc[i]) or not ids.iloc[i] else ids.iloc[i]
+        rejects.append({"row": int(rows[i]), "line": None if lines is None else int(lines[i]), "employee_id": eid,
+                        "column": column, "value": value, "message": message})
+
+    if LINE_ERROR in raw.columns:  # a line that could not be split: its cells mean nothing
+        broken = (raw[LINE_ERROR].astype(str) != "").to_numpy()
+        for i in np.flatnonzero(broken):
+            reject(i, "(line)", str(raw[LINE_TEXT].iloc[i]), str(raw[LINE_ERROR].iloc[i]))
+        ok &= ~broken
+    out = {"row": rows, "line": pd.array(lines if lines is not None else [pd.NA] * n, dtype="Int64")}
     for col, typ in columns.items():
         text = raw[col].astype("string").str.strip().replace("", pd.NA)
         empty = text.isna().to_numpy()
@@ -111,20 +137,22 @@ def read_side_table(path, columns: dict[str, str], required: set[str], source: s
             bad = ~empty & (vals.isna().to_numpy() | (vals < pd.Timestamp(DATE_MIN)).to_numpy()
                             | (vals > pd.Timestamp(DATE_MAX)).to_numpy())
             for i in np.flatnonzero(bad & ok):
-                rejects.append({"row": int(rows[i]), "employee_id": None if ids is None else ids.iloc[i],
-                                "column": col, "value": str(text.iloc[i]),
-                                "message": f"not a date {written} between {DATE_MIN} and {DATE_MAX}"})
+                reject(i, col, str(text.iloc[i]), f"not a date {written} between {DATE_MIN} and {DATE_MAX}")
             ok &= ~bad
             out[col] = vals.where(~pd.Series(bad, index=vals.index))
         else:
             out[col] = text
         if col in required:
             for i in np.flatnonzero(empty & ok):
-                rejects.append({"row": int(rows[i]), "employee_id": None if ids is None else ids.iloc[i],
-                                "column": col, "value": "", "message": f"{col} is required"})
+                reject(i, col, "", f"{col} is required")
             ok &= ~empty
     frame = pd.DataFrame(out)
     return frame, ok, rejects
+
+
+def _name(table) -> str:
+    """How messages name a side table: its path, or ``<frame>``."""
+    return str(table) if isinstance(table, (str, Path)) else "<frame>"
 
 
 def _human(fmt: str) -> str:
@@ -137,8 +165,11 @@ def _text(v) -> str:
 
 def _reject_where(frame, ok, mask, column, message, rejects):
     import numpy as np
+    import pandas as pd
     for i in np.flatnonzero(mask & ok):
-        rejects.append({"row": int(frame["row"].iloc[i]), "employee_id": frame["employee_id"].iloc[i],
+        line = frame["line"].iloc[i]
+        rejects.append({"row": int(frame["row"].iloc[i]), "line": None if pd.isna(line) else int(line),
+                        "employee_id": frame["employee_id"].iloc[i],
                         "column": column, "value": _text(frame[column].iloc[i]), "message": message(i)})
     return ok & ~mask
 
@@ -147,7 +178,7 @@ def load_dispensations(path, rule_ids, employee_ids=None, source: str | None = N
     """Read and check a dispensations table: every rule_id must be a rule of the draft,
     every employee_id (when ``employee_ids`` is given) an accepted record."""
     import numpy as np
-    source = source or str(path)
+    source = source or _name(path)
     frame, ok, rejects = read_side_table(path, {"employee_id": "string", "rule_id": "string", "until": "date",
                                                 "ground": "string"}, set(DISPENSATION_COLUMNS), source, mapping)
     known = set(rule_ids)
@@ -170,7 +201,7 @@ def load_absences(path, employee_ids=None, source: str | None = None, mapping=No
     import pandas as pd
 
     from ..absence import KINDS
-    source = source or str(path)
+    source = source or _name(path)
     frame, ok, rejects = read_side_table(path, {"employee_id": "string", "start": "date", "end": "date",
                                                 "kind": "string"}, {"employee_id", "start", "kind"}, source,
                                          mapping)
@@ -264,8 +295,9 @@ class SideTables:
     """
 
     rule_ids: list
-    dispensations: str | None = None  # paths
-    absences: str | None = None
+    #: each a path or a DataFrame (None: not given)
+    dispensations: object = None
+    absences: object = None
     mapping: object = None
 
     def __post_init__(self):
@@ -275,15 +307,15 @@ class SideTables:
         self._loaded = None
 
     def __bool__(self) -> bool:
-        return bool(self.dispensations or self.absences)
+        return self.dispensations is not None or self.absences is not None
 
     def tables(self, employee_ids=None) -> list[SideTable]:
         """The tables (dispensations first), rows of employees not in ``employee_ids`` rejected
         when it is given."""
         out = []
-        if self.dispensations:
+        if self.dispensations is not None:
             out.append(load_dispensations(self.dispensations, self.rule_ids, employee_ids, mapping=self.mapping))
-        if self.absences:
+        if self.absences is not None:
             out.append(load_absences(self.absences, employee_ids, mapping=self.mapping))
         return out
 
@@ -292,8 +324,8 @@ class SideTables:
             self._loaded = self.tables()
             # indexed once: every part of the records is attached from the same index
             self._ids = set().union(*[set(t.frame["employee_id"].dropna()) for t in self._loaded])
-            self._absences = absence_index(self._loaded[-1]) if self.absences else None
-            self._dispensations = dispensation_index(self._loaded[0]) if self.dispensations else None
+            self._absences = absence_index(self._loaded[-1]) if self.absences is not None else None
+            self._dispensations = dispensation_index(self._loaded[0]) if self.dispensations is not None else None
         return self._loaded
 
     def attach(self, records, tables=None):
@@ -302,9 +334,9 @@ class SideTables:
         frame = getattr(records, "frame", records)
         own = tables is None
         tables = self.loaded() if own else tables
-        if self.dispensations:
+        if self.dispensations is not None:
             frame = attach_dispensations(frame, self._dispensations if own else tables[0])
-        if self.absences:
+        if self.absences is not None:
             frame = attach_absences(frame, self._absences if own else tables[-1])
         return dataclasses.replace(records, frame=frame) if hasattr(records, "frame") else frame
 

@@ -231,11 +231,26 @@ def status_word(status: str, reason: str, lang: str = "nl", labels: dict | None 
     >>> status_word("violation", "not_offered", "nl", labels), status_word("violation", "no_pop", "en", labels)
     ('Tekortkoming werkgever', 'Violation')
     """
-    employer = bool(reason) and (labels or {}).get(reason, {}).get("party") == "employer"
-    if employer and f"{status}_employer" in LABELS[lang]:
+    if party(status, reason, labels) == "employer":
         word = LABELS[lang][f"{status}_employer"]
         return word[:1].lower() + word[1:] if plain and plain.get(status, "")[:1].islower() else word
     return (plain or LABELS[lang]).get(status, status)
+
+
+def party(status: str, reason: str | None, labels: dict | None = None) -> str | None:
+    """Whose failing (or turn to act) an outcome is, as :func:`status_word` words it:
+    ``employer`` for a status with an employer's wording (violation, due_soon) whose reason
+    has ``party: employer``, ``employee`` for such a status otherwise, None for an outcome
+    that asks nobody to act (compliant, exempt, ...).
+
+    >>> labels = {"no_offer": {"nl": "geen aanbod", "en": "no offer", "party": "employer"}}
+    >>> party("violation", "no_offer", labels), party("due_soon", None, labels), party("exempt", "no_offer", labels)
+    ('employer', 'employee', None)
+    """
+    if f"{status}_employer" not in LABELS["en"]:
+        return None
+    employer = bool(reason) and (labels or {}).get(reason, {}).get("party") == "employer"
+    return "employer" if employer else "employee"
 
 
 def outcome_label(status: str, reason: str, lang: str = "nl", labels: dict | None = None) -> str:
