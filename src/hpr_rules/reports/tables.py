@@ -163,6 +163,11 @@ def scenario_cells(result: dict, breakdown_year: int | None = None) -> Linked:
         L.total(("moves", yr, "required"), [("moves", yr, "made"), ("moves", yr, "unmet")])
         if "external" in mv and "external" in y:
             L.same(("moves", yr, "external"), ("external", yr))
+        vol = y.get("voluntary")
+        if vol is not None:  # voluntary moves (doorstroom), and among them who had to move
+            for k in VOLUNTARY_LABELS:
+                L.cell(("voluntary", yr, k), vol[k])
+            L.relate({("voluntary", yr, "made"): 1.0, ("voluntary", yr, "for_rule"): -1.0}, 0.0, math.inf)
         hours = y["hours"]
         for k, v in hours.items():
             L.cell(("hours", yr, k), v, count=False, resolution=1)
@@ -345,6 +350,7 @@ FLOW_LABELS = {"population_start": "population_start", "hires": "hires", "retire
 MOVE_LABELS = {"required": "moves_required", "vacancies": "vacancies", "attempts": "attempts", "made": "moves_made",
                "unmet": "moves_unmet", "external": "moves_external", "dispensation": "dispensation_count",
                "scale_up": "scale_up", "scale_down": "scale_down"}
+VOLUNTARY_LABELS = {"made": "voluntary_made", "for_rule": "voluntary_for_rule"}
 HOUR_LABELS = {"talks": "hours_pop", "pop_talks": "hours_pop", "development": "hours_development",
                "development_obliged": "hours_development_obliged"}
 
@@ -480,6 +486,8 @@ def scenario_tables(result: dict, prot: Protection, t: dict, titles: dict, short
     if moves:
         flows += [(t[lab], [Num(("moves", y, k)) for y in ys]) for k, lab in MOVE_LABELS.items()
                   if ("moves", ys[0], k) in has]
+    flows += [(t[lab], [Num(("voluntary", y, k)) for y in ys]) for k, lab in VOLUNTARY_LABELS.items()
+              if ("voluntary", ys[0], k) in has and (moves or k == "made")]
     out["flows"] = [
         _by_year("flows", t["flows"], ys, flows),
         _by_year("hours", t["hours"], ys, [(t.get(HOUR_LABELS.get(k, k), k), [Num(("hours", y, k), "hours") for y in ys])
