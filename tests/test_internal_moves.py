@@ -48,6 +48,7 @@ def test_a_zero_rate_reproduces_the_model_without_internal_moves():
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
     for y in r["years"]:
         assert y.pop("voluntary") == {"wanted": 0, "made": 0, "for_rule": 0, "for_rule_demanding": 0}
+    assert all(row["policy"] == row["baseline"] == row["median"] == 0 for row in r["effects"].pop("voluntary_made"))
     for key, expected in golden.items():
         assert r[key] == expected, key
 

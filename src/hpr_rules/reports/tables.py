@@ -400,6 +400,8 @@ def effect_cell(key: str, year: int) -> tuple[tuple, bool]:
         return (a, year, b), False
     if key == "moves_made":
         return ("moves", year, "made"), True
+    if key == "voluntary_made":
+        return ("voluntary", year, "made"), True
     if key == "advisor_fte":
         return ("moves", year, "attempts"), False
     return (key, year), True
@@ -564,7 +566,8 @@ def _effect_label(key: str, t: dict) -> str:
     if key.startswith("hours."):
         return t.get(HOUR_LABELS.get(key[6:], key), key)
     named = {"moves_made": "moves_made", "advisor_fte": "advisor_fte", "hires": "hires", "leavers": "leavers",
-             "population_end": "population", "long_term_sick": "long_term_sick_count"}
+             "population_end": "population", "long_term_sick": "long_term_sick_count",
+             "voluntary_made": "voluntary_made"}
     return t.get(named.get(key, key), key.replace("_", " ").replace(".", " — "))
 
 
