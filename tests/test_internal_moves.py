@@ -198,8 +198,8 @@ def test_cli_runs_a_scenario_with_internal_moves_and_reports_the_assumption(tmp_
         source = next(line for line in md.splitlines() if line.startswith(f"- {label}: ") and "8,4%" in line)
         assert "Personeelsmonitor Gemeenten" in source and "aanname" in source  # its source, and what is assumed
         assert "adjacent" in md
-        row = "Vrijwillig van functie gewisseld (doorstroom)" if lang == "nl" else "Changed function of their own accord"
-        assert row in md  # the moves themselves, year by year, protected as every count
+        row = {"nl": "Vrijwillig van functie gewisseld (doorstroom)", "en": "Changed function of their own accord"}
+        assert row[lang] in md  # the moves themselves, year by year, protected as every count
     r = run("scenario", "sweep", mine, "--set", "dynamics.internal_moves.rate=0,0.1", "--runs", "1")
     assert r.exit_code == 0, r.output
     assert "dynamics.internal_moves.rate = 0.1" in r.stdout and "dynamics.internal_moves.rate = 0]" in r.stdout

@@ -74,14 +74,15 @@ def _d(default, source: str, **kw):
 AGE_BAND_LABELS = ("<25", "25-34", "35-44", "45-54", "55-59", "60+")
 
 
-def _age_table(v: dict, what: str) -> dict:
-    unknown = sorted(set(v) - set(AGE_BAND_LABELS))
+def _age_table(v: dict, what: str, labels=AGE_BAND_LABELS, band: str = "age band") -> dict:
+    """A table with a value for every band (age bands unless ``labels`` says otherwise), in band order."""
+    unknown = sorted(set(v) - set(labels))
     if unknown:
-        raise ValueError(f"unknown age band {unknown[0]!r} in {what}; use {', '.join(AGE_BAND_LABELS)}")
-    missing = [b for b in AGE_BAND_LABELS if b not in v]
+        raise ValueError(f"unknown {band} {unknown[0]!r} in {what}; use {', '.join(labels)}")
+    missing = [b for b in labels if b not in v]
     if missing:
-        raise ValueError(f"{what} needs a value for every age band; missing {', '.join(missing)}")
-    return {b: v[b] for b in AGE_BAND_LABELS}
+        raise ValueError(f"{what} needs a value for every {band}; missing {', '.join(missing)}")
+    return {b: v[b] for b in labels}
 
 
 class HoursDraw(_M):
@@ -159,11 +160,12 @@ class InternalMoves(_M):
     move by someone the mobility rule obliges to move counts for that rule, as their time
     in the function starts again."""
 
-    rate: float = _d(0.05, f"{ASSUMPTION}: deel van de medewerkers dat per jaar uit zichzelf een andere functie "
-                           "zoekt (gerealiseerd alleen waar een plaats open is). Gemeten: doorstroom (andere functie "
-                           f"en/of afdeling) 8,4% in 2022, 7,3% in 2021 ({MONITOR}); van functie veranderd 4% in "
-                           "2013 (Personeelsmonitor Gemeenten 2013); de ingebouwde populatie (hpr data generate) heeft 5% "
-                           "functiewisselingen per jaar", ge=0, le=1)
+    rate: float = _d(
+        0.05, f"{ASSUMPTION}: deel van de medewerkers dat per jaar uit zichzelf een andere functie zoekt "
+              "(gerealiseerd alleen waar een plaats open is). Gemeten: doorstroom (andere functie en/of afdeling) "
+              f"8,4% in 2022, 7,3% in 2021 ({MONITOR}); van functie veranderd 4% in 2013 (Personeelsmonitor "
+              "Gemeenten 2013); de ingebouwde populatie (hpr data generate) heeft 5% functiewisselingen per jaar",
+        ge=0, le=1)
     by_age: dict[str, float] = _d(
         {"<25": 1.6, "25-34": 1.5, "35-44": 1.2, "45-54": 0.9, "55-59": 0.6, "60+": 0.3},
         f"{ASSUMPTION}: relatieve kans naar leeftijd (jongeren wisselen vaker); de monitor geeft geen doorstroom "
@@ -189,17 +191,9 @@ class InternalMoves(_M):
     @field_validator("by_years_in_function")
     @classmethod
     def _years(cls, v):
-        unknown = sorted(set(v) - set(YEARS_IN_FUNCTION_LABELS))
-        if unknown:
-            raise ValueError(f"unknown band {unknown[0]!r} in internal_moves.by_years_in_function; "
-                             f"use {', '.join(YEARS_IN_FUNCTION_LABELS)}")
-        missing = [b for b in YEARS_IN_FUNCTION_LABELS if b not in v]
-        if missing:
-            raise ValueError(f"internal_moves.by_years_in_function needs a value for every band; missing "
-                             f"{', '.join(missing)}")
         if any(x < 0 for x in v.values()):
             raise ValueError("internal_moves.by_years_in_function holds non-negative factors")
-        return {b: v[b] for b in YEARS_IN_FUNCTION_LABELS}
+        return _age_table(v, "internal_moves.by_years_in_function", YEARS_IN_FUNCTION_LABELS, "band of years")
 
 
 class Dynamics(_M):
