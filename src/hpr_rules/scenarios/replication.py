@@ -279,6 +279,21 @@ def _internal_wishes(setup: Setup, w: Workforce, eligible: np.ndarray, band: np.
     return cand, np.where(np.take_along_axis(ok, order, axis=1), order, -1)
 
 
+def _voluntary(w: Workforce, f: Formation, who: np.ndarray, to: np.ndarray, day: int, must: np.ndarray,
+               tally: dict) -> np.ndarray:
+    """Move voluntary movers ``who`` into ``to`` (the new function's scale, no salary guarantee)
+    and add them to ``tally``, those ``must`` marks as moves for the rule; the movers as a mask."""
+    moved = np.zeros(len(w), dtype=bool)
+    if len(who):
+        tally["made"] += int(len(who))
+        for_rule = must[who]
+        tally["for_rule"] += int(for_rule.sum())
+        tally["for_rule_demanding"] += int((for_rule & f.demanding[to]).sum())
+        moved = _move(w, f, who, to, day, f.scale[to])
+        w.guarantee = np.where(moved, 0, w.guarantee)
+    return moved
+
+
 def _priority(setup: Setup, must: np.ndarray, status_k: np.ndarray, due_k: np.ndarray, rng) -> np.ndarray:
     """Indices of those who must move, in the order the advisors take them."""
     rule = setup.scenario.mobility.priority
@@ -349,18 +364,7 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
             first = np.where(must_before[cand][:, None] | ~targets[np.maximum(pref, 0)], pref, -1)
         placed, open_pos = chain_match(first, w.func[cand], open_pos)
         vol = {"wanted": int(len(cand)), "made": 0, "for_rule": 0, "for_rule_demanding": 0}
-        vol_moved = np.zeros(n, dtype=bool)
-
-        def voluntary_moves(who, to):
-            if len(who):
-                vol["made"] += int(len(who))
-                for_rule = must_before[who]
-                vol["for_rule"] += int(for_rule.sum())
-                vol["for_rule_demanding"] += int((for_rule & f.demanding[to]).sum())
-                sel = _move(w, f, who, to, day, f.scale[to])
-                w.guarantee = np.where(sel, 0, w.guarantee)  # the new function's scale, no guarantee
-                vol_moved[who] = True
-        voluntary_moves(cand[placed >= 0], placed[placed >= 0])
+        vol_moved = _voluntary(w, f, cand[placed >= 0], placed[placed >= 0], day, must_before, vol)
         must_before = must_before & ~vol_moved
 
         # --- moves under the mobility rule
@@ -405,7 +409,7 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
         rest = (placed < 0) & ~must[cand] if len(cand) else np.zeros(0, dtype=bool)
         if rest.any():  # who still wants to move and need not, into what the rule's moves left open
             again, open_pos = chain_match(pref[rest], w.func[cand[rest]], open_pos)
-            voluntary_moves(cand[rest][again >= 0], again[again >= 0])
+            _voluntary(w, f, cand[rest][again >= 0], again[again >= 0], day, must_before, vol)
 
         # --- talks and development hours during the year (drawn for everyone, used where obliged)
         u_talk = _rng(seed, y, "talks").random((2, n))
