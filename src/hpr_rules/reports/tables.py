@@ -167,7 +167,8 @@ def scenario_cells(result: dict, breakdown_year: int | None = None) -> Linked:
         if vol is not None:  # voluntary moves (doorstroom), and among them who had to move
             for k in VOLUNTARY_LABELS:
                 L.cell(("voluntary", yr, k), vol[k])
-            L.relate({("voluntary", yr, "made"): 1.0, ("voluntary", yr, "for_rule"): -1.0}, 0.0, math.inf)
+            for whole, part in (("made", "for_rule"), ("for_rule", "for_rule_demanding")):
+                L.relate({("voluntary", yr, whole): 1.0, ("voluntary", yr, part): -1.0}, 0.0, math.inf)
         hours = y["hours"]
         for k, v in hours.items():
             L.cell(("hours", yr, k), v, count=False, resolution=1)
@@ -350,7 +351,8 @@ FLOW_LABELS = {"population_start": "population_start", "hires": "hires", "retire
 MOVE_LABELS = {"required": "moves_required", "vacancies": "vacancies", "attempts": "attempts", "made": "moves_made",
                "unmet": "moves_unmet", "external": "moves_external", "dispensation": "dispensation_count",
                "scale_up": "scale_up", "scale_down": "scale_down"}
-VOLUNTARY_LABELS = {"made": "voluntary_made", "for_rule": "voluntary_for_rule"}
+VOLUNTARY_LABELS = {"made": "voluntary_made", "for_rule": "voluntary_for_rule",
+                    "for_rule_demanding": "voluntary_for_rule_demanding"}
 HOUR_LABELS = {"talks": "hours_pop", "pop_talks": "hours_pop", "development": "hours_development",
                "development_obliged": "hours_development_obliged"}
 
