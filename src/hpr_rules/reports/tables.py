@@ -163,6 +163,12 @@ def scenario_cells(result: dict, breakdown_year: int | None = None) -> Linked:
         L.total(("moves", yr, "required"), [("moves", yr, "made"), ("moves", yr, "unmet")])
         if "external" in mv and "external" in y:
             L.same(("moves", yr, "external"), ("external", yr))
+        vol = y.get("voluntary")
+        if vol is not None:  # voluntary moves (doorstroom), and among them who had to move
+            for k in VOLUNTARY_LABELS:
+                L.cell(("voluntary", yr, k), vol[k])
+            for whole, part in (("made", "for_rule"), ("for_rule", "for_rule_demanding")):
+                L.relate({("voluntary", yr, whole): 1.0, ("voluntary", yr, part): -1.0}, 0.0, math.inf)
         hours = y["hours"]
         for k, v in hours.items():
             L.cell(("hours", yr, k), v, count=False, resolution=1)
@@ -345,6 +351,8 @@ FLOW_LABELS = {"population_start": "population_start", "hires": "hires", "retire
 MOVE_LABELS = {"required": "moves_required", "vacancies": "vacancies", "attempts": "attempts", "made": "moves_made",
                "unmet": "moves_unmet", "external": "moves_external", "dispensation": "dispensation_count",
                "scale_up": "scale_up", "scale_down": "scale_down"}
+VOLUNTARY_LABELS = {"made": "voluntary_made", "for_rule": "voluntary_for_rule",
+                    "for_rule_demanding": "voluntary_for_rule_demanding"}
 HOUR_LABELS = {"talks": "hours_pop", "pop_talks": "hours_pop", "development": "hours_development",
                "development_obliged": "hours_development_obliged"}
 
@@ -394,6 +402,8 @@ def effect_cell(key: str, year: int) -> tuple[tuple, bool]:
         return (a, year, b), False
     if key == "moves_made":
         return ("moves", year, "made"), True
+    if key == "voluntary_made":
+        return ("voluntary", year, "made"), True
     if key == "advisor_fte":
         return ("moves", year, "attempts"), False
     return (key, year), True
@@ -480,6 +490,8 @@ def scenario_tables(result: dict, prot: Protection, t: dict, titles: dict, short
     if moves:
         flows += [(t[lab], [Num(("moves", y, k)) for y in ys]) for k, lab in MOVE_LABELS.items()
                   if ("moves", ys[0], k) in has]
+    flows += [(t[lab], [Num(("voluntary", y, k)) for y in ys]) for k, lab in VOLUNTARY_LABELS.items()
+              if ("voluntary", ys[0], k) in has and (moves or k == "made")]
     out["flows"] = [
         _by_year("flows", t["flows"], ys, flows),
         _by_year("hours", t["hours"], ys, [(t.get(HOUR_LABELS.get(k, k), k), [Num(("hours", y, k), "hours") for y in ys])
@@ -556,7 +568,8 @@ def _effect_label(key: str, t: dict) -> str:
     if key.startswith("hours."):
         return t.get(HOUR_LABELS.get(key[6:], key), key)
     named = {"moves_made": "moves_made", "advisor_fte": "advisor_fte", "hires": "hires", "leavers": "leavers",
-             "population_end": "population", "long_term_sick": "long_term_sick_count"}
+             "population_end": "population", "long_term_sick": "long_term_sick_count",
+             "voluntary_made": "voluntary_made"}
     return t.get(named.get(key, key), key.replace("_", " ").replace(".", " — "))
 
 

@@ -312,7 +312,8 @@ def _effect_metrics() -> dict:
     out.update({"hours.talks": lambda y: y["hours"]["talks"], "hours.development": lambda y: y["hours"]["development"],
                 "population_end": lambda y: y["population_end"], "hires": lambda y: y["hires"],
                 "leavers": lambda y: y["leavers"], "moves_made": lambda y: y["moves"]["made"],
-                "long_term_sick": lambda y: y["long_term_sick"], "advisor_fte": lambda y: y["advisor_fte"]})
+                "long_term_sick": lambda y: y["long_term_sick"], "advisor_fte": lambda y: y["advisor_fte"],
+                "voluntary_made": lambda y: y["voluntary"]["made"]})
     return out
 
 

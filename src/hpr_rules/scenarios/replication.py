@@ -3,10 +3,13 @@
 
 Each year, on the reference date: evaluate the rules with the same engine as
 ``hpr check``; settle who leaves during the year (retirement at the AOW date, contract
-ends not converted, exit after long sickness, attrition by age); move who must leave
-their function under the scenario's mobility rule into open positions of adjacent
-functions (advisors' capacity counted in attempts, scale steps bounded), send part of
-the rest on the external route; realise talks and development hours; fill the open
+ends not converted, exit after long sickness, attrition by age); let who wants another
+function move into open positions (voluntary internal moves, doorstroom, in both worlds;
+each move opens the position it leaves, and counts for the mobility rule when its mover
+had to move); move who still must leave their function under the scenario's mobility rule
+into open positions of adjacent functions (advisors' capacity counted in attempts, scale
+steps bounded), send part of the rest on the external route; let the remaining voluntary
+movers into what is still open; realise talks and development hours; fill the open
 positions with hires; carry sickness over. Every random draw is keyed by (seed, year,
 purpose) and drawn for everyone in both worlds, so the two worlds share their luck and
 differ only by what the rules do.
@@ -22,7 +25,7 @@ import numpy as np
 from ..calendar import add_months, to_daynum
 from ..engines import rule_outcomes
 from ..language.compile import STATUSES
-from .model import AGE_BAND_LABELS, Scenario
+from .model import AGE_BAND_LABELS, YEARS_IN_FUNCTION_LABELS, YEARS_IN_FUNCTION_LIMITS, Scenario
 from .workforce import NO_DAY, Formation, Workforce, age_band_index, new_hires
 
 NORM = ("compliant", "due_soon", "violation")
@@ -30,7 +33,9 @@ S_EXEMPT, S_DUE, S_VIOL = STATUSES.index("exempt"), STATUSES.index("due_soon"), 
 S_NORM = np.array([STATUSES.index(s) for s in NORM])
 DIMENSIONS = ("age_band", "unit", "salary_scale", "fte_band", "gender")
 FTE_BANDS = ((0.0, 0.5, "<=0.5"), (0.5, 0.8, "0.5-0.8"), (0.8, 0.999, "0.8-1"), (0.999, 2.0, "1"))
-PURPOSES = ("leave", "priority", "external", "talks", "hours", "sick", "hires")
+PURPOSES = ("leave", "priority", "external", "talks", "hours", "sick", "hires", "internal")  # append only: a
+# purpose's index keys its random stream, so a new one leaves the others' draws as they were
+CHAIN_ROUNDS = 5  # rounds of voluntary moves in a year: each round may fill what the previous one left open
 
 
 @dataclass
@@ -193,6 +198,102 @@ def _match(pref: np.ndarray, open_pos: np.ndarray) -> np.ndarray:
     return got
 
 
+def _move(w: Workforce, f: Formation, who: np.ndarray, to: np.ndarray, day: int, new_scale: np.ndarray) -> np.ndarray:
+    """Put ``who`` into functions ``to`` from ``day`` at salary scale ``new_scale``; the
+    selection as a mask."""
+    n = len(w)
+    sel = np.zeros(n, dtype=bool)
+    sel[who] = True
+    for name, values in (("function_code", np.array(f.codes, dtype=object)),
+                         ("function_title", f.title), ("physically_demanding", f.demanding)):
+        full = np.zeros(n, dtype=w.cols[name][0].dtype)
+        full[who] = values[to]
+        w.set(name, full, where=sel)
+    scale = np.zeros(n, dtype=w.cols["salary_scale"][0].dtype)
+    scale[who] = new_scale
+    w.set("salary_scale", scale, where=sel)
+    w.set("function_start_date", day, where=sel)
+    w.func = w.func.copy()
+    w.func[who] = to
+    return sel
+
+
+def _internal_targets(f: Formation, how: str) -> np.ndarray:
+    """Function x function: where a voluntary move from the row's function may go."""
+    k = len(f.codes)
+    if how == "unit":
+        ok = f.unit[:, None] == f.unit[None, :]
+    else:
+        ok = np.zeros((k, k), dtype=bool)
+        for i, a in enumerate(f.adjacent):
+            ok[i, a] = True
+        ok |= ok.T
+    ok[np.arange(k), np.arange(k)] = False
+    return ok
+
+
+def chain_match(pref: np.ndarray, origin: np.ndarray, open_pos: np.ndarray, rounds: int = CHAIN_ROUNDS):
+    """Target per candidate (-1 = none), candidates in priority order, matched as :func:`_match`
+    in up to ``rounds`` rounds: a candidate placed in one round leaves the position of its
+    ``origin`` open for the next. Returns the targets and the open positions afterwards."""
+    got = np.full(len(pref), -1, dtype=np.int64)
+    free = open_pos.copy()
+    for _ in range(rounds):
+        todo = np.flatnonzero(got < 0)
+        if not len(todo):
+            break
+        g = _match(pref[todo], free)
+        placed = g >= 0
+        if not placed.any():
+            break
+        got[todo[placed]] = g[placed]
+        np.subtract.at(free, g[placed], 1)
+        np.add.at(free, origin[todo[placed]], 1)
+    return got, free
+
+
+def _internal_wishes(setup: Setup, w: Workforce, eligible: np.ndarray, band: np.ndarray, day: int, rng):
+    """Who wants another function this year (doorstroom: the stated rate, spread by age band
+    and years in the function so that its mean over ``eligible`` is the rate), in a random
+    order, and per candidate the functions allowed (unit or adjacent, scale steps) in a random
+    order of their own (-1 = none)."""
+    cfg = setup.scenario.dynamics.internal_moves
+    f = setup.formation
+    n = len(w)
+    if cfg.rate <= 0 or not eligible.any():
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 1), dtype=np.int64)
+    u = rng.random((2, n))
+    start, _ = w.cols["function_start_date"]
+    years = np.searchsorted(np.array(YEARS_IN_FUNCTION_LIMITS[1:]) * 365.25, day - start, side="right")
+    weight = _band_table(cfg.by_age, band) * np.array([cfg.by_years_in_function[b]
+                                                       for b in YEARS_IN_FUNCTION_LABELS])[years]
+    mean = weight[eligible].mean()
+    p = np.minimum(1.0, cfg.rate * weight / mean) if mean > 0 else np.zeros(n)
+    cand = np.flatnonzero(eligible & (u[0] < p))
+    cand = cand[np.argsort(u[1][cand], kind="stable")]
+    own = w.cols["salary_scale"][0][cand].astype(np.int64)
+    step = f.scale[None, :] - own[:, None]
+    ok = _internal_targets(f, cfg.targets)[w.func[cand]] & (step <= cfg.max_scale_up) & (-step <= cfg.max_scale_down)
+    key = np.where(ok, rng.random(ok.shape), np.inf)
+    order = np.argsort(key, axis=1, kind="stable")
+    return cand, np.where(np.take_along_axis(ok, order, axis=1), order, -1)
+
+
+def _voluntary(w: Workforce, f: Formation, who: np.ndarray, to: np.ndarray, day: int, must: np.ndarray,
+               tally: dict) -> np.ndarray:
+    """Move voluntary movers ``who`` into ``to`` (the new function's scale, no salary guarantee)
+    and add them to ``tally``, those ``must`` marks as moves for the rule; the movers as a mask."""
+    moved = np.zeros(len(w), dtype=bool)
+    if len(who):
+        tally["made"] += int(len(who))
+        for_rule = must[who]
+        tally["for_rule"] += int(for_rule.sum())
+        tally["for_rule_demanding"] += int((for_rule & f.demanding[to]).sum())
+        moved = _move(w, f, who, to, day, f.scale[to])
+        w.guarantee = np.where(moved, 0, w.guarantee)
+    return moved
+
+
 def _priority(setup: Setup, must: np.ndarray, status_k: np.ndarray, due_k: np.ndarray, rng) -> np.ndarray:
     """Indices of those who must move, in the order the advisors take them."""
     rule = setup.scenario.mobility.priority
@@ -244,6 +345,28 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
         occupied = np.bincount(w.func[~leaving], minlength=len(positions))
         open_pos = np.maximum(np.floor(positions + 1e-9).astype(np.int64) - occupied, 0)
 
+        # --- voluntary moves (doorstroom), in both worlds: they open and fill positions, and a
+        # move by someone the mobility rule obliges to move counts for the rule. While some must
+        # move (policy world, priority_over_voluntary), those who need not take no open position
+        # of the rule's target functions before the rule's moves are made; afterwards they may.
+        sick, sick_ok = w.cols["sick_leave_start"]
+        able = ~leaving & ~(sick_ok & (day - sick >= 42))
+        if setup.mobility is not None:
+            k = setup.mobility
+            horizon = to_daynum(add_months(day_d, sc.mobility.lookahead_months))
+            must_before = ~leaving & ((status[:, k] == S_VIOL) |
+                                      ((status[:, k] == S_DUE) & due_ok[:, k] & (due[:, k] <= horizon)))
+        else:
+            must_before = np.zeros(n, dtype=bool)
+        cand, pref = _internal_wishes(setup, w, able, keys["age_band"][0], day, _rng(seed, y, "internal"))
+        first = pref
+        if sc.mobility.priority_over_voluntary and must_before.any():
+            first = np.where(must_before[cand][:, None] | ~targets[np.maximum(pref, 0)], pref, -1)
+        placed, open_pos = chain_match(first, w.func[cand], open_pos)
+        vol = {"wanted": int(len(cand)), "made": 0, "for_rule": 0, "for_rule_demanding": 0}
+        vol_moved = _voluntary(w, f, cand[placed >= 0], placed[placed >= 0], day, must_before, vol)
+        must_before = must_before & ~vol_moved
+
         # --- moves under the mobility rule
         mv = {"required": 0, "vacancies": 0, "capacity": sc.mobility.advisor_capacity, "attempts": 0, "made": 0,
               "unmet": 0, "external": 0, "dispensation": 0, "scale_down": 0, "scale_up": 0}
@@ -252,9 +375,7 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
         must = np.zeros(n, dtype=bool)
         if setup.mobility is not None:
             k = setup.mobility
-            horizon = to_daynum(add_months(day_d, sc.mobility.lookahead_months))
-            must = ~leaving & ((status[:, k] == S_VIOL) |
-                               ((status[:, k] == S_DUE) & due_ok[:, k] & (due[:, k] <= horizon)))
+            must = must_before
             order = _priority(setup, must, status[:, k], due[:, k], _rng(seed, y, "priority"))
             attempts = order[:sc.mobility.advisor_capacity]
             got = _match(_preference(setup, w, attempts), open_pos) if len(attempts) else np.zeros(0, np.int64)
@@ -269,21 +390,8 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
                 np.add.at(open_pos, to, -1)
                 np.add.at(open_pos, w.func[who], 1)
                 w.guarantee[who] += np.maximum(-step, 0)
-                sel = np.zeros(n, dtype=bool)
-                sel[who] = True
-                moved_now = sel
-                for name, values in (("function_code", np.array(f.codes, dtype=object)),
-                                     ("function_title", f.title), ("physically_demanding", f.demanding)):
-                    full = np.zeros(n, dtype=w.cols[name][0].dtype)
-                    full[who] = values[to]
-                    w.set(name, full, where=sel)
-                new_scale = np.zeros(n, dtype=w.cols["salary_scale"][0].dtype)
-                new_scale[who] = np.maximum(own, f.scale[to])
-                w.set("salary_scale", new_scale, where=sel)
-                w.set("function_start_date", day, where=sel)
-                w.func = w.func.copy()
-                w.func[who] = to
-                w.moved = w.moved | sel
+                moved_now = _move(w, f, who, to, day, np.maximum(own, f.scale[to]))
+                w.moved = w.moved | moved_now
             mv["made"] = int(len(who))
             mv["unmet"] = mv["required"] - mv["made"]
             left_behind = must & ~moved_now
@@ -298,6 +406,10 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
                 np.add.at(open_pos, w.func[external], 1)
         left["external"] = external
         leaving = leaving | external
+        rest = (placed < 0) & ~must[cand] if len(cand) else np.zeros(0, dtype=bool)
+        if rest.any():  # who still wants to move and need not, into what the rule's moves left open
+            again, open_pos = chain_match(pref[rest], w.func[cand[rest]], open_pos)
+            _voluntary(w, f, cand[rest][again >= 0], again[again >= 0], day, must_before, vol)
 
         # --- talks and development hours during the year (drawn for everyone, used where obliged)
         u_talk = _rng(seed, y, "talks").random((2, n))
@@ -377,6 +489,7 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
             "attrition": int(left["attrition"].sum()), "external": int(external.sum()),
             "population_end": len(stayers), "long_term_sick": long_sick_next,
             "distinct_must_move": int(w.flagged.sum()), "rules": rules_out, "moves": mv,
+            "voluntary": vol,
             "hours": {"talks": round(float(talks.sum()) * tk.hours_per_talk, 2), "development": round(dev_hours, 2),
                       "development_obliged": round(dev_hours_obliged, 2)},
             "advisor_fte": round(mv["attempts"] / c.attempts_per_advisor_fte, 2),
