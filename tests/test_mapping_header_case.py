@@ -111,3 +111,18 @@ def test_a_workbook_and_a_frame_are_matched_the_same_way(tmp_path):
     import hpr_rules as hpr
     f = hpr.check(raw, DAY, mapping=EX_MAP)
     assert set(f["employee_id"]) == set(want.frame["employee_id"])
+
+
+def test_a_dataset_finds_an_id_in_two_files_through_a_recased_id_key(tmp_path):
+    """The first pass of a dataset reads each file's id column as the file spells it."""
+    raw = pd.read_csv(EX_DATA, dtype=str, keep_default_na=False, sep="|", encoding="cp1252")
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    raw.iloc[:3].to_parquet(ds / "a.parquet")
+    raw.iloc[2:].to_parquet(ds / "b.parquet")  # the third record again, in the second file
+    m = _recased(tmp_path, str.lower)
+    r = run_cli("check", ds, "--mapping", m, "--date", DAY, "--rules", ROOT / "rules", "--out", tmp_path / "f")
+    assert r.exit_code == 0, r.output
+    f = pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / "f").glob("part-*.parquet"))])
+    dup = f[f["reason"].astype(str).str.contains("more than one file")]
+    assert len(dup) and set(dup["status"].astype(str)) == {"invalid"}

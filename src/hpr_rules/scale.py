@@ -374,8 +374,12 @@ def file_ids(path, column: str, mapping=None) -> list[str]:
             return []  # reported when the file itself is checked
         ids.discard("")
         return sorted(ids)
+    from .records.mapping import header_key
     try:
-        col = pq.read_table(path, columns=[column]).column(0)
+        pf = pq.ParquetFile(path)
+        # the header as the file spells it: matched as a mapping matches it (case, spaces)
+        same = [h for h in pf.schema_arrow.names if header_key(h) == header_key(column)]
+        col = pf.read(columns=[same[0] if len(same) == 1 else column]).column(0)
     except Exception:  # noqa: BLE001 - reported when the file itself is checked
         return []
     return [v for v in pc.unique(pc.utf8_trim_whitespace(pc.cast(col, "string"))).drop_null().to_pylist() if v]
