@@ -105,6 +105,8 @@ def with_side_tables(rs, rule_ids, dispensations=None, absences=None, mapping=No
 def report_side_tables(tables) -> None:
     """Each side table's rejected rows (not used), by row and, where a person finds it, line
     (CSV) or sheet row (XLSX), and its counts, on stderr."""
+    if not tables:
+        return
     import pandas as pd
     for t in tables:
         for _, r in t.rejects.iterrows():
