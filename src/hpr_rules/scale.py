@@ -217,7 +217,7 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
 
     from .arrowbuf import from_numpy
     from .pipeline import ahead
-    from .records import ColumnMapping, validate_table
+    from .records import ColumnMapping, open_source, validate_table
     from .records.arrowcheck import _repeated_text, _trimmed_text
     from .records.recordset import duplicate_message
     from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS, FIELD_TYPES, REQUIRED
@@ -227,15 +227,7 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
     if not p.exists():
         raise InputError("file not found", file=str(p))
 
-    def guarded(fn):
-        try:
-            return fn()
-        except InputError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any parser failure is a file the user must fix
-            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputError(f"cannot read as parquet: {text}", file=str(p)) from None
-
+    guarded = open_source(p).guard  # a reader's error is one line naming the file
     pf = guarded(lambda: pq.ParquetFile(p))
     names = pf.schema_arrow.names
     dups: dict = {}

@@ -83,12 +83,12 @@ class Source:
         self._open()
         if self.fmt == "csv":
             from .csvfile import iter_csv, sniff_csv
-            fmt = self._guard(lambda: sniff_csv(self.path, encoding=self.encoding, delimiter=self.delimiter,
+            fmt = self.guard(lambda: sniff_csv(self.path, encoding=self.encoding, delimiter=self.delimiter,
                                                 header_row=self.header_row, expected=self.expected))
             self._csv, self.notes = fmt, list(fmt.notes)
             it = iter_csv(fmt, rows)
             while True:
-                frame = self._guard(lambda: next(it, None))
+                frame = self.guard(lambda: next(it, None))
                 if frame is None:
                     break
                 yield frame
@@ -96,9 +96,9 @@ class Source:
                 self.notes.append(f"{fmt.empty_lines} empty lines skipped")
             return
         if self.fmt == "xlsx":
-            df = self._guard(lambda: _read_xlsx(self.path, self.sheet, self.header_row, self.expected, self.notes))
+            df = self.guard(lambda: _read_xlsx(self.path, self.sheet, self.header_row, self.expected, self.notes))
         else:
-            df = self._guard(lambda: _read_parquet(self.path, typed=self.typed))
+            df = self.guard(lambda: _read_parquet(self.path, typed=self.typed))
         df["row"] = np.arange(1, len(df) + 1, dtype=np.int64)
         step = rows or max(len(df), 1)
         for k in range(0, max(len(df), 1), step):
@@ -112,14 +112,15 @@ class Source:
             return None
         self._open()
         import pyarrow.parquet as pq
-        return self._guard(lambda: pq.ParquetFile(self.path).read())  # read_table would import pandas
+        return self.guard(lambda: pq.ParquetFile(self.path).read())  # read_table would import pandas
 
     def read(self) -> pd.DataFrame:
         """The whole file as one frame."""
         (frame,) = self.frames(None)  # to its end: the notes are complete then
         return frame
 
-    def _guard(self, fn):
+    def guard(self, fn):
+        """``fn()``; a failure of the parser is an InputError naming the file and its format."""
         try:
             return fn()
         except InputError:
