@@ -220,32 +220,38 @@ def _arrow_input(col, kind: str, name: str):
     return None
 
 
-def _fixed_width(values):
-    """The texts as numpy bytes of one width, where every one has the same length (ids usually
-    do) and none is null; None otherwise."""
+def _words(values):
+    """ASCII texts of at most 8 bytes (ids usually are), none null and none ending in a space,
+    as one uint64 each (padded with spaces by Arrow, read big-endian: the words sort as the
+    texts do): equal texts give equal words, different ones different words. None otherwise."""
     n = len(values)
     if not n or values.null_count or not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         return None
-    kind = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    offsets = np.frombuffer(values.buffers()[1], dtype=kind, count=n + 1, offset=values.offset * kind().itemsize)
-    width = int(offsets[1] - offsets[0])
-    if width == 0 or int(offsets[-1] - offsets[0]) != width * n or np.any(np.diff(offsets) != width):
+    if not pc.all(pc.string_is_ascii(values)).as_py() or pc.max(pc.binary_length(values)).as_py() > 8 \
+            or pc.any(pc.ends_with(values, " ")).as_py():
         return None
-    return np.frombuffer(values.buffers()[2], dtype=f"S{width}", count=n, offset=int(offsets[0]))
+    padded = pc.ascii_rpad(values, width=8, padding=" ")
+    offsets = np.frombuffer(padded.buffers()[1], dtype=np.int64 if pa.types.is_large_string(padded.type) else np.int32,
+                            count=2, offset=padded.offset * (8 if pa.types.is_large_string(padded.type) else 4))
+    return np.frombuffer(padded.buffers()[2], dtype=">u8", count=n, offset=int(offsets[0])).astype(np.uint64)
 
 
 def _repeated_text(values) -> np.ndarray:
-    """True where a text (not null) occurs more than once: ids of one length as numpy bytes
-    (ascending, as exports usually are, is one comparison of neighbours), others by equal
-    neighbours after an Arrow sort; several times faster than hashing a million distinct ids."""
+    """True where a text (not null) occurs more than once: ids of at most 8 bytes as one
+    integer each (ascending, as exports usually are, is one comparison of neighbours; else an
+    integer sort), others by equal neighbours after an Arrow sort; several times faster than
+    hashing a million distinct ids."""
     n = len(values)
     out = np.zeros(n, dtype=bool)
-    fixed = _fixed_width(values)
-    if fixed is not None:
-        if n < 2 or bool(np.all(fixed[1:] > fixed[:-1])):
+    words = _words(values)
+    if words is not None:
+        if n < 2 or bool(np.all(words[1:] > words[:-1])):
             return out
-        order = np.argsort(fixed, kind="stable")
-        srt = fixed[order]
+        srt = np.sort(words)
+        if not np.any(srt[1:] == srt[:-1]):
+            return out
+        order = np.argsort(words, kind="stable")
+        srt = words[order]
         same = srt[1:] == srt[:-1]
         hit = np.zeros(n, dtype=bool)
         hit[1:] |= same
