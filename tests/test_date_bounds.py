@@ -238,3 +238,20 @@ def test_engines_agree_near_and_beyond_the_bounds(recs, own, near, days, day):
         kinds = [outcome(df.iloc[k:k + 1], b, day, "vector") for k in range(len(df))]
         first = next(m for kind, m in kinds if kind != "ok")
         assert first == outs[0][1]
+
+
+def test_a_later_batch_of_a_parquet_file_names_its_own_row(tmp_path):
+    """Batches of a streamed Parquet file count rows from the file's first: the error names
+    the record where the whole file would, and no findings file is left behind."""
+    from hpr_rules.records import generate_population, write_records
+    d = rules_copy(tmp_path / "r", own=(OWN_DUE, "own_due: add_months(function_start_date, "
+                                                 "if(fte == 0.37, 12 * max_years * 1000, 12 * max_years))"))
+    pop = generate_population(30, seed=1)
+    pop.loc[22, "fte"] = 0.37
+    write_records(pop, tmp_path / "s.parquet")
+    for extra in ([], ["--chunk-size", "7"]):
+        r = run_cli("check", tmp_path / "s.parquet", "--rules", d, "--date", "2027-03-01",
+                    "--out", tmp_path / "f.parquet", *extra)
+        assert r.exit_code == 2, (extra, r.output)
+        assert "for row 23 (employee E000023)" in r.stderr and "Traceback" not in r.output, r.stderr
+        assert not (tmp_path / "f.parquet").exists()
