@@ -280,3 +280,31 @@ def test_repeated_ids_are_found_however_they_are_held(ids, large, start):
     fixed = [f"E{i:05d}" for i in range(40)] + ["E00007"]
     assert np.flatnonzero(_repeated_text(pa.array(fixed))).tolist() == [7, 40]
     assert not _repeated_text(pa.array(sorted(set(fixed)))).any()
+
+
+def test_columns_with_no_value_at_all(tmp_path, population):
+    """pandas writes a column that holds nothing as Arrow type null; such a column is all missing,
+    as in the frame path, whole and streamed."""
+    from hpr_rules.scale import check_parquet_stream
+    t = pa.Table.from_pandas(population.drop(columns=["row"]), preserve_index=False)
+    for name in ("development_offered", "pop_date", "unit", "department"):
+        t = t.set_column(t.column_names.index(name), name, pa.nulls(len(t)))
+    path = tmp_path / "nulls.parquet"
+    pq.write_table(t, path)
+    rs = load_records(path)
+    _same(rs, _by_frame(path))
+    assert rs.rows_rejected == len(population)  # unit is required
+    res = check_parquet_stream(path, load_rulebook(default_rules_dir()), DAY, tmp_path / "f.parquet", chunk_size=7,
+                               fmt="parquet")
+    assert res["rows_rejected"] == len(population)
+
+
+def test_optional_columns_with_no_value_at_all_take_the_arrow_path(tmp_path, population):
+    t = pa.Table.from_pandas(population.drop(columns=["row"]), preserve_index=False)
+    for name in ("development_offered", "move_offered", "pop_date", "exemption_until", "department"):
+        t = t.set_column(t.column_names.index(name), name, pa.nulls(len(t)))
+    path = tmp_path / "nulls.parquet"
+    pq.write_table(t, path)
+    rs = load_records(path)
+    assert rs.accepted is not None and rs.rows_rejected == 0
+    _same(rs, _by_frame(path))

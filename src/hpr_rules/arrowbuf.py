@@ -47,7 +47,10 @@ def valid_mask(arr) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
     if not arr.null_count:
         return np.ones(len(arr), dtype=bool)
-    return _unbits(arr.buffers()[0], arr.offset, len(arr))
+    validity = arr.buffers()[0]
+    if validity is None:  # a column of type null: nothing in it
+        return np.zeros(len(arr), dtype=bool)
+    return _unbits(validity, arr.offset, len(arr))
 
 
 def to_numpy(arr, fill=0) -> np.ndarray:

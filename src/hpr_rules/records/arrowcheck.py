@@ -191,6 +191,10 @@ def _arrow_input(col, kind: str, name: str):
     t = col.type
     if pa.types.is_dictionary(t):
         col, t = pc.cast(col, t.value_type), t.value_type
+    if pa.types.is_null(t):  # a column with no value at all (pandas writes an empty one so): all missing
+        t = {"date": pa.date32(), "bool": pa.bool_(), "int": pa.float64(), "decimal": pa.float64()}.get(
+            kind, pa.large_string())
+        col = pa.chunked_array([pa.nulls(len(col), t)], t)
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         arr = pc.cast(col, pa.large_string())
         if isinstance(arr, pa.ChunkedArray) and arr.num_chunks == 1:
