@@ -88,6 +88,7 @@ def iter_findings(records, book: RuleBook | CompiledBook, day: dt.date, *, engin
                          scalar_nulls=engine == "vector")
     bounds = list(range(0, n, part_records)) + [n] if part_records and n > part_records else [0, n]
     last_row = -1
+    rejected_at = rejected["row"].to_numpy() if rejected is not None else None
     for a, b in zip(bounds, bounds[1:]):
         part = {k: (v if np.ndim(v) == 0 else v[a:b], ok if np.ndim(ok) == 0 else ok[a:b])
                 for k, (v, ok) in cols.items()} if (a, b) != (0, n) else cols
@@ -104,8 +105,7 @@ def iter_findings(records, book: RuleBook | CompiledBook, day: dt.date, *, engin
             del cols, part  # the engine columns go before the last findings arrays come
         mine = None
         if rejected is not None:  # rejected rows after the previous part, up to this part's last record
-            r = rejected["row"].to_numpy()
-            upto = r > last_row if b == n else (r > last_row) & (r <= rows[b - 1])
+            upto = rejected_at > last_row if b == n else (rejected_at > last_row) & (rejected_at <= rows[b - 1])
             mine = rejected[upto].reset_index(drop=True)
             last_row = int(rows[b - 1]) if b else last_row
         # validated records (a RecordSet) never repeat an id: duplicates are rejected

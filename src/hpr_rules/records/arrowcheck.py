@@ -256,11 +256,7 @@ def _repeated_text(values) -> np.ndarray:
             return out
         order = np.argsort(words, kind="stable")
         srt = words[order]
-        same = srt[1:] == srt[:-1]
-        hit = np.zeros(n, dtype=bool)
-        hit[1:] |= same
-        hit[:-1] |= same
-        out[order[hit]] = True
+        out[order[_either_side(srt[1:] == srt[:-1])]] = True
         return out
     valid = n - values.null_count
     if valid < 2:  # no text, or one: nothing repeats
@@ -270,13 +266,17 @@ def _repeated_text(values) -> np.ndarray:
     order = pc.array_sort_indices(values, null_placement="at_end")
     srt = values.take(order[:valid])
     same = to_numpy(pc.equal(srt.slice(1), srt.slice(0, valid - 1)))
-    if not same.any():
-        return out
-    hit = np.zeros(valid, dtype=bool)
+    if same.any():
+        out[to_numpy(order)[:valid][_either_side(same)]] = True
+    return out
+
+
+def _either_side(same: np.ndarray) -> np.ndarray:
+    """Of sorted values, those equal to a neighbour (``same[i]``: value i+1 equals value i)."""
+    hit = np.zeros(len(same) + 1, dtype=bool)
     hit[1:] |= same
     hit[:-1] |= same
-    out[to_numpy(order)[:valid][hit]] = True
-    return out
+    return hit
 
 
 def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | None, slow, repeats: bool = True):
@@ -416,7 +416,7 @@ def validate_columns(raw, rows: np.ndarray, source: str, m, duplicates: dict | N
     if duplicates:
         known = to_numpy(pc.is_in(ids, value_set=text(list(duplicates), ids.type)), fill=False)
         suspect |= known
-    rep = _repeated_text(ids) & ~known if repeats else known & False
+    rep = _repeated_text(ids) & ~known if repeats else np.zeros(n, dtype=bool)
     if rep.any():
         from .recordset import duplicate_message
         pos = np.flatnonzero(rep)
