@@ -308,3 +308,19 @@ def test_optional_columns_with_no_value_at_all_take_the_arrow_path(tmp_path, pop
     rs = load_records(path)
     assert rs.accepted is not None and rs.rows_rejected == 0
     _same(rs, _by_frame(path))
+
+
+def test_ids_held_as_numbers_repeat_across_batches_as_in_the_whole_file(tmp_path, book, population):
+    from hpr_rules.scale import check_parquet_stream
+    t = pa.Table.from_pandas(population.drop(columns=["row"]), preserve_index=False)
+    ids = list(range(100, 100 + len(t)))
+    ids[55] = 102  # the third record's id again, in another batch
+    t = t.set_column(0, "employee_id", pa.array(ids, pa.int64()))
+    path = tmp_path / "numbers.parquet"
+    pq.write_table(t, path)
+    rs = load_records(path)
+    assert rs.rows_rejected == 2
+    write_table(evaluate_findings(rs, book, DAY), tmp_path / "whole.csv")
+    res = check_parquet_stream(path, book, DAY, tmp_path / "parts.csv", chunk_size=10, fmt="csv")
+    assert res["rows_rejected"] == 2
+    assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()

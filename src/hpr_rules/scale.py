@@ -242,6 +242,8 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
             for v, row in zip(ids.take(from_numpy(rep.astype(np.int64))).to_pylist(), (rep + 1).tolist()):
                 rows_of.setdefault(v, []).append(row)
             dups = {v: duplicate_message(v, r) for v, r in rows_of.items()}
+        else:  # ids held as numbers: only the frame path reads them, and it finds repeats within
+            chunk_size = max(pf.metadata.num_rows, 1)  # what it is given: the whole file at once
         del ids
     texts = [c for c in DATE_COLUMNS + DECIMAL_COLUMNS if c in names
              and (pa.types.is_string(pf.schema_arrow.field(c).type) or pa.types.is_large_string(pf.schema_arrow.field(c).type))]
