@@ -204,73 +204,106 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     return totals
 
 
+class FirstPass:
+    """What a streamed check of a Parquet file must know of the whole file before its first
+    batch: the file (``pf``), every repeated employee_id (``dups``: id -> message), the formats
+    of date and number columns held as text (``mapping``, ``notes``), and whether the file is
+    read in one batch (``whole``: ids held as numbers, which only the frame path reads)."""
+
+    def __init__(self, path):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        from .arrowbuf import from_numpy
+        from .records import ColumnMapping, open_source
+        from .records.arrowcheck import _repeated_text, _trimmed_text
+        from .records.recordset import duplicate_message
+        from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS
+        from .records.sniff import settle_formats
+
+        p = self.path = Path(path)
+        if not p.exists():
+            raise InputError("file not found", file=str(p))
+        guarded = self.guarded = open_source(p).guard  # a reader's error is one line naming the file
+        pf = self.pf = guarded(lambda: pq.ParquetFile(p))
+        names = pf.schema_arrow.names
+        self.dups: dict = {}
+        self.whole = False
+        if "employee_id" in names:  # the id column alone
+            ids = guarded(lambda: pf.read(columns=["employee_id"]).column(0))
+            if pa.types.is_dictionary(ids.type):
+                ids = ids.cast(ids.type.value_type)
+            if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
+                ids = _trimmed_text(ids.cast(pa.large_string()).combine_chunks())  # as validation trims them
+                rep = np.flatnonzero(_repeated_text(ids))
+                rows_of: dict[str, list[int]] = {}
+                for v, row in zip(ids.take(from_numpy(rep.astype(np.int64))).to_pylist(), (rep + 1).tolist()):
+                    rows_of.setdefault(v, []).append(row)
+                self.dups = {v: duplicate_message(v, r) for v, r in rows_of.items()}
+            else:  # ids held as numbers: only the frame path reads them, and it finds repeats within
+                self.whole = True  # what it is given: the whole file at once
+            del ids
+        texts = [c for c in DATE_COLUMNS + DECIMAL_COLUMNS if c in names
+                 and (pa.types.is_string(pf.schema_arrow.field(c).type)
+                      or pa.types.is_large_string(pf.schema_arrow.field(c).type))]
+        uniques: dict = {}
+        for c in texts:  # read as the whole file's values say (date format, decimal mark)
+            col = guarded(lambda c=c: pf.read(columns=[c]).column(0))
+            uniques[c] = {v for v in pc.unique(pc.utf8_trim_whitespace(col.combine_chunks())).to_pylist() if v}
+        self.mapping, self.notes = settle_formats(ColumnMapping(), uniques)
+
+    @property
+    def rows(self) -> int:
+        return self.pf.metadata.num_rows
+
+    @classmethod
+    def start(cls, path):
+        """The first pass over ``path`` begun in a second thread (Arrow's reader and kernels let
+        go of the interpreter), so that it runs while the caller loads its rules; calling the
+        result waits for it (and raises its error, an :class:`InputError` naming the file)."""
+        from .pipeline import later
+        return later(lambda: cls(path), name="hpr-first-pass")
+
+
 def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rules=None, fmt: str = "csv",
-                         progress=None, sink=None, side=None) -> dict:
+                         progress=None, sink=None, side=None, first=None) -> dict:
     """:func:`check_csv_stream` of a Parquet file, batch by batch as Arrow tables (validated
     without a frame, :func:`hpr_rules.records.validate_table`): memory stays bounded and the
-    findings are those of the whole file. A first pass reads the employee_id column alone
-    (duplicates anywhere in the file) and the distinct values of date and number columns the
-    file holds as text (every batch reads them as the whole file would)."""
+    findings are those of the whole file. A first pass (:class:`FirstPass`; ``first``: one
+    begun with :meth:`FirstPass.start`) reads the employee_id column alone (duplicates
+    anywhere in the file) and the distinct values of date and number columns the file holds
+    as text (every batch reads them as the whole file would)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    from .arrowbuf import from_numpy
     from .pipeline import ahead
-    from .records import ColumnMapping, open_source, validate_table
-    from .records.arrowcheck import _repeated_text, _trimmed_text
-    from .records.recordset import duplicate_message
-    from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS, FIELD_TYPES, REQUIRED
-    from .records.sniff import settle_formats
+    from .records import validate_table
+    from .records.schema import FIELD_TYPES, REQUIRED
 
-    p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", file=str(p))
-
-    guarded = open_source(p).guard  # a reader's error is one line naming the file
-    pf = guarded(lambda: pq.ParquetFile(p))
+    fp = first() if first is not None else FirstPass(path)
+    p, pf, guarded, dups, m = fp.path, fp.pf, fp.guarded, fp.dups, fp.mapping
+    if fp.whole:
+        chunk_size = max(fp.rows, 1)
     names = pf.schema_arrow.names
-    dups: dict = {}
-    if "employee_id" in names:  # first pass: the id column alone
-        ids = guarded(lambda: pf.read(columns=["employee_id"]).column(0))
-        if pa.types.is_dictionary(ids.type):
-            ids = ids.cast(ids.type.value_type)
-        if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
-            ids = _trimmed_text(ids.cast(pa.large_string()).combine_chunks())  # as validation trims them
-            rep = np.flatnonzero(_repeated_text(ids))
-            rows_of: dict[str, list[int]] = {}
-            for v, row in zip(ids.take(from_numpy(rep.astype(np.int64))).to_pylist(), (rep + 1).tolist()):
-                rows_of.setdefault(v, []).append(row)
-            dups = {v: duplicate_message(v, r) for v, r in rows_of.items()}
-        else:  # ids held as numbers: only the frame path reads them, and it finds repeats within
-            chunk_size = max(pf.metadata.num_rows, 1)  # what it is given: the whole file at once
-        del ids
-    texts = [c for c in DATE_COLUMNS + DECIMAL_COLUMNS if c in names
-             and (pa.types.is_string(pf.schema_arrow.field(c).type) or pa.types.is_large_string(pf.schema_arrow.field(c).type))]
-    uniques: dict = {}
-    for c in texts:  # read as the whole file's values say (date format, decimal mark)
-        col = guarded(lambda c=c: pf.read(columns=[c]).column(0))
-        uniques[c] = {v for v in pc.unique(pc.utf8_trim_whitespace(col.combine_chunks())).to_pylist() if v}
-    m, detected = settle_formats(ColumnMapping(), uniques)
 
     # the record's columns, less the optional text ones: nothing checks them, no finding shows them
     read = [c for c in names if c in FIELD_TYPES and (FIELD_TYPES[c] != "string" or c in REQUIRED)]
 
     def records():
-        first = 1
+        first_row = 1
         batches = guarded(lambda: pf.iter_batches(batch_size=chunk_size, columns=read))
         for batch in _guarded_iter(batches, guarded):
             table = pa.Table.from_batches([batch])
             # the first pass found every repeated id of the file: none is looked for per batch
-            yield validate_table(table, str(p), mapping=m, duplicates=dups, first_row=first, repeats=False)
-            first += table.num_rows
-        if first == 1:  # no rows: the findings of none (a file with its columns)
+            yield validate_table(table, str(p), mapping=m, duplicates=dups, first_row=first_row, repeats=False)
+            first_row += table.num_rows
+        if first_row == 1:  # no rows: the findings of none (a file with its columns)
             yield validate_table(pf.schema_arrow.empty_table(), str(p), mapping=m)
 
     # the next batch read and validated in a second thread while this one is evaluated
     totals = _check_parts(ahead(records()), book, day, out, rules=rules, fmt=fmt, progress=progress, sink=sink,
                           side=side)
-    totals["notes"] = detected
+    totals["notes"] = fp.notes
     return totals
 
 
