@@ -188,6 +188,8 @@ def _eval(node: Node, cols: dict[str, Column], n: int) -> Column:
         if fn == "absent_days":
             periods, has = cols[ABSENCES]
             ok = args[0][1] & args[1][1]
+            if np.ndim(has) == 0 and not has:  # no absences given: nobody was absent a day
+                return np.float64(0.0), ok
             a, b = np.where(ok, args[0][0], 0).astype(np.int64), np.where(ok, args[1][0], 0).astype(np.int64)
             return absent_days_vector(periods, has & ok, a, b, tuple(k.value for k in node.args[2:])), ok
         if fn == "coalesce":
