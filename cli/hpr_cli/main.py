@@ -64,11 +64,9 @@ class HprGroup(click.Group):
 def cli(ctx, quiet, verbose):
     """hpr: the HPR employability interventions as testable rules.
 
-    \b
-    Three interventions (concept drafts) for physically demanding functions up to scale 7:
-      development_obligation  doorontwikkelverplichting (24 h/year development)
-      mandatory_pop           verplichting opstellen POP
-      max_function_tenure     maximaliseren functieverblijftijd (7 years)
+    The rules (the development obligation, the mandatory POP and the maximum function
+    tenure, as concept drafts) are YAML files: `hpr rules show RULE` prints one as a lawyer
+    reads it, with its article and the parameters in force on a date.
 
     \b
     Examples:
