@@ -73,15 +73,19 @@ def compiled_bytecode(work: Path) -> str:
     import hpr_cli
     import hpr_rules
     env = dict(os.environ)
+    dirs = [str(Path(m.__file__).parent) for m in (hpr_rules, hpr_cli)]
     where = "beside the sources"
-    if env.get("PYTHONDONTWRITEBYTECODE") or sys.flags.dont_write_bytecode:
+    off = env.get("PYTHONDONTWRITEBYTECODE") or sys.flags.dont_write_bytecode
+    if off or not all(os.access(d, os.W_OK) for d in dirs):
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-        where = f"in {work / 'pycache'} (PYTHONDONTWRITEBYTECODE is set here)"
-    dirs = [str(Path(m.__file__).parent) for m in (hpr_rules, hpr_cli)]
-    subprocess.run([sys.executable, "-m", "compileall", "-q", *dirs], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+        where = f"in {work / 'pycache'} (" + ("PYTHONDONTWRITEBYTECODE is set here" if off else
+                                              "the packages' folders are read-only") + ")"
+    done = subprocess.run([sys.executable, "-m", "compileall", "-q", *dirs], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
     _ENV = env
+    if not done:
+        return f"bytecode of hpr_rules and hpr_cli could not all be compiled {where}: their first run compiles them"
     return f"bytecode of hpr_rules and hpr_cli compiled first, as pip install does, {where}"
 
 
