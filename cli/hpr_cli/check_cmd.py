@@ -197,7 +197,7 @@ def _first_pass_now(data, mapping, engine, out, fmt):
         return None  # said later, in its turn
     if not streamed:
         return None
-    from hpr_rules.scale import FirstPass
+    from hpr_rules.firstpass import FirstPass  # light: the pass imports what it needs in its thread
     return FirstPass.start(data)
 
 
