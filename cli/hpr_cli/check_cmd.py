@@ -184,7 +184,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
 
 def _first_pass_now(data, mapping, engine, out, fmt):
     """Where DATA is a Parquet file that will be checked batch by batch, the first pass over it
-    (:class:`hpr_rules.scale.FirstPass`) begun now in a second thread, while the rules load;
+    (:class:`hpr_rules.firstpass.FirstPass`) begun now in a second thread, while the rules load;
     else None. The options are checked later as always: this only guesses."""
     from pathlib import Path
 
@@ -205,7 +205,8 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
                   side=None, first=None):
     from pathlib import Path
 
-    from hpr_rules.scale import FirstPass, check_csv_stream, check_parquet_stream
+    from hpr_rules.firstpass import FirstPass
+    from hpr_rules.scale import check_csv_stream, check_parquet_stream
     if engine != "vector":
         raise InputError("--chunk-size runs the vector engine; leave out --engine")
     if fmt not in ("csv", "parquet"):
