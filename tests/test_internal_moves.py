@@ -198,6 +198,8 @@ def test_cli_runs_a_scenario_with_internal_moves_and_reports_the_assumption(tmp_
     assert result["assumptions"]["dynamics"]["internal_moves"]["rate"] == 0.07
     assert all(y["voluntary"]["made"] <= y["voluntary"]["wanted"] for y in result["years"])
     assert sum(y["voluntary"]["made"] for y in result["years"]) > 0
+    KEY = {"nl": "Personeelsverloop — vrijwillige doorstroom — naar welke functies",
+           "en": "Workforce dynamics — voluntary internal moves — to which functions"}
     for lang, label, value in (("nl", "Personeelsverloop — vrijwillige doorstroom — aandeel", "0,07"),
                                ("en", "Workforce dynamics — voluntary internal moves — rate", "0.07")):
         out = tmp_path / f"r_{lang}.md"
@@ -207,7 +209,8 @@ def test_cli_runs_a_scenario_with_internal_moves_and_reports_the_assumption(tmp_
         assert f"- {label}: {value}\n" in md  # the assumption, with its value
         source = next(line for line in md.splitlines() if line.startswith(f"- {label}: ") and "8,4%" in line)
         assert "Personeelsmonitor Gemeenten" in source and "aanname" in source  # its source, and what is assumed
-        assert "adjacent" in md
+        choice = {"nl": "alleen aanpalende functies", "en": "adjacent functions only"}
+        assert f"- {KEY[lang]}: {choice[lang]}\n" in md  # the choice in words, not the code in the file
         row = {"nl": "Vrijwillig van functie gewisseld (doorstroom)", "en": "Changed function of their own accord"}
         assert row[lang] in md  # the moves themselves, year by year, protected as every count
     r = run("scenario", "sweep", mine, "--set", "dynamics.internal_moves.rate=0,0.1", "--runs", "1")
