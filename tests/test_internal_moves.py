@@ -167,16 +167,18 @@ def test_voluntary_moves_count_for_the_rule():
 @pytest.mark.parametrize("over", [{}, {"dynamics.internal_moves.targets": "adjacent"},
                                   {"mobility.priority_over_voluntary": False}])
 def test_more_voluntary_mobility_never_increases_forced_moves(over):
-    """In expectation (mean over seeds) over the horizon, on fixed examples: more people who
-    change function of their own accord never leave more for the employer to move."""
+    """In every run over the horizon, on fixed examples: more people who change function of
+    their own accord never leave more for the employer to move, in moves or in persons (with
+    draws per person who wants to move at one rate wants to at a higher one too). Not year by
+    year: once in 180 pairs of runs (targets: adjacent) a year needed one more move, as
+    earlier moves change who is where."""
     def forced(rate):
         setup = prepare(apply_settings(small(n=500, horizon=4), {RATE: rate, **over}))[0]
         runs = [run_replication(setup, seed)["years"] for seed in (1, 2, 3, 4)]
-        return (np.mean([sum(y["moves"]["required"] for y in ys) for ys in runs]),
-                np.mean([ys[-1]["distinct_must_move"] for ys in runs]))
+        return np.array([[sum(y["moves"]["required"] for y in ys), ys[-1]["distinct_must_move"]] for ys in runs])
     values = [forced(rate) for rate in (0.0, 0.05, 0.15)]
-    for (a_sum, a_persons), (b_sum, b_persons) in zip(values, values[1:]):
-        assert b_sum <= a_sum and b_persons <= a_persons, values
+    for a, b in zip(values, values[1:]):
+        assert (b <= a).all(), values
 
 
 def test_cli_runs_a_scenario_with_internal_moves_and_reports_the_assumption(tmp_path):
