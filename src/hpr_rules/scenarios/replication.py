@@ -26,8 +26,8 @@ import numpy as np
 from ..calendar import add_months, to_daynum
 from ..engines import rule_outcomes
 from ..language.compile import STATUSES
-from .model import AGE_BAND_LABELS, YEARS_IN_FUNCTION_LABELS, YEARS_IN_FUNCTION_LIMITS, Scenario
 from .draws import Draws, hire_ids
+from .model import AGE_BAND_LABELS, YEARS_IN_FUNCTION_LABELS, YEARS_IN_FUNCTION_LIMITS, Scenario
 from .workforce import NO_DAY, Formation, Workforce, age_band_index, new_hires
 
 NORM = ("compliant", "due_soon", "violation")
