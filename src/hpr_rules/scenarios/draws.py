@@ -89,11 +89,23 @@ def starting_ids(n: int) -> np.ndarray:
     return np.arange(n, dtype=np.uint64)
 
 
-def hire_ids(year: int, func: np.ndarray, when: np.ndarray) -> np.ndarray:
+NO_ORIGIN = np.uint64(_MASK)  # a vacancy that is no leaver's position (open before, growth, a mover's)
+
+
+def hire_ids(year: int, func: np.ndarray, when: np.ndarray, origin: np.ndarray | None = None) -> np.ndarray:
     """Ids of the vacancies (and so of the hires that fill them) of simulated year ``year``:
-    (year, function, rank of the vacancy in its function by the day it can be filled), the
-    same in both worlds for the k-th vacancy of a function in a year."""
+    the successor of the leaver ``origin`` whose position it is (the same person in both
+    worlds when the same person left), else (year, function, rank among the function's other
+    vacancies by the day they can be filled): the k-th of them is the same in both worlds."""
     func = np.asarray(func, dtype=np.int64)
+    if origin is not None and len(func):
+        origin = np.asarray(origin, dtype=np.uint64)
+        own = origin != NO_ORIGIN
+        rest = hire_ids(year, func[~own], np.asarray(when)[~own])
+        out = np.empty(len(func), dtype=np.uint64)
+        out[~own] = rest
+        out[own] = _mix(origin[own] * _GAMMA + np.uint64(_fold(_fold(0, -1), year))) | _HIRE
+        return out
     order = np.lexsort((np.arange(len(func)), when, func))
     f_sorted = func[order]
     first = np.searchsorted(f_sorted, f_sorted, side="left")

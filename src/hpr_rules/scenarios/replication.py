@@ -26,7 +26,7 @@ import numpy as np
 from ..calendar import add_months, to_daynum
 from ..engines import rule_outcomes
 from ..language.compile import STATUSES
-from .draws import Draws, hire_ids
+from .draws import NO_ORIGIN, Draws, hire_ids
 from .model import AGE_BAND_LABELS, YEARS_IN_FUNCTION_LABELS, YEARS_IN_FUNCTION_LIMITS, Scenario
 from .workforce import NO_DAY, Formation, Workforce, age_band_index, new_hires
 
@@ -457,8 +457,8 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
 
         # --- hires: open positions filled after the lag (planned departures recruited ahead)
         stayers = w.take(stay)
-        hire_f, hire_day = _vacancies(setup, w, open_pos, leaving, leave_day, planned, day, nxt)
-        ids = hire_ids(y, hire_f, hire_day)
+        hire_f, hire_day, origin = _vacancies(setup, w, open_pos, leaving, leave_day, planned, day, nxt)
+        ids = hire_ids(y, hire_f, hire_day, origin)
         fill = draws.uniform("hires", ids, slot=5) < sc.dynamics.hires.fill_rate
         hire_f, hire_day, ids = hire_f[fill], hire_day[fill], ids[fill]
         if len(hire_f):
@@ -498,7 +498,8 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
 def _vacancies(setup, w, open_pos, leaving, leave_day, planned, day, nxt):
     """Open positions with the day a hire can start: a planned departure's position on the
     day it opens, an unplanned one after the lag, a position open at the start of the year
-    after the lag from the start. Only those that can start before the next reference date."""
+    after the lag from the start. Only those that can start before the next reference date;
+    with the id of the leaver whose position it is (NO_ORIGIN for the others)."""
     lag = int(round(setup.scenario.dynamics.hires.lag_months * 30.4375))
     n_f = len(open_pos)
     # positions known to open this year, by function, with the day each becomes fillable
@@ -517,8 +518,10 @@ def _vacancies(setup, w, open_pos, leaving, leave_day, planned, day, nxt):
     keep = rank < take_known[f_sorted] if len(f_sorted) else np.zeros(0, dtype=bool)
     func = np.concatenate([f_sorted[keep], f_rest]).astype(np.int64)
     when = np.concatenate([s_sorted[keep], start_rest]).astype(np.int64)
+    origin = np.concatenate([w.pid[src][order][keep], np.zeros(len(f_rest), dtype=np.uint64)])
+    has = np.concatenate([np.ones(int(keep.sum()), dtype=bool), np.zeros(len(f_rest), dtype=bool)])
     ok = when < nxt
-    return func[ok], np.maximum(when[ok], day + 1)
+    return func[ok], np.maximum(when[ok], day + 1), np.where(has[ok], origin[ok], NO_ORIGIN)
 
 
 def _breakdowns(out: dict, keys: dict, status: np.ndarray, rule_ids: list[str], year: int) -> None:
