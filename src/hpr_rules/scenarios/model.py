@@ -96,7 +96,7 @@ class Attrition(_M):
     by_age: dict[str, float] = _d(
         {"<25": 0.10, "25-34": 0.06, "35-44": 0.035, "45-54": 0.022, "55-59": 0.015, "60+": 0.025},
         f"{ASSUMPTION}, gekalibreerd: met pensioen, contracteinde en ziekte samen een uitstroom van gemiddeld "
-        f"8,3% per jaar in de wereld zonder de regels; gemeten: uitstroom 8,3% in 2022, 8,8% in 2021 ({MONITOR})")
+        f"8,4% per jaar in de wereld zonder de regels; gemeten: uitstroom 8,3% in 2022, 8,8% in 2021 ({MONITOR})")
     early_service_years: float = _d(3.0, f"{MONITOR}: ongeveer een derde van de nieuwe medewerkers vertrekt "
                                          "binnen drie jaar", ge=0)
     early_rate: float = _d(0.09, f"{MONITOR}: een derde binnen drie jaar, deels via contracteinde", ge=0, le=1)
