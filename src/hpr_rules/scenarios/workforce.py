@@ -193,9 +193,8 @@ def new_hires(w: Workforce, staff: Workforce, formation: Formation, func: np.nda
               ids: np.ndarray, draws: Draws, hires_cfg, pension) -> Workforce:
     """Hires ``ids`` into functions ``func`` on ``hire_day``: age from the scenario's profile,
     the function's scale, a part-time factor (and gender) like one of the starting ``staff``,
-    temporary at the stated share; each hire's draws are their own (see :mod:`.draws`), so
-    the k-th hire of a function in a year is the same person in both worlds. The columns
-    are those of ``w``."""
+    temporary at the stated share; each hire's draws are their own, keyed by ``ids``
+    (:func:`.draws.hire_ids`: the same hire in both worlds). The columns are those of ``w``."""
     k = len(func)
     profile = np.array([hires_cfg.age_profile[b] for b in AGE_BAND_LABELS], dtype=float)
     u = draws.uniforms("hires", ids, 5)
