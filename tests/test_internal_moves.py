@@ -14,15 +14,15 @@ from hypothesis import strategies as st
 from hpr_rules.scenarios import load_scenario, run_scenario
 from hpr_rules.scenarios.model import RuleOverride
 from hpr_rules.scenarios.projection import prepare
-from hpr_rules.scenarios.replication import _internal_wishes, _move, _rng, chain_match, run_replication
+from hpr_rules.scenarios.draws import Draws
+from hpr_rules.scenarios.replication import _internal_wishes, _move, chain_match, run_replication
 from hpr_rules.scenarios.settings import apply_settings
 from hpr_rules.scenarios.workforce import age_band_index
 from test_scenarios import BASE, TENURE, small
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "data" / "scenario_without_internal_moves.json"
-# the attrition table of the scenario when the golden file was written (the model before
-# voluntary moves and the outflow calibration)
+# the attrition table of the scenario before the outflow calibration (the golden file keeps it)
 ATTRITION_BEFORE = {"<25": 0.14, "25-34": 0.09, "35-44": 0.05, "45-54": 0.035, "55-59": 0.03, "60+": 0.04}
 RATE = "dynamics.internal_moves.rate"
 
@@ -41,16 +41,26 @@ def setups():
 
 
 def test_a_zero_rate_reproduces_the_model_without_internal_moves():
-    """The golden file holds the result of the model before voluntary moves existed (same
-    scenario, seeds and settings): with rate 0 every number is the same."""
-    sc = apply_settings(small(n=400, horizon=3), {RATE: 0, "dynamics.attrition.by_age": ATTRITION_BEFORE})
-    r = json.loads(json.dumps(run_scenario(sc, runs=2, timestamp="2026-01-01T00:00:00")))
+    """With rate 0 the voluntary moves leave no trace: every other internal-move setting
+    changes nothing (their draws are a stream of their own, see scenarios.draws), and the
+    result is number for number the one saved in the golden file (written by the model
+    without voluntary moves, with the draws per person)."""
+    def result(**over):
+        sc = apply_settings(small(n=400, horizon=3), {RATE: 0, "dynamics.attrition.by_age": ATTRITION_BEFORE,
+                                                      **over})
+        r = json.loads(json.dumps(run_scenario(sc, runs=2, timestamp="2026-01-01T00:00:00")))
+        for y in r["years"]:
+            assert y.pop("voluntary") == {"wanted": 0, "made": 0, "for_rule": 0, "for_rule_demanding": 0}
+        assert all(row["policy"] == row["baseline"] == row["median"] == 0
+                   for row in r["effects"].pop("voluntary_made"))
+        return r
+    r = result()
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    for y in r["years"]:
-        assert y.pop("voluntary") == {"wanted": 0, "made": 0, "for_rule": 0, "for_rule_demanding": 0}
-    assert all(row["policy"] == row["baseline"] == row["median"] == 0 for row in r["effects"].pop("voluntary_made"))
+    other = result(**{"dynamics.internal_moves.targets": "adjacent", "dynamics.internal_moves.max_scale_down": 2,
+                      "mobility.priority_over_voluntary": False})
     for key, expected in golden.items():
         assert r[key] == expected, key
+        assert other[key] == expected, key
 
 
 @settings(max_examples=60, deadline=None)
@@ -94,7 +104,7 @@ def test_voluntary_moves_of_a_year_keep_the_stock(setups, seed, rate, targets, d
     able = rng.random(len(w)) < 0.9
     open_pos = rng.integers(0, 4, size=len(f.codes))
     cand, pref = _internal_wishes(setup, w, able, age_band_index(w.cols["birth_date"][0], day), day,
-                                  _rng(seed, 0, "internal"))
+                                  Draws(seed, 0))
     assert able[cand].all() and len(set(cand.tolist())) == len(cand)
     got, free = chain_match(pref, w.func[cand], open_pos)
     who, to = cand[got >= 0], got[got >= 0]
@@ -157,16 +167,18 @@ def test_voluntary_moves_count_for_the_rule():
 @pytest.mark.parametrize("over", [{}, {"dynamics.internal_moves.targets": "adjacent"},
                                   {"mobility.priority_over_voluntary": False}])
 def test_more_voluntary_mobility_never_increases_forced_moves(over):
-    """In expectation (mean over seeds) over the horizon, on fixed examples: more people who
-    change function of their own accord never leave more for the employer to move."""
+    """In every run over the horizon, on fixed examples: more people who change function of
+    their own accord never leave more for the employer to move, in moves or in persons (with
+    draws per person who wants to move at one rate wants to at a higher one too). Not year by
+    year: in 2 of 180 pairs of runs (targets: adjacent) a year needed more moves, as earlier
+    moves change who is where."""
     def forced(rate):
         setup = prepare(apply_settings(small(n=500, horizon=4), {RATE: rate, **over}))[0]
         runs = [run_replication(setup, seed)["years"] for seed in (1, 2, 3, 4)]
-        return (np.mean([sum(y["moves"]["required"] for y in ys) for ys in runs]),
-                np.mean([ys[-1]["distinct_must_move"] for ys in runs]))
+        return np.array([[sum(y["moves"]["required"] for y in ys), ys[-1]["distinct_must_move"]] for ys in runs])
     values = [forced(rate) for rate in (0.0, 0.05, 0.15)]
-    for (a_sum, a_persons), (b_sum, b_persons) in zip(values, values[1:]):
-        assert b_sum <= a_sum and b_persons <= a_persons, values
+    for a, b in zip(values, values[1:]):
+        assert (b <= a).all(), values
 
 
 def test_cli_runs_a_scenario_with_internal_moves_and_reports_the_assumption(tmp_path):
@@ -188,6 +200,8 @@ def test_cli_runs_a_scenario_with_internal_moves_and_reports_the_assumption(tmp_
     assert result["assumptions"]["dynamics"]["internal_moves"]["rate"] == 0.07
     assert all(y["voluntary"]["made"] <= y["voluntary"]["wanted"] for y in result["years"])
     assert sum(y["voluntary"]["made"] for y in result["years"]) > 0
+    KEY = {"nl": "Personeelsverloop — vrijwillige doorstroom — naar welke functies",
+           "en": "Workforce dynamics — voluntary internal moves — to which functions"}
     for lang, label, value in (("nl", "Personeelsverloop — vrijwillige doorstroom — aandeel", "0,07"),
                                ("en", "Workforce dynamics — voluntary internal moves — rate", "0.07")):
         out = tmp_path / f"r_{lang}.md"
@@ -197,7 +211,8 @@ def test_cli_runs_a_scenario_with_internal_moves_and_reports_the_assumption(tmp_
         assert f"- {label}: {value}\n" in md  # the assumption, with its value
         source = next(line for line in md.splitlines() if line.startswith(f"- {label}: ") and "8,4%" in line)
         assert "Personeelsmonitor Gemeenten" in source and "aanname" in source  # its source, and what is assumed
-        assert "adjacent" in md
+        choice = {"nl": "alleen aanpalende functies", "en": "adjacent functions only"}
+        assert f"- {KEY[lang]}: {choice[lang]}\n" in md  # the choice in words, not the code in the file
         row = {"nl": "Vrijwillig van functie gewisseld (doorstroom)", "en": "Changed function of their own accord"}
         assert row[lang] in md  # the moves themselves, year by year, protected as every count
     r = run("scenario", "sweep", mine, "--set", "dynamics.internal_moves.rate=0,0.1", "--runs", "1")

@@ -210,3 +210,54 @@ def test_short_rule_labels_come_from_the_rule_files():
 def test_counts_in_the_verdict_are_whole_numbers_written_as_a_reader_writes_them():
     from hpr_rules.reports.text import _count
     assert _count(1682.5, "nl") == "1.682" and _count(1683.5, "en") == "1,684" and _count(12, "nl") == "12"
+
+
+def test_every_choice_of_a_scenario_setting_has_a_label_in_both_languages():
+    """Each value a setting with fixed choices may take (targets: unit, priority: lottery,
+    engine: vector, ...) has words in Dutch and English in the one label catalogue, and the
+    catalogue names no choice the scenario model does not have."""
+    from hpr_rules.reports.text import LABELS
+    from hpr_rules.scenarios.model import enumerated_settings
+    choices = enumerated_settings()
+    assert {"dynamics.internal_moves.targets", "mobility.priority", "engine"} <= set(choices)
+    for key, values in choices.items():
+        for v in values:
+            for lang in ("nl", "en"):
+                label = LABELS[lang].get(f"{key}={v}")
+                assert label and label != v, (lang, key, v)
+            assert LABELS["nl"][f"{key}={v}"] != LABELS["en"][f"{key}={v}"], (key, v)
+    for lang in ("nl", "en"):
+        for k in (k for k in LABELS[lang] if "=" in k):
+            key, v = k.split("=", 1)
+            assert v in choices.get(key, ()), k
+
+
+def test_choices_are_in_words_in_html_excel_and_the_comparison(result, tmp_path):
+    import copy
+
+    import openpyxl
+
+    from hpr_rules.reports import write_report
+    other = copy.deepcopy(result)
+    other["assumptions"]["dynamics"]["internal_moves"]["targets"] = "adjacent"
+    other["assumptions"]["mobility"]["priority"] = "lottery"
+    rows = {"nl": [("Personeelsverloop — vrijwillige doorstroom — naar welke functies", "alleen aanpalende functies"),
+                   ("Mobiliteit — volgorde van begeleiding", "eerst wie in overtreding is, loting daarbinnen")],
+            "en": [("Workforce dynamics — voluntary internal moves — to which functions", "adjacent functions only"),
+                   ("Mobility — order of guidance", "violations first, by lot within")]}
+    for lang, expected in rows.items():
+        html = render(other, "html", lang).decode()
+        for label, value in expected:
+            assert f"<tr><td>{label}</td><td>{value}</td></tr>" in html, (lang, label)
+        assert re.search(r"<td>(adjacent|lottery|vector)</td>", html) is None
+        engine = {"nl": "vectorieel (numpy)", "en": "vector (numpy)"}[lang]
+        assert f"<td>{engine}</td>" in html  # the provenance's engine too
+        out = tmp_path / f"r_{lang}.xlsx"
+        write_report(other, out, lang=lang)
+        wb = openpyxl.load_workbook(out)
+        sheet = {"nl": "Aannames", "en": "Assumptions"}[lang]
+        cells = {(r[0], r[1]) for r in wb[sheet].iter_rows(values_only=True)}
+        assert set(expected) <= cells, lang
+        both = render([result, other], "html", lang).decode()  # the comparison names the difference in words
+        assert expected[0][1] in both and {"nl": "elke functie in het eigen organisatieonderdeel",
+                                           "en": "any function in the own unit"}[lang] in both

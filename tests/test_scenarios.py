@@ -1,6 +1,8 @@
 """Scenario model: stock-flow bookkeeping, formation, moves, baseline vs policy, runs, burden, settings."""
 
+import dataclasses
 import datetime as dt
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -165,21 +167,31 @@ def test_gender_dimension_when_data_has_it():
     assert {x["group"] for x in rows} == {"m", "v"} and sum(x["employees"] for x in rows) == 300
 
 
-# Derandomized: the property holds year by year for these examples, but not for every input
-# (over 3 runs, extra=0, more=1 gives 157 -> 154 unmet in the second year but 137 -> 138 in
-# the third: more moves in earlier years change who is due later, and the chains of vacancies
-# that follow; one more person also shifts every later random draw of that year). Medians over
-# 5 runs hold for these examples. Random examples would make the suite fail at random; the gap
-# is a known limit of the model.
-@settings(max_examples=3, deadline=None, derandomize=True, database=None)
-@given(st.integers(0, 40), st.integers(1, 60))
-def test_more_vacancies_never_increase_median_unmet(extra, more):
-    def unmet(positions):
-        sc = apply_settings(small(n=500, horizon=3), {"mobility.extra_positions_per_year": positions})
-        r = run_scenario(sc, runs=5)
-        return [row["median"] for row in r["bands"]["moves_unmet"]]
-    a, b = unmet(extra), unmet(extra + more)
-    assert all(y <= x for x, y in zip(a, b)), (a, b)
+@functools.lru_cache(maxsize=1)
+def _vacancy_setup():
+    return prepare(small(n=500, horizon=3))[0]
+
+
+# Per run and year by year, with the draws per person (scenarios.draws): the same people
+# leave, fall sick and want to move in both settings, so more open places leave fewer to
+# move. Measured when written: in 300 random examples (3 years) never more unmet or required
+# moves in any year of any run (with draws by head count: in 17-24% of the examples, in some
+# year). It is not a law of the model: over 5 years 1 of 150 examples had one more unmet move
+# in the fifth year (one fewer required and one more open place, but two fewer matched):
+# earlier moves change who is where, and so which functions the later vacancies are in and
+# who can take them. Hence fixed examples (derandomized), not random ones.
+@settings(max_examples=10, deadline=None, derandomize=True, database=None)
+@given(st.integers(0, 40), st.integers(1, 60), st.integers(1, 10**6))
+def test_more_vacancies_never_increase_unmet_moves_in_any_run(extra, more, seed):
+    def moves(positions):
+        setup = _vacancy_setup()
+        m = setup.scenario
+        m = m.model_copy(update={"mobility": m.mobility.model_copy(update={"extra_positions_per_year": positions})})
+        return [y["moves"] for y in run_replication(dataclasses.replace(setup, scenario=m), seed)["years"]]
+    a, b = moves(extra), moves(extra + more)
+    assert any(x["required"] for x in a)
+    for x, y in zip(a, b):
+        assert y["unmet"] <= x["unmet"] and y["required"] <= x["required"], (a, b)
 
 
 @settings(max_examples=3, deadline=None)

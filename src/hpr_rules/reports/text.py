@@ -96,6 +96,14 @@ LABELS = {
         "source_synthetic": "synthetische populatie (n={n}, seed {seed}, per {date})",
         "source_file": "{source} ({read} rijen, {rejected} afgekeurd)", "source_frame": "gegevenstabel ({n} rijen)",
         "source_records": "{source} ({read} rijen gelezen, {rejected} afgekeurd en buiten beschouwing)",
+        # the values of a setting with a fixed set of choices, as SETTING=VALUE (scenarios/model.py)
+        "dynamics.internal_moves.targets=unit": "elke functie in het eigen organisatieonderdeel",
+        "dynamics.internal_moves.targets=adjacent": "alleen aanpalende functies",
+        "mobility.priority=due_date": "vroegste uiterste datum eerst",
+        "mobility.priority=random": "loting over iedereen",
+        "mobility.priority=lottery": "eerst wie in overtreding is, loting daarbinnen",
+        "engine=vector": "vectorieel (numpy)", "engine=durable": "regelsysteem (durable_rules)",
+        "engine=reference": "referentie-interpreter",
     },
     "en": {
         "title": "Impact analysis of the HPR interventions", "feasible": "Feasible", "not_feasible": "Not feasible",
@@ -188,6 +196,14 @@ LABELS = {
         "source_synthetic": "synthetic population (n={n}, seed {seed}, as of {date})",
         "source_file": "{source} ({read} rows, {rejected} rejected)", "source_frame": "data frame ({n} rows)",
         "source_records": "{source} ({read} rows read, {rejected} rejected and left out)",
+        # the values of a setting with a fixed set of choices, as SETTING=VALUE (scenarios/model.py)
+        "dynamics.internal_moves.targets=unit": "any function in the own unit",
+        "dynamics.internal_moves.targets=adjacent": "adjacent functions only",
+        "mobility.priority=due_date": "earliest due date first",
+        "mobility.priority=random": "by lot among everyone",
+        "mobility.priority=lottery": "violations first, by lot within",
+        "engine=vector": "vector (numpy)", "engine=durable": "rule system (durable_rules)",
+        "engine=reference": "reference interpreter",
     },
 }
 
@@ -504,15 +520,25 @@ def _identifiers(d) -> bool:
     return isinstance(d, dict) and bool(d) and all(re.fullmatch(r"[a-z][a-z0-9_]*", str(k)) for k in d)
 
 
+def option_label(key: str, value, lang: str = "nl"):
+    """The value of setting ``key`` (dotted) in words when the setting is one of a fixed set
+    of choices (``dynamics.internal_moves.targets`` ``unit``), from the label catalogue;
+    any other value as it is."""
+    if isinstance(value, str) and not isinstance(value, bool):
+        return LABELS[lang].get(f"{key}={value}", value)
+    return value
+
+
 def setting_rows(groups: dict, lang: str, val, extra: dict | None = None, prefix: str = "") -> list:
     """(label, value) rows of nested settings: a mapping of named settings is unfolded, a
-    mapping of data (age bands) stays one value."""
+    mapping of data (age bands) stays one value; a choice among fixed options is in words."""
     rows = []
     for k, v in groups.items():
         key = f"{prefix}.{k}" if prefix else str(k)
         if _identifiers(v):
             rows += setting_rows(v, lang, val, extra, key)
         else:  # a rule named by its id is named by its title
+            v = option_label(key, v, lang)
             rows.append((key_label(key, lang, extra), val(extra.get(v, v) if extra and isinstance(v, str) else v)))
     return rows
 

@@ -329,6 +329,24 @@ class Scenario(_M):
         return [add_months(self.reference_date, 12 * y) for y in range(self.horizon_years + 1)]
 
 
+def enumerated_settings(model: type[BaseModel] | None = None, prefix: str = "") -> dict[str, tuple]:
+    """Every scenario setting with a fixed set of choices, by dotted key, with its choices
+    (``{"dynamics.internal_moves.targets": ("unit", "adjacent"), ...}``); the reports name
+    each choice in words (reports.text.LABELS, ``KEY=VALUE``)."""
+    from typing import Union, get_args, get_origin
+    model = model or Scenario
+    out = {}
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        kinds = get_args(ann) if get_origin(ann) in (Union, type(int | None)) else (ann,)
+        for kind in kinds:
+            if get_origin(kind) is Literal:
+                out[prefix + name] = get_args(kind)
+            elif isinstance(kind, type) and issubclass(kind, BaseModel):
+                out.update(enumerated_settings(kind, f"{prefix}{name}."))
+    return out
+
+
 def simulated_years(m: Scenario) -> list[int]:
     """The years a scenario simulates (one per reference date)."""
     return [d.year for d in m.reference_dates()[:-1]]

@@ -11,8 +11,9 @@ into open positions of adjacent functions (advisors' capacity counted in attempt
 steps bounded), send part of the rest on the external route; let the remaining voluntary
 movers into what is still open; realise talks and development hours; fill the open
 positions with hires; carry sickness over. Every random draw is keyed by (seed, year,
-purpose) and drawn for everyone in both worlds, so the two worlds share their luck and
-differ only by what the rules do.
+purpose, person) (common random numbers, :mod:`.draws`): the same person meets the same
+luck in both worlds, also once head counts differ, so the two worlds differ only by what
+the rules do and by its consequences.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 from ..calendar import add_months, to_daynum
 from ..engines import rule_outcomes
 from ..language.compile import STATUSES
+from .draws import NO_ORIGIN, Draws, hire_ids
 from .model import AGE_BAND_LABELS, YEARS_IN_FUNCTION_LABELS, YEARS_IN_FUNCTION_LIMITS, Scenario
 from .workforce import NO_DAY, Formation, Workforce, age_band_index, new_hires
 
@@ -33,8 +35,6 @@ S_EXEMPT, S_DUE, S_VIOL = STATUSES.index("exempt"), STATUSES.index("due_soon"), 
 S_NORM = np.array([STATUSES.index(s) for s in NORM])
 DIMENSIONS = ("age_band", "unit", "salary_scale", "fte_band", "gender")
 FTE_BANDS = ((0.0, 0.5, "<=0.5"), (0.5, 0.8, "0.5-0.8"), (0.8, 0.999, "0.8-1"), (0.999, 2.0, "1"))
-PURPOSES = ("leave", "priority", "external", "talks", "hours", "sick", "hires", "internal")  # append only: a
-# purpose's index keys its random stream, so a new one leaves the others' draws as they were
 CHAIN_ROUNDS = 5  # rounds of voluntary moves in a year: each round may fill what the previous one left open
 
 
@@ -56,10 +56,6 @@ class Setup:
     development: int | None
     #: rules the scenario switches off (their labels still name them in reports)
     switched_off: list = field(default_factory=list)
-
-
-def _rng(seed: int, year: int, purpose: str):
-    return np.random.default_rng([seed, year, PURPOSES.index(purpose)])
 
 
 def _band_table(table: dict, band: np.ndarray) -> np.ndarray:
@@ -131,11 +127,11 @@ def _evaluate(setup: Setup, w: Workforce, y: int, policy: bool):
     return status, reason, reasons, due, due_ok
 
 
-def _leavers(setup: Setup, w: Workforce, day: int, nxt: int, band: np.ndarray, rng):
+def _leavers(setup: Setup, w: Workforce, day: int, nxt: int, band: np.ndarray, draws: Draws):
     """Who leaves during the year, why, and on which day (categories are exclusive, in this order)."""
     d = setup.scenario.dynamics
     n = len(w)
-    u = rng.random((3, n))
+    u = draws.uniforms("leave", w.pid, 3)
     spd, spd_ok = w.cols["state_pension_date"]
     retire = spd_ok & (spd < nxt) if d.retire_at_state_pension_age else np.zeros(n, dtype=bool)
     end, end_ok = w.cols["employment_end_date"]
@@ -252,7 +248,7 @@ def chain_match(pref: np.ndarray, origin: np.ndarray, open_pos: np.ndarray, roun
     return got, free
 
 
-def _internal_wishes(setup: Setup, w: Workforce, eligible: np.ndarray, band: np.ndarray, day: int, rng):
+def _internal_wishes(setup: Setup, w: Workforce, eligible: np.ndarray, band: np.ndarray, day: int, draws: Draws):
     """Who wants another function this year (doorstroom: the stated rate, spread by age band
     and years in the function so that its mean over ``eligible`` is the rate), in a random
     order, and per candidate the functions allowed (unit or adjacent, scale steps) in a random
@@ -262,7 +258,7 @@ def _internal_wishes(setup: Setup, w: Workforce, eligible: np.ndarray, band: np.
     n = len(w)
     if cfg.rate <= 0 or not eligible.any():
         return np.zeros(0, dtype=np.int64), np.zeros((0, 1), dtype=np.int64)
-    u = rng.random((2, n))
+    u = draws.uniforms("internal", w.pid, 2)
     start, _ = w.cols["function_start_date"]
     years = np.searchsorted(np.array(YEARS_IN_FUNCTION_LIMITS[1:]) * 365.25, day - start, side="right")
     weight = _band_table(cfg.by_age, band) * np.array([cfg.by_years_in_function[b]
@@ -274,7 +270,7 @@ def _internal_wishes(setup: Setup, w: Workforce, eligible: np.ndarray, band: np.
     own = w.cols["salary_scale"][0][cand].astype(np.int64)
     step = f.scale[None, :] - own[:, None]
     ok = _internal_targets(f, cfg.targets)[w.func[cand]] & (step <= cfg.max_scale_up) & (-step <= cfg.max_scale_down)
-    key = np.where(ok, rng.random(ok.shape), np.inf)
+    key = np.where(ok, draws.grid("internal", w.pid[cand], ok.shape[1], first=2), np.inf)
     order = np.argsort(key, axis=1, kind="stable")
     return cand, np.where(np.take_along_axis(ok, order, axis=1), order, -1)
 
@@ -294,10 +290,9 @@ def _voluntary(w: Workforce, f: Formation, who: np.ndarray, to: np.ndarray, day:
     return moved
 
 
-def _priority(setup: Setup, must: np.ndarray, status_k: np.ndarray, due_k: np.ndarray, rng) -> np.ndarray:
-    """Indices of those who must move, in the order the advisors take them."""
+def _priority(setup: Setup, must: np.ndarray, status_k: np.ndarray, due_k: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Indices of those who must move, in the order the advisors take them (``u``: a lot per person)."""
     rule = setup.scenario.mobility.priority
-    u = rng.random(len(must))
     idx = np.flatnonzero(must)
     if rule == "due_date":
         return idx[np.lexsort((u[idx], due_k[idx]))]
@@ -317,6 +312,7 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
     c = sc.costs
     years, burden, breakdowns = [], [], {"unit": [], "salary_scale": [], "age_band": []}
     for y in range(sc.horizon_years):
+        draws = Draws(seed, y)
         day_d, nxt_d = setup.days[y], setup.days[y + 1]
         day, nxt = to_daynum(day_d), to_daynum(nxt_d)
         span = nxt - day
@@ -328,8 +324,7 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
             _breakdowns(breakdowns, keys, status, setup.rule_ids, day_d.year)
 
         # --- who leaves during the year
-        left, converted, leave_day, planned = _leavers(setup, w, day, nxt, keys["age_band"][0],
-                                                        _rng(seed, y, "leave"))
+        left, converted, leave_day, planned = _leavers(setup, w, day, nxt, keys["age_band"][0], draws)
         leaving = left["retire"] | left["contract"] | left["sick"] | left["attrition"]
         if converted.any():
             w.set("employment_end_date", NO_DAY, ok=False, where=converted)
@@ -358,7 +353,7 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
                                       ((status[:, k] == S_DUE) & due_ok[:, k] & (due[:, k] <= horizon)))
         else:
             must_before = np.zeros(n, dtype=bool)
-        cand, pref = _internal_wishes(setup, w, able, keys["age_band"][0], day, _rng(seed, y, "internal"))
+        cand, pref = _internal_wishes(setup, w, able, keys["age_band"][0], day, draws)
         first = pref
         if sc.mobility.priority_over_voluntary and must_before.any():
             first = np.where(must_before[cand][:, None] | ~targets[np.maximum(pref, 0)], pref, -1)
@@ -376,7 +371,7 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
         if setup.mobility is not None:
             k = setup.mobility
             must = must_before
-            order = _priority(setup, must, status[:, k], due[:, k], _rng(seed, y, "priority"))
+            order = _priority(setup, must, status[:, k], due[:, k], draws.uniform("priority", w.pid))
             attempts = order[:sc.mobility.advisor_capacity]
             got = _match(_preference(setup, w, attempts), open_pos) if len(attempts) else np.zeros(0, np.int64)
             mv["required"] = int(len(order))
@@ -395,7 +390,7 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
             mv["made"] = int(len(who))
             mv["unmet"] = mv["required"] - mv["made"]
             left_behind = must & ~moved_now
-            u = _rng(seed, y, "external").random((2, n))
+            u = draws.uniforms("external", w.pid, 2)
             external = left_behind & (u[0] < sc.mobility.external.rate)
             disp = left_behind & ~external & (u[1] < sc.mobility.dispensation_share)
             if disp.any():
@@ -412,7 +407,7 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
             _voluntary(w, f, cand[rest][again >= 0], again[again >= 0], day, must_before, vol)
 
         # --- talks and development hours during the year (drawn for everyone, used where obliged)
-        u_talk = _rng(seed, y, "talks").random((2, n))
+        u_talk = draws.uniforms("talks", w.pid, 2)
         talks = np.zeros(n, dtype=bool)
         tk = sc.hours.talks
         if setup.talks is not None:
@@ -421,7 +416,7 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
             if talks.any() and tk.field in w.cols:
                 w.set(tk.field, day + (u_talk[1] * span).astype(np.int64), where=talks)
         dv = sc.hours.development
-        z = _rng(seed, y, "hours").standard_normal(n)
+        z = draws.normal("hours", w.pid)
         dev_obliged = np.isin(status[:, setup.development], S_NORM) if setup.development is not None \
             else np.zeros(n, dtype=bool)
         mean = np.where(dev_obliged, dv.hours.mean, dv.hours_without_rules.mean)
@@ -437,7 +432,7 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
 
         # --- sickness on the next reference date: persistence and new cases by age
         stay = ~leaving
-        u_sick = _rng(seed, y, "sick").random((3, n))
+        u_sick = draws.uniforms("sick", w.pid, 3)
         band_next = age_band_index(w.cols["birth_date"][0], nxt)
         sick, sick_ok = w.cols["sick_leave_start"]
         long_sick = sick_ok & (day - sick >= 42)
@@ -462,12 +457,13 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
 
         # --- hires: open positions filled after the lag (planned departures recruited ahead)
         stayers = w.take(stay)
-        hire_f, hire_day = _vacancies(setup, w, open_pos, leaving, leave_day, planned, day, nxt)
-        rh = _rng(seed, y, "hires")
-        fill = rh.random(len(hire_f)) < sc.dynamics.hires.fill_rate
-        hire_f, hire_day = hire_f[fill], hire_day[fill]
+        hire_f, hire_day, origin = _vacancies(setup, w, open_pos, leaving, leave_day, planned, day, nxt)
+        ids = hire_ids(y, hire_f, hire_day, origin)
+        fill = draws.uniform("hires", ids, slot=5) < sc.dynamics.hires.fill_rate
+        hire_f, hire_day, ids = hire_f[fill], hire_day[fill], ids[fill]
         if len(hire_f):
-            stayers = stayers.append(new_hires(stayers, f, hire_f, hire_day, rh, sc.dynamics.hires, setup.pension))
+            stayers = stayers.append(new_hires(stayers, setup.workforce, f, hire_f, hire_day, ids, draws,
+                                               sc.dynamics.hires, setup.pension))
         n_hires = int(len(hire_f))
         long_sick_next = int((stayers.cols["sick_leave_start"][1]).sum())
 
@@ -502,7 +498,8 @@ def run_replication(setup: Setup, seed: int, policy: bool = True, detail: bool =
 def _vacancies(setup, w, open_pos, leaving, leave_day, planned, day, nxt):
     """Open positions with the day a hire can start: a planned departure's position on the
     day it opens, an unplanned one after the lag, a position open at the start of the year
-    after the lag from the start. Only those that can start before the next reference date."""
+    after the lag from the start. Only those that can start before the next reference date;
+    with the id of the leaver whose position it is (NO_ORIGIN for the others)."""
     lag = int(round(setup.scenario.dynamics.hires.lag_months * 30.4375))
     n_f = len(open_pos)
     # positions known to open this year, by function, with the day each becomes fillable
@@ -521,8 +518,10 @@ def _vacancies(setup, w, open_pos, leaving, leave_day, planned, day, nxt):
     keep = rank < take_known[f_sorted] if len(f_sorted) else np.zeros(0, dtype=bool)
     func = np.concatenate([f_sorted[keep], f_rest]).astype(np.int64)
     when = np.concatenate([s_sorted[keep], start_rest]).astype(np.int64)
+    origin = np.concatenate([w.pid[src][order][keep], np.zeros(len(f_rest), dtype=np.uint64)])
+    has = np.concatenate([np.ones(int(keep.sum()), dtype=bool), np.zeros(len(f_rest), dtype=bool)])
     ok = when < nxt
-    return func[ok], np.maximum(when[ok], day + 1)
+    return func[ok], np.maximum(when[ok], day + 1), np.where(has[ok], origin[ok], NO_ORIGIN)
 
 
 def _breakdowns(out: dict, keys: dict, status: np.ndarray, rule_ids: list[str], year: int) -> None:

@@ -19,6 +19,7 @@ from ..calendar import state_pension_date_v
 from ..engines.columns import frame_columns
 from ..errors import ScenarioError
 from ..language.compile import record_types
+from .draws import Draws, starting_ids
 from .model import AGE_BAND_LABELS
 
 AGE_LIMITS = np.array([0, 25, 35, 45, 55, 60])  # lower bounds of AGE_BAND_LABELS
@@ -134,6 +135,7 @@ class Workforce:
     guarantee: np.ndarray  # salary scale steps kept above the function's scale (salarisgarantie)
     moved: np.ndarray  # moved under the mobility rule at some time in this run
     flagged: np.ndarray  # had to move at some time in this run
+    pid: np.ndarray  # a person's id (uint64) for their random draws, the same in both worlds (see draws)
     gender: np.ndarray | None = None
 
     def __len__(self):
@@ -141,7 +143,7 @@ class Workforce:
 
     def take(self, keep: np.ndarray) -> "Workforce":
         return Workforce({k: (v[keep], ok[keep]) for k, (v, ok) in self.cols.items()}, self.func[keep],
-                         self.guarantee[keep], self.moved[keep], self.flagged[keep],
+                         self.guarantee[keep], self.moved[keep], self.flagged[keep], self.pid[keep],
                          None if self.gender is None else self.gender[keep])
 
     def append(self, other: "Workforce") -> "Workforce":
@@ -150,7 +152,7 @@ class Workforce:
         gender = None if self.gender is None else np.concatenate([self.gender, other.gender])
         return Workforce(cols, np.concatenate([self.func, other.func]),
                          np.concatenate([self.guarantee, other.guarantee]), np.concatenate([self.moved, other.moved]),
-                         np.concatenate([self.flagged, other.flagged]), gender)
+                         np.concatenate([self.flagged, other.flagged]), np.concatenate([self.pid, other.pid]), gender)
 
     def set(self, name: str, values: np.ndarray, ok: np.ndarray | None = None, where: np.ndarray | None = None):
         """Set field ``name`` (where ``where``, default everywhere); ``ok`` False makes it missing."""
@@ -184,24 +186,28 @@ def workforce_from_frame(frame: pd.DataFrame, formation: Formation, pension) -> 
     func = frame["function_code"].map(formation.index).to_numpy(dtype=np.int64)
     gender = frame["gender"].astype(str).to_numpy(dtype=object) if "gender" in frame.columns else None
     return Workforce(cols, func, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool),
-                     gender)
+                     starting_ids(n), gender)
 
 
-def new_hires(w: Workforce, formation: Formation, func: np.ndarray, hire_day: np.ndarray, rng, hires_cfg,
-              pension) -> Workforce:
-    """Hires into functions ``func`` on ``hire_day``: age from the scenario's profile, the
-    function's scale, a part-time factor like the staff's, temporary at the stated share."""
+def new_hires(w: Workforce, staff: Workforce, formation: Formation, func: np.ndarray, hire_day: np.ndarray,
+              ids: np.ndarray, draws: Draws, hires_cfg, pension) -> Workforce:
+    """Hires ``ids`` into functions ``func`` on ``hire_day``: age from the scenario's profile,
+    the function's scale, a part-time factor (and gender) like one of the starting ``staff``,
+    temporary at the stated share; each hire's draws are their own, keyed by ``ids``
+    (:func:`.draws.hire_ids`: the same hire in both worlds). The columns are those of ``w``."""
     k = len(func)
     profile = np.array([hires_cfg.age_profile[b] for b in AGE_BAND_LABELS], dtype=float)
-    band = rng.choice(len(profile), size=k, p=profile / profile.sum())
+    u = draws.uniforms("hires", ids, 5)
+    cum = np.cumsum(profile / profile.sum())
+    band = np.minimum(np.searchsorted(cum, u[0], side="right"), len(profile) - 1)
     lo = np.array([18, 25, 35, 45, 55, 60])[band]
     hi = np.array([25, 35, 45, 55, 60, 66])[band]
-    age_days = np.floor((lo + rng.random(k) * (hi - lo)) * 365.25).astype(np.int64)
+    age_days = np.floor((lo + u[1] * (hi - lo)) * 365.25).astype(np.int64)
     birth = hire_day - age_days
-    fte_pool, fte_ok = w.cols["fte"]
+    fte_pool, fte_ok = staff.cols["fte"]
     pool = fte_pool[fte_ok] if fte_ok.any() else np.ones(1)
-    fte = pool[rng.integers(0, len(pool), size=k)] if k else np.zeros(0)
-    temp = rng.random(k) < hires_cfg.temporary_share
+    fte = pool[np.minimum((u[2] * len(pool)).astype(np.int64), len(pool) - 1)] if k else np.zeros(0)
+    temp = u[3] < hires_cfg.temporary_share
     end = hire_day + np.floor(hires_cfg.temporary_months * 30.4375).astype(np.int64)
     yes = np.ones(k, dtype=bool)
     no = np.zeros(k, dtype=bool)
@@ -221,9 +227,11 @@ def new_hires(w: Workforce, formation: Formation, func: np.ndarray, hire_day: np
     })
     gender = None
     if w.gender is not None:
-        gender = w.gender[rng.integers(0, len(w.gender), size=k)] if len(w.gender) and k else \
+        g = staff.gender if staff.gender is not None and len(staff.gender) else None
+        gender = g[np.minimum((u[4] * len(g)).astype(np.int64), len(g) - 1)] if g is not None and k else \
             np.zeros(k, dtype=object)
-    return Workforce(cols, func, np.zeros(k, dtype=np.int64), no.copy(), no.copy(), gender)
+    return Workforce(cols, func, np.zeros(k, dtype=np.int64), no.copy(), no.copy(),
+                     np.asarray(ids, dtype=np.uint64), gender)
 
 
 def daynum(d: dt.date) -> int:
