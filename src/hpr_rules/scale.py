@@ -215,10 +215,11 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from .arrowbuf import from_numpy
+    from .arrowbuf import from_numpy, scalar
     from .pipeline import ahead
     from .records import ColumnMapping, open_source, validate_table
     from .records.arrowcheck import _repeated_text, _trimmed_text
+    from .records.readers import number_text
     from .records.recordset import duplicate_message
     from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS, FIELD_TYPES, REQUIRED
     from .records.sniff import settle_formats
@@ -235,15 +236,19 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
         ids = guarded(lambda: pf.read(columns=["employee_id"]).column(0))
         if pa.types.is_dictionary(ids.type):
             ids = ids.cast(ids.type.value_type)
-        if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
+        keys = number_text(ids)  # ids held as numbers: the text keys every batch reads them as
+        if keys is not None:
+            ids = pc.if_else(from_numpy(keys[1]), scalar(None, pa.large_string()), keys[0])  # 102.5: rejected
+        elif pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
             ids = _trimmed_text(ids.cast(pa.large_string()).combine_chunks())  # as validation trims them
+        else:  # ids of another type (dates, yes/no): read as the frame path reads them, the file at once
+            ids, chunk_size = None, max(pf.metadata.num_rows, 1)
+        if ids is not None:
             rep = np.flatnonzero(_repeated_text(ids))
             rows_of: dict[str, list[int]] = {}
             for v, row in zip(ids.take(from_numpy(rep.astype(np.int64))).to_pylist(), (rep + 1).tolist()):
                 rows_of.setdefault(v, []).append(row)
             dups = {v: duplicate_message(v, r) for v, r in rows_of.items()}
-        else:  # ids held as numbers: only the frame path reads them, and it finds repeats within
-            chunk_size = max(pf.metadata.num_rows, 1)  # what it is given: the whole file at once
         del ids
     texts = [c for c in DATE_COLUMNS + DECIMAL_COLUMNS if c in names
              and (pa.types.is_string(pf.schema_arrow.field(c).type) or pa.types.is_large_string(pf.schema_arrow.field(c).type))]
@@ -355,6 +360,8 @@ def file_ids(path, column: str, mapping=None) -> list[str]:
     """
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+
+    from .arrowbuf import from_numpy
     if Path(path).suffix.lower() != ".parquet":
         from .errors import HprError
         from .records import load_mapping, open_source
@@ -376,6 +383,10 @@ def file_ids(path, column: str, mapping=None) -> list[str]:
         col = pf.read(columns=[same[0] if len(same) == 1 else column]).column(0)
     except Exception:  # noqa: BLE001 - reported when the file itself is checked
         return []
+    from .records.readers import number_text
+    keys = number_text(col)  # ids held as numbers: the text keys validation reads them as (102, not 102.0)
+    if keys is not None:
+        col = pc.filter(keys[0], from_numpy(~keys[1]))  # a float that is no whole id is rejected in its file
     return [v for v in pc.unique(pc.utf8_trim_whitespace(pc.cast(col, "string"))).drop_null().to_pylist() if v]
 
 

@@ -256,13 +256,50 @@ def _read_parquet(p: Path, typed: bool = False) -> pd.DataFrame:
 
 def parquet_frame(table, typed: bool = False) -> pd.DataFrame:
     """The frame of an Arrow table read from Parquet: typed columns kept where ``typed``
-    (see :class:`Source`), else the canonical text form."""
+    (see :class:`Source`), else the canonical text form. A text field (an employee_id) held
+    as numbers is its text keys (:func:`number_text`) where every value is a whole number."""
     import pandas as pd
     cols = {}
     for name, col in zip(table.column_names, table.columns):
-        fast = _typed_parquet_column(col) if typed else None
+        fast = _typed_parquet_column(col, FIELD_TYPES.get(str(name))) if typed else None
         cols[str(name)] = fast if fast is not None else _text_parquet_column(col)
     return pd.DataFrame(cols, copy=False)
+
+
+#: every whole number up to this size, and no larger one, a float64 holds exactly
+FLOAT_EXACT = 2 ** 53
+
+
+def number_text(col):
+    """Text held as numbers (an employee_id column of a Parquet file or a frame) as the text
+    keys it is compared by everywhere: a whole number as its digits, ``102`` (never
+    ``102.0``), an integer exactly at any size.
+
+    ``col``: an Arrow array or chunked array. Returns ``(keys, unwhole)``: a large_string
+    array (null where missing) and a numpy mask of the floats that are no whole number
+    (102.5, NaN, inf) or one beyond :data:`FLOAT_EXACT` (which a float may already have
+    changed), whose key is the float as written, for the message that rejects the row;
+    None for a column not of numbers.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..arrowbuf import from_numpy, to_numpy, valid_mask
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    t = col.type
+    if pa.types.is_dictionary(t):
+        col, t = pc.cast(col, t.value_type), t.value_type
+    if pa.types.is_integer(t):
+        return pc.cast(col, pa.large_string()), np.zeros(len(col), dtype=bool)
+    if not pa.types.is_floating(t):
+        return None
+    x = to_numpy(pc.cast(col, pa.float64()), np.nan)
+    valid = valid_mask(col)
+    with np.errstate(invalid="ignore"):
+        whole = valid & np.isfinite(x) & (np.floor(x) == x) & (np.abs(x) <= FLOAT_EXACT)
+    ints = pc.cast(from_numpy(np.where(whole, x, 0).astype(np.int64)), pa.large_string())
+    return pc.if_else(from_numpy(whole), ints, pc.cast(col, pa.large_string())), valid & ~whole
 
 
 def _text_parquet_column(col) -> pd.Series:
@@ -285,14 +322,20 @@ def _text_parquet_column(col) -> pd.Series:
 _TS_LO, _TS_HI = dt.date.fromisoformat(NS_DATE_MIN), dt.date.fromisoformat(NS_DATE_MAX)
 
 
-def _typed_parquet_column(col) -> pd.Series | None:
-    """The column with its Parquet type kept, or None where only the text form is safe."""
+def _typed_parquet_column(col, kind: str | None = None) -> pd.Series | None:
+    """The column with its Parquet type kept, or None where only the text form is safe.
+    ``kind``: the field's type (:data:`FIELD_TYPES`); a text field held as whole numbers
+    reads as their text keys (:func:`number_text`)."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
     t = col.type
     if pa.types.is_dictionary(t):
         col, t = pc.cast(col, t.value_type), t.value_type
+    if kind == "string":
+        keys = number_text(col)
+        if keys is not None and not keys[1].any():  # else the numbers: validation rejects the rows
+            return pd.Series(pd.arrays.ArrowStringArray(keys[0]))
     if pa.types.is_timestamp(t) or pa.types.is_date(t):
         d = pc.cast(col, pa.date32(), safe=False)  # the day; a time of day is dropped, as in the text form
         lo, hi = pc.min_max(d).values()
