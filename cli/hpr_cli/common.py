@@ -178,3 +178,11 @@ def complete_rule_id(ctx, param, incomplete):
     except HprError:
         return []
     return [CompletionItem(i) for i in ids if i.startswith(incomplete)]
+
+
+def write_rejects(table, path) -> None:
+    """A reject table (row, line, employee_id, column, value, message; :attr:`RecordSet.rejects`)
+    written to ``path``, atomically: CSV, or XLSX, Parquet or JSON by extension."""
+    from hpr_rules.outputs import write_table
+    write_table(table, path)
+    note(f"wrote {len(table):,} failures of rejected rows to {path}")

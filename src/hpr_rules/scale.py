@@ -66,30 +66,62 @@ def part_name(i: int) -> str:
 
 
 def check_part(i: int, path, book, day: dt.date, out_dir, mapping=None, dups=None, side=None,
-               employer=()) -> dict:
+               employer=(), rejects: bool = False) -> dict:
     """Check one file of a dataset and write its findings part (atomically).
 
     Returns only counts (rows read, rows rejected, rows per rule and status) and the
     side tables' ids with an accepted record in the file, so whoever runs the parts --
     this process or a Dask worker -- never hands the findings back. ``employer``: the
     (rule, reason) pairs of the employer's failing (:meth:`RuleBook.employer_reasons`).
+    ``rejects``: also the file's rejected rows (:func:`dataset_rejects`), where it has any.
     """
     from .records.asof import DataDates
     dates = DataDates(day)
     findings, rs = check_file(path, book, day, mapping=mapping, dups=dups, dates=dates, side=side)
     write_table(_plain_arrow(findings), Path(out_dir) / part_name(i))
+    kept = {"rejects": dataset_rejects([rs.rejects], Path(path).name)} if rejects and rs.rows_rejected else {}
     return {"rows_read": rs.rows_read, "rows_rejected": rs.rows_rejected, "counts": findings.counts(employer),
-            "dates": dates, **({"side_ids": side.matched(rs.frame)} if side else {})}
+            "dates": dates, **({"side_ids": side.matched(rs.frame)} if side else {}), **kept}
+
+
+def joined_rejects(tables):
+    """The reject tables (row, line, employee_id, column, value, message; see
+    :attr:`~hpr_rules.records.RecordSet.rejects`) of the parts of one check, in order, as one."""
+    import pandas as pd
+
+    from .records.recordset import empty_rejects
+    tables = [t for t in tables if len(t)]
+    return pd.concat(tables, ignore_index=True) if tables else empty_rejects()
+
+
+def dataset_rejects(tables, file: str | None = None):
+    """:func:`joined_rejects` of a dataset's files, with the file's name (``file``) in front of
+    each row: the rows of each file are counted from its own header."""
+    out = joined_rejects(tables)
+    if "file" not in out.columns:
+        out.insert(0, "file", np.full(len(out), file, dtype=object))
+    return out
+
+
+def _kept_rejects(records, into: list | None):
+    """The validated parts as they come; each one's reject table added to ``into`` (a list),
+    where it rejects a row."""
+    for rs in records:
+        if into is not None and rs.rows_rejected:
+            into.append(rs.rejects)
+        yield rs
 
 
 def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, mapping=None,
-                  use_dask: bool = False, scheduler: str | None = None, progress=None, side=None) -> dict:
+                  use_dask: bool = False, scheduler: str | None = None, progress=None, side=None,
+                  rejects: bool = False) -> dict:
     """Check every file of a dataset; write one findings part per input file, then ``_SUCCESS``.
 
     With ``use_dask`` the files are checked on a Dask cluster (``scheduler``: its
     address; default: Dask's configured ``scheduler-address``, else a local cluster of
     worker processes). Returns counts: files, rows read, rows rejected, and the status
-    summary; ``progress(1)`` is called per file done.
+    summary; ``progress(1)`` is called per file done. ``rejects``: also the rejected rows of
+    every file as one table (``rejects``, :func:`dataset_rejects`).
     """
     from .findings import add_counts, summary_from_counts
     from .language import compile_book
@@ -103,12 +135,12 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
     if use_dask:
         from .cluster import check_parts
         results = check_parts(files, compiled, day, out, mapping=m, scheduler=scheduler, progress=progress,
-                              side=side, employer=book.employer_reasons())
+                              side=side, employer=book.employer_reasons(), rejects=rejects)
     else:
         dups = cross_file_duplicates(files, m) if len(files) > 1 else {}
         results = []
         for i, f in enumerate(files):
-            results.append(check_part(i, f, compiled, day, out, m, dups, side, book.employer_reasons()))
+            results.append(check_part(i, f, compiled, day, out, m, dups, side, book.employer_reasons(), rejects))
             if progress:
                 progress(1)
     finish_parts(out)
@@ -122,7 +154,8 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
             "rows_rejected": sum(r["rows_rejected"] for r in results), "summary": summary_from_counts(counts),
             "counts": counts,
             "dates": dates,
-            **({"side_tables": side.checked(set().union(*[r["side_ids"] for r in results]))} if side else {})}
+            **({"side_tables": side.checked(set().union(*[r["side_ids"] for r in results]))} if side else {}),
+            **({"rejects": dataset_rejects([r["rejects"] for r in results if "rejects" in r])} if rejects else {})}
 
 
 _META = {
@@ -149,7 +182,7 @@ def _plain_arrow(findings):
 
 
 def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=None, rules=None,
-                     fmt: str = "csv", progress=None, sink=None, side=None) -> dict:
+                     fmt: str = "csv", progress=None, sink=None, side=None, rejects: bool = False) -> dict:
     """``hpr check`` on a large CSV in chunks of ``chunk_size`` rows: memory stays bounded.
 
     A first pass reads only the employee_id column to find duplicate ids (all their rows
@@ -157,7 +190,9 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     appends the findings of each chunk to ``out`` (CSV or Parquet, written to a temporary
     file and renamed at the end) or to ``sink`` (a binary stream, CSV). ``side``: the
     run's :class:`~hpr_rules.records.sidetables.SideTables`, attached to every chunk; their
-    rows are checked against the accepted records at the end (``side_tables``).
+    rows are checked against the accepted records at the end (``side_tables``). ``rejects``:
+    also the rejected rows of the whole file as one table (``rejects``, :func:`joined_rejects`),
+    as the whole file's :attr:`~hpr_rules.records.RecordSet.rejects`.
     """
     from .records import ColumnMapping, load_mapping, open_source, validate_frame
     from .records.mapping import mapping_doc
@@ -199,18 +234,23 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
             raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m))
             yield validate_frame(raw, source=str(p), mapping=m, duplicates=dups)
 
-    totals = _check_parts(records(), book, day, out, rules=rules, fmt=fmt, progress=progress, sink=sink, side=side)
+    kept: list | None = [] if rejects else None
+    totals = _check_parts(_kept_rejects(records(), kept), book, day, out, rules=rules, fmt=fmt, progress=progress,
+                          sink=sink, side=side)
     totals["notes"] = source.notes + detected
+    if rejects:
+        totals["rejects"] = joined_rejects(kept)
     return totals
 
 
 def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rules=None, fmt: str = "csv",
-                         progress=None, sink=None, side=None) -> dict:
+                         progress=None, sink=None, side=None, rejects: bool = False) -> dict:
     """:func:`check_csv_stream` of a Parquet file, batch by batch as Arrow tables (validated
     without a frame, :func:`hpr_rules.records.validate_table`): memory stays bounded and the
     findings are those of the whole file. A first pass reads the employee_id column alone
     (duplicates anywhere in the file) and the distinct values of date and number columns the
-    file holds as text (every batch reads them as the whole file would)."""
+    file holds as text (every batch reads them as the whole file would). ``rejects``: see
+    :func:`check_csv_stream`."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -273,9 +313,12 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
             yield validate_table(pf.schema_arrow.empty_table(), str(p), mapping=m)
 
     # the next batch read and validated in a second thread while this one is evaluated
-    totals = _check_parts(ahead(records()), book, day, out, rules=rules, fmt=fmt, progress=progress, sink=sink,
-                          side=side)
+    kept: list | None = [] if rejects else None
+    totals = _check_parts(_kept_rejects(ahead(records()), kept), book, day, out, rules=rules, fmt=fmt,
+                          progress=progress, sink=sink, side=side)
     totals["notes"] = detected
+    if rejects:
+        totals["rejects"] = joined_rejects(kept)
     return totals
 
 
