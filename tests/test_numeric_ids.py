@@ -177,20 +177,10 @@ def test_whole_streamed_and_split_agree_on_number_ids(population, tmp_path_facto
 
 
 def test_checking_a_parquet_file_of_number_ids_never_loads_pandas(tmp_path, population):
-    import subprocess
-    import sys
+    from conftest import check_loads_pandas
     path = tmp_path / "staff.parquet"
     pq.write_table(_table(population, list(range(100, 100 + len(population))), pa.int64()), path)
     rs = load_records(path)
     assert rs.accepted is not None and rs.rows_rejected == 0  # validated on Arrow, as text ids are
-    code = ("import sys\n"
-            "from hpr_cli.main import cli\n"
-            "try:\n"
-            f"    cli(['-q', 'check', {str(path)!r}, '--date', '2027-03-01', '--out', {str(tmp_path / 'f.parquet')!r}],"
-            " prog_name='hpr')\n"
-            "except SystemExit as e:\n"
-            "    assert not e.code, e.code\n"
-            "print('pandas' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False", out.stderr
+    assert not check_loads_pandas(path, tmp_path / "f.parquet")
     assert {r[0] for r in _findings(tmp_path / "f.parquet")} == {str(i) for i in range(100, 100 + len(population))}
