@@ -184,3 +184,21 @@ def test_checking_a_parquet_file_of_number_ids_never_loads_pandas(tmp_path, popu
     assert rs.accepted is not None and rs.rows_rejected == 0  # validated on Arrow, as text ids are
     assert not check_loads_pandas(path, tmp_path / "f.parquet")
     assert {r[0] for r in _findings(tmp_path / "f.parquet")} == {str(i) for i in range(100, 100 + len(population))}
+
+
+def test_side_tables_match_number_ids(population, tmp_path):
+    """A dispensation for id 102 (text in a CSV, or a float in a frame) reaches the record whose
+    id a Parquet file holds as the integer 102."""
+    from conftest import run_cli
+    from hpr_rules.records.readers import to_canonical_text
+    path = tmp_path / "staff.parquet"
+    pq.write_table(_table(population, list(range(100, 100 + len(population))), pa.int64()), path)
+    disp = tmp_path / "disp.csv"
+    disp.write_text("employee_id,rule_id,until,ground\n102,mandatory_pop,2029-12-31,medische redenen\n")
+    r = run_cli("check", path, "--date", "2027-03-01", "--dispensations", disp, "-o", tmp_path / "f.csv")
+    assert r.exit_code == 0, r.output
+    assert "1 rows read, 1 used, 0 rejected" in r.stderr
+    got = [f for f in _findings(tmp_path / "f.csv") if f[0] == "102" and f[1] == "mandatory_pop"]
+    assert got == [("102", "mandatory_pop", "exempt", "dispensation")]
+    frame = pd.DataFrame({"employee_id": [102.0, np.nan, 102.5]})
+    assert to_canonical_text(frame)["employee_id"].tolist() == ["102", "", "102.5"]

@@ -369,6 +369,10 @@ def to_canonical_text(frame: pd.DataFrame) -> pd.DataFrame:
             out[c][s.isna().to_numpy()] = ""
         elif kind == "int" or pd.api.types.is_integer_dtype(s.dtype):
             out[c] = s.astype("Int64").astype(str).where(s.notna(), "").astype(object)
+        elif kind == "string" and pd.api.types.is_float_dtype(s.dtype):  # ids held as floats: 102, not 102.0
+            import pyarrow as pa
+            keys = number_text(pa.array(s, from_pandas=True))[0].to_pylist()
+            out[c] = pd.Series(["" if k is None else k for k in keys], index=s.index, dtype=object)
         elif pd.api.types.is_float_dtype(s.dtype):
             vals = s.to_numpy(dtype="float64")
             txt = np.array([repr(float(v)) if v == v else "" for v in vals], dtype=object) \
