@@ -54,6 +54,24 @@ def test_number_text_keys():
     assert bad.tolist() == [False, True, False, True, True, False, True]
     assert number_text(pa.array([float(FLOAT_EXACT)]))[0].to_pylist() == [str(FLOAT_EXACT)]
     assert number_text(pa.array(["007"])) is None  # text is text: leading zeros stay
+    from decimal import Decimal
+    keys, bad = number_text(pa.array([Decimal("102"), None], pa.decimal128(12, 0)))
+    assert keys.to_pylist() == ["102", None] and not bad.any()
+    keys, bad = number_text(pa.array([Decimal("102.00"), Decimal("102.50")], pa.decimal128(12, 2)))
+    assert keys.to_pylist() == ["102", "102.5"] and bad.tolist() == [False, True]
+
+
+def test_decimal_ids_of_a_parquet_file(population, tmp_path):
+    """Ids a database exported as decimals: whole ones are their digits, others rejected rows."""
+    from decimal import Decimal
+    path = tmp_path / "f.parquet"
+    pq.write_table(_table(population, [Decimal("102"), Decimal("7"), Decimal("102")], pa.decimal128(10, 0)), path)
+    rs = load_records(path)
+    assert list(rs.view["employee_id"]) == ["7"] and rs.rejects["employee_id"].tolist() == ["102", "102"]
+    pq.write_table(_table(population, [Decimal("102.00"), Decimal("7.50")], pa.decimal128(10, 2)), path)
+    rs = load_records(path)
+    assert list(rs.view["employee_id"]) == ["102"]
+    assert rs.rejects["message"].tolist() == ["employee_id 7.5 is not a whole number"]
 
 
 @pytest.mark.parametrize("dtype", ["int64", "Int64", "float64", "uint32"])

@@ -275,8 +275,9 @@ def number_text(col):
     keys it is compared by everywhere: a whole number as its digits, ``102`` (never
     ``102.0``), an integer exactly at any size.
 
-    ``col``: an Arrow array or chunked array. Returns ``(keys, unwhole)``: a large_string
-    array (null where missing) and a numpy mask of the floats that are no whole number
+    ``col``: an Arrow array or chunked array (integers, floats, decimals). Returns ``(keys,
+    unwhole)``: a large_string array (null where missing) and a numpy mask of the floats
+    (and decimals with places) that are no whole number
     (102.5, NaN, inf) or one beyond :data:`FLOAT_EXACT` (which a float may already have
     changed), whose key is the float as written, for the message that rejects the row;
     None for a column not of numbers.
@@ -290,16 +291,17 @@ def number_text(col):
     t = col.type
     if pa.types.is_dictionary(t):
         col, t = pc.cast(col, t.value_type), t.value_type
-    if pa.types.is_integer(t):
+    if pa.types.is_integer(t) or (pa.types.is_decimal(t) and t.scale <= 0):
         return pc.cast(col, pa.large_string()), np.zeros(len(col), dtype=bool)
-    if not pa.types.is_floating(t):
+    if not (pa.types.is_floating(t) or pa.types.is_decimal(t)):  # a decimal with places: as a float
         return None
     x = to_numpy(pc.cast(col, pa.float64()), np.nan)
     valid = valid_mask(col)
     with np.errstate(invalid="ignore"):
         whole = valid & np.isfinite(x) & (np.floor(x) == x) & (np.abs(x) <= FLOAT_EXACT)
     ints = pc.cast(from_numpy(np.where(whole, x, 0).astype(np.int64)), pa.large_string())
-    return pc.if_else(from_numpy(whole), ints, pc.cast(col, pa.large_string())), valid & ~whole
+    shown = pc.cast(pc.cast(col, pa.float64()), pa.large_string())  # 102.5 as a float writes it
+    return pc.if_else(from_numpy(whole), ints, shown), valid & ~whole
 
 
 def _text_parquet_column(col) -> pd.Series:
@@ -334,8 +336,10 @@ def _typed_parquet_column(col, kind: str | None = None) -> pd.Series | None:
         col, t = pc.cast(col, t.value_type), t.value_type
     if kind == "string":
         keys = number_text(col)
-        if keys is not None and not keys[1].any():  # else the numbers: validation rejects the rows
+        if keys is not None and not keys[1].any():
             return pd.Series(pd.arrays.ArrowStringArray(keys[0]))
+        if keys is not None:  # a number that is no whole id: validation rejects its row
+            return pd.Series(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
     if pa.types.is_timestamp(t) or pa.types.is_date(t):
         d = pc.cast(col, pa.date32(), safe=False)  # the day; a time of day is dropped, as in the text form
         lo, hi = pc.min_max(d).values()
