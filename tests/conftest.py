@@ -19,17 +19,16 @@ def run_cli(*args):
 
 
 def check_loads_pandas(path, out) -> bool:
-    """Whether ``hpr check PATH --out OUT`` (run in a fresh interpreter) imports pandas."""
+    """Whether ``hpr check PATH --out OUT``, run as the hpr script runs (a fresh interpreter),
+    imports pandas."""
     import subprocess
     import sys
-    code = ("import sys\n"
-            "from hpr_cli.main import cli\n"
-            "try:\n"
-            f"    cli(['-q', 'check', {str(path)!r}, '--date', '2027-03-01', '--out', {str(out)!r}], prog_name='hpr')\n"
-            "except SystemExit as e:\n"
-            "    assert not e.code, e.code\n"
-            "print('pandas' in sys.modules)\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('pandas' in sys.modules))\n"
+            "from hpr_cli.main import main\n"
+            "main()\n")
+    run = subprocess.run([sys.executable, "-c", code, "-q", "check", str(path), "--date", "2027-03-01", "--out",
+                          str(out)], capture_output=True, text=True, check=True)
     assert run.stdout.strip() in ("True", "False"), run.stderr
     return run.stdout.strip() == "True"
 

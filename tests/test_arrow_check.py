@@ -314,3 +314,75 @@ def test_ids_held_as_numbers_repeat_across_batches_as_in_the_whole_file(tmp_path
     res = check_parquet_stream(path, book, DAY, tmp_path / "parts.csv", chunk_size=10, fmt="csv")
     assert res["rows_rejected"] == 2
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+
+
+def test_the_hpr_script_runs_main_and_freezes_only_its_own_process(tmp_path, population):
+    """The script's process freezes what lives after the rules are loaded (its last collections
+    skip it); a caller running commands in its own process (CliRunner) is left as it was."""
+    import gc
+    import subprocess
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    from hpr_cli.main import cli
+    root = Path(__file__).resolve().parents[1]
+    assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]["hpr"] == "hpr_cli.main:main"
+    path = tmp_path / "staff.parquet"
+    write_records(population.head(50), path)
+    before = gc.get_freeze_count()
+    r = CliRunner().invoke(cli, ["-q", "check", str(path), "--date", "2027-03-01", "--out", str(tmp_path / "a.csv")])
+    assert r.exit_code == 0, r.output
+    assert gc.get_freeze_count() == before
+    code = ("import atexit, gc, sys\n"
+            "from hpr_cli import check_cmd\n"
+            "load = check_cmd.load_book\n"
+            "def spy(d):\n"
+            "    b = load(d)\n"
+            "    print('before', gc.get_freeze_count(), file=sys.stderr)\n"
+            "    return b\n"
+            "check_cmd.load_book = spy\n"
+            "atexit.register(lambda: print('after', gc.get_freeze_count() > 0, file=sys.stderr))\n"
+            "from hpr_cli.main import main\n"
+            "main()\n")
+    out = subprocess.run([sys.executable, "-c", code, "-q", "check", str(path), "--date", "2027-03-01", "--out",
+                          str(tmp_path / "b.csv")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "before 0" in out.stderr and "after True" in out.stderr
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_a_first_pass_begun_early_is_the_first_pass(tmp_path, book, population):
+    """hpr check begins the first pass over a Parquet file while the rules load: the findings
+    and the totals are those of a pass made in turn; its error is raised where it is used,
+    each time, naming the file."""
+    from hpr_rules.errors import InputError
+    from hpr_rules.pipeline import later
+    from hpr_rules.scale import FirstPass, check_parquet_stream
+    df = population.copy()
+    df.loc[df.index[[3, 40]], "employee_id"] = df["employee_id"].iloc[7]  # repeated in other batches
+    path = tmp_path / "staff.parquet"
+    write_records(df, path)
+    a = check_parquet_stream(path, book, DAY, tmp_path / "a.parquet", chunk_size=9, fmt="parquet")
+    b = check_parquet_stream(path, book, DAY, tmp_path / "b.parquet", chunk_size=9, fmt="parquet",
+                             first=FirstPass.start(path))
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+    assert a["counts"] == b["counts"] and a["rows_rejected"] == b["rows_rejected"] == 3
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 this is not parquet")
+    got = FirstPass.start(bad)
+    for _ in range(2):
+        with pytest.raises(InputError, match="bad.parquet"):
+            got()
+    assert later(lambda: 41 + 1)() == 42
+
+
+def test_a_broken_parquet_file_is_one_error_on_the_command_line(tmp_path):
+    from hpr_cli.main import cli
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 this is not parquet")
+    r = CliRunner().invoke(cli, ["check", str(bad), "--date", "2027-03-01", "--out", str(tmp_path / "f.parquet")])
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hpr: error: ") and "bad.parquet" in lines[0], r.stderr
+    assert not (tmp_path / "f.parquet").exists()

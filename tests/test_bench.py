@@ -31,3 +31,22 @@ def test_bench_says_when_duckdb_is_missing(tmp_path, capsys, monkeypatch):
     for label in LABELS:
         assert label in out, out
     assert "duckdb is not installed" in out and "hpr / DuckDB" not in out, out
+
+
+def test_measured_processes_run_on_compiled_bytecode(tmp_path, monkeypatch):
+    """As an installed package has it: where bytecode is not written (PYTHONDONTWRITEBYTECODE),
+    it is compiled into the work folder and the measured processes read it from there."""
+    import importlib.util
+    from pathlib import Path
+
+    import hpr_rules
+    from hpr_rules import bench
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setattr(bench, "_ENV", None)
+    line = bench.compiled_bytecode(tmp_path)
+    assert str(tmp_path / "pycache") in line and "PYTHONDONTWRITEBYTECODE" in line, line
+    env = bench._ENV
+    assert env["PYTHONPYCACHEPREFIX"] == str(tmp_path / "pycache") and "PYTHONDONTWRITEBYTECODE" not in env
+    source = Path(hpr_rules.__file__).with_name("scale.py")
+    monkeypatch.setattr(sys, "pycache_prefix", env["PYTHONPYCACHEPREFIX"])
+    assert Path(importlib.util.cache_from_source(str(source))).is_file()

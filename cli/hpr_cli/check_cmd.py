@@ -15,7 +15,7 @@ from hpr_rules.records.asof import STALE_DAYS
 
 from .common import (DATE, data_path, is_stdout, note, read_options, report_side_tables, side_table_options, verbosity,
                      warn_data_dates, with_side_tables, write_rejects)
-from .main import cli
+from .main import cli, settle
 
 RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
                          help="Rule draft directory (default: ./rules, else the shipped drafts).")
@@ -120,6 +120,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     also names its file.
     """
     lean_arrow_memory()
+    first = _first_pass_now(data, mapping, engine, out, fmt)
     from hpr_rules.engines import evaluate_findings, iter_findings
     from hpr_rules.findings import add_counts
     from hpr_rules.outputs import format_for, table_bytes, write_parts, write_table
@@ -129,6 +130,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     day = day or dt.date.today()
     mapping = mapping_with(mapping, **read_flags)
     book = load_book(rules_dir)
+    settle()  # imports and rule models live to the end: no collection need search them again
     for rid in rule_ids:
         book.get(rid)  # unknown id -> clear error with a suggestion
     shown, data, out = data, data_path(data), None if is_stdout(out) else out
@@ -163,7 +165,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         # a typed Parquet file is checked batch by batch as Arrow: bounded memory, each part
         # written while the next is checked, the findings of the whole file
         return _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict,
-                             chunk_size or PART_RECORDS, report, side, rejects_out)
+                             chunk_size or PART_RECORDS, report, side, first, rejects_out)
     rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences, mapping)
     bar, update = progress_for(rs.rows_accepted * len(rule_ids or book.ids()), "checking")
     employer = book.employer_reasons()
@@ -196,10 +198,30 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
             rs.notes, rs.diagnoses, report.with_dates(DataDates(day).add(rs)))
 
 
-def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, report,
-                  side=None, rejects_out=None):
+def _first_pass_now(data, mapping, engine, out, fmt):
+    """Where DATA is a Parquet file that will be checked batch by batch, the first pass over it
+    (:class:`hpr_rules.firstpass.FirstPass`) begun now in a second thread, while the rules load;
+    else None. The options are checked later as always: this only guesses."""
     from pathlib import Path
 
+    from hpr_rules.outputs import format_for
+    try:
+        streamed = (mapping is None and engine == "vector" and str(data).lower().endswith(".parquet")
+                    and not any(c in str(data) for c in "*?[") and Path(data).is_file()
+                    and format_for(None if is_stdout(out) else out, fmt) in ("csv", "parquet"))
+    except InputError:
+        return None  # said later, in its turn
+    if not streamed:
+        return None
+    from hpr_rules.firstpass import FirstPass  # light: the pass imports what it needs in its thread
+    return FirstPass.start(data)
+
+
+def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, report,
+                  side=None, first=None, rejects_out=None):
+    from pathlib import Path
+
+    from hpr_rules.firstpass import FirstPass
     from hpr_rules.scale import check_csv_stream, check_parquet_stream
     if engine != "vector":
         raise InputError("--chunk-size runs the vector engine; leave out --engine")
@@ -208,10 +230,10 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
     parquet = mapping is None and str(data).lower().endswith(".parquet")
     size = Path(data).stat().st_size if Path(data).exists() else 0
     if parquet and size:
-        import pyarrow.parquet as pq
+        first = first or FirstPass.start(data)
         try:
-            total = pq.ParquetFile(data).metadata.num_rows
-        except Exception:  # noqa: BLE001 - reading it says what is wrong
+            total = first().rows
+        except InputError:  # said by the check itself
             total = 0
     else:  # about 100 bytes a CSV line
         total = size // 100 if size > 50_000_000 else 0
@@ -219,7 +241,7 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
     try:
         kw = dict(chunk_size=chunk_size, rules=list(rule_ids) or None, fmt=fmt, progress=update,
                   sink=None if out else sys.stdout.buffer, side=side or None, rejects=bool(rejects_out))
-        res = check_parquet_stream(data, book, day, out, **kw) if parquet else \
+        res = check_parquet_stream(data, book, day, out, first=first, **kw) if parquet else \
             check_csv_stream(data, book, day, out, mapping=mapping, **kw)
     finally:
         if bar:

@@ -1,11 +1,11 @@
 """Work done ahead in a second thread: the next batch of a file is read (Arrow's readers let go
-of the interpreter) while the current one is checked."""
+of the interpreter) while the current one is checked; a file's first pass while the rules load."""
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -50,4 +50,27 @@ def ahead(items: Iterable[T], name: str = "hpr-reader") -> Iterator[T]:
         worker.join()
 
 
-__all__ = ["ahead"]
+def later(make: Callable[[], T], name: str = "hpr-later") -> Callable[[], T]:
+    """``make()`` begun in a second thread now; the returned function waits for it and gives
+    its result, or raises its exception, in the caller's thread (each time it is called)."""
+    done: list = []
+
+    def run():
+        try:
+            done.append((make(), None))
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            done.append((None, exc))
+
+    worker = threading.Thread(target=run, name=name, daemon=True)
+    worker.start()
+
+    def result() -> T:
+        worker.join()
+        value, exc = done[0]
+        if exc is not None:
+            raise exc
+        return value
+    return result
+
+
+__all__ = ["ahead", "later"]

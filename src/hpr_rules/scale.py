@@ -16,9 +16,8 @@ import datetime as dt
 import glob
 from pathlib import Path
 
-import numpy as np
-
 from .errors import InputError
+from .firstpass import FirstPass
 from .outputs import csv_safe, finish_parts, write_table
 
 
@@ -99,7 +98,7 @@ def dataset_rejects(tables, file: str | None = None):
     each row: the rows of each file are counted from its own header."""
     out = joined_rejects(tables)
     if "file" not in out.columns:
-        out.insert(0, "file", np.full(len(out), file, dtype=object))
+        out.insert(0, "file", [file] * len(out))
     return out
 
 
@@ -244,79 +243,46 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
 
 
 def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rules=None, fmt: str = "csv",
-                         progress=None, sink=None, side=None, rejects: bool = False) -> dict:
+                         progress=None, sink=None, side=None, first=None,
+                         rejects: bool = False) -> dict:
     """:func:`check_csv_stream` of a Parquet file, batch by batch as Arrow tables (validated
     without a frame, :func:`hpr_rules.records.validate_table`): memory stays bounded and the
-    findings are those of the whole file. A first pass reads the employee_id column alone
-    (duplicates anywhere in the file) and the distinct values of date and number columns the
-    file holds as text (every batch reads them as the whole file would). ``rejects``: see
+    findings are those of the whole file. A first pass (:class:`FirstPass`; ``first``: one
+    begun with :meth:`FirstPass.start`) reads the employee_id column alone (duplicates
+    anywhere in the file) and the distinct values of date and number columns the file holds
+    as text (every batch reads them as the whole file would). ``rejects``: see
     :func:`check_csv_stream`."""
     import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    from .arrowbuf import from_numpy, scalar
     from .pipeline import ahead
-    from .records import ColumnMapping, open_source, validate_table
-    from .records.arrowcheck import _repeated_text, _trimmed_text
-    from .records.readers import number_text
-    from .records.recordset import duplicate_message
-    from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS, FIELD_TYPES, REQUIRED
-    from .records.sniff import settle_formats
+    from .records import validate_table
+    from .records.schema import FIELD_TYPES, REQUIRED
 
-    p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", file=str(p))
-
-    guarded = open_source(p).guard  # a reader's error is one line naming the file
-    pf = guarded(lambda: pq.ParquetFile(p))
+    fp = first() if first is not None else FirstPass(path)
+    p, pf, guarded, dups, m = fp.path, fp.pf, fp.guarded, fp.dups, fp.mapping
+    if fp.whole:
+        chunk_size = max(fp.rows, 1)
     names = pf.schema_arrow.names
-    dups: dict = {}
-    if "employee_id" in names:  # first pass: the id column alone
-        ids = guarded(lambda: pf.read(columns=["employee_id"]).column(0))
-        if pa.types.is_dictionary(ids.type):
-            ids = ids.cast(ids.type.value_type)
-        keys = number_text(ids)  # ids held as numbers: the text keys every batch reads them as
-        if keys is not None:
-            ids = pc.if_else(from_numpy(keys[1]), scalar(None, pa.large_string()), keys[0])  # 102.5: rejected
-        elif pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
-            ids = _trimmed_text(ids.cast(pa.large_string()).combine_chunks())  # as validation trims them
-        else:  # ids of another type (dates, yes/no): read as the frame path reads them, the file at once
-            ids, chunk_size = None, max(pf.metadata.num_rows, 1)
-        if ids is not None:
-            rep = np.flatnonzero(_repeated_text(ids))
-            rows_of: dict[str, list[int]] = {}
-            for v, row in zip(ids.take(from_numpy(rep.astype(np.int64))).to_pylist(), (rep + 1).tolist()):
-                rows_of.setdefault(v, []).append(row)
-            dups = {v: duplicate_message(v, r) for v, r in rows_of.items()}
-        del ids
-    texts = [c for c in DATE_COLUMNS + DECIMAL_COLUMNS if c in names
-             and (pa.types.is_string(pf.schema_arrow.field(c).type) or pa.types.is_large_string(pf.schema_arrow.field(c).type))]
-    uniques: dict = {}
-    for c in texts:  # read as the whole file's values say (date format, decimal mark)
-        col = guarded(lambda c=c: pf.read(columns=[c]).column(0))
-        uniques[c] = {v for v in pc.unique(pc.utf8_trim_whitespace(col.combine_chunks())).to_pylist() if v}
-    m, detected = settle_formats(ColumnMapping(), uniques)
 
     # the record's columns, less the optional text ones: nothing checks them, no finding shows them
     read = [c for c in names if c in FIELD_TYPES and (FIELD_TYPES[c] != "string" or c in REQUIRED)]
 
     def records():
-        first = 1
+        first_row = 1
         batches = guarded(lambda: pf.iter_batches(batch_size=chunk_size, columns=read))
         for batch in _guarded_iter(batches, guarded):
             table = pa.Table.from_batches([batch])
             # the first pass found every repeated id of the file: none is looked for per batch
-            yield validate_table(table, str(p), mapping=m, duplicates=dups, first_row=first, repeats=False)
-            first += table.num_rows
-        if first == 1:  # no rows: the findings of none (a file with its columns)
+            yield validate_table(table, str(p), mapping=m, duplicates=dups, first_row=first_row, repeats=False)
+            first_row += table.num_rows
+        if first_row == 1:  # no rows: the findings of none (a file with its columns)
             yield validate_table(pf.schema_arrow.empty_table(), str(p), mapping=m)
 
     # the next batch read and validated in a second thread while this one is evaluated
     kept: list | None = [] if rejects else None
     totals = _check_parts(_kept_rejects(ahead(records()), kept), book, day, out, rules=rules, fmt=fmt,
                           progress=progress, sink=sink, side=side)
-    totals["notes"] = detected
+    totals["notes"] = fp.notes
     if rejects:
         totals["rejects"] = joined_rejects(kept)
     return totals

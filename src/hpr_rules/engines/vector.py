@@ -188,6 +188,8 @@ def _eval(node: Node, cols: dict[str, Column], n: int) -> Column:
         if fn == "absent_days":
             periods, has = cols[ABSENCES]
             ok = args[0][1] & args[1][1]
+            if np.ndim(has) == 0 and not has:  # no absences given: nobody was absent a day
+                return np.float64(0.0), ok
             a, b = np.where(ok, args[0][0], 0).astype(np.int64), np.where(ok, args[1][0], 0).astype(np.int64)
             return absent_days_vector(periods, has & ok, a, b, tuple(k.value for k in node.args[2:])), ok
         if fn == "coalesce":
@@ -245,20 +247,24 @@ def run_rule(rule: CompiledRule, cols: dict[str, Column], n: int, day_num: int, 
         env[name] = eval_vector(expr, env, n)
         v, ok = env[name]
         lets[name] = (np.broadcast_to(v, n), np.broadcast_to(ok, n))
-    step = np.full(n, -1, dtype=np.int8 if len(rule.steps) < 127 else np.int32)
+    kind = np.int8 if len(rule.steps) < 127 else np.int32
+    # the step of each record, plus one (0: undecided): the steps taken are disjoint, so each
+    # adds its number where it decides (a multiplication by the mask: no masked store)
+    step = np.zeros(n, dtype=kind)
     undecided = np.ones(n, dtype=bool)
     for k, s in enumerate(rule.steps):
         hit, _ = eval_vector(s.condition, env, n)
         if np.ndim(hit) == 0:  # the same for everyone (not in force, a norm's last step)
             if not hit:
                 continue
-            step[undecided] = k
+            step += undecided.astype(kind) * kind(k + 1)
             break
         take = hit & undecided
-        step[take] = k
+        step += take.astype(kind) * kind(k + 1)
         undecided &= ~take
         if not undecided.any():
             break
+    step -= kind(1)
     if env.flagged:
         step, lets = _redecide(rule, cols, n, day_num, step, lets, env.flagged)
     return step, lets
