@@ -286,15 +286,16 @@ def number_text(col):
     import pyarrow.compute as pc
 
     from ..arrowbuf import from_numpy, to_numpy, valid_mask
-    if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
     t = col.type
     if pa.types.is_dictionary(t):
         col, t = pc.cast(col, t.value_type), t.value_type
+    if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
+        return None
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
     if pa.types.is_integer(t) or (pa.types.is_decimal(t) and t.scale <= 0):
         return pc.cast(col, pa.large_string()), np.zeros(len(col), dtype=bool)
-    if not (pa.types.is_floating(t) or pa.types.is_decimal(t)):  # a decimal with places: as a float
-        return None
+    # floats, and decimals with places (read as floats)
     x = to_numpy(pc.cast(col, pa.float64()), np.nan)
     valid = valid_mask(col)
     with np.errstate(invalid="ignore"):
