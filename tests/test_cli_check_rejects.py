@@ -130,3 +130,23 @@ def test_rejects_never_overwrites_the_input_or_the_findings(tmp_path):
 def test_help_shows_rejects_with_an_example():
     r = run_cli("check", "--help")
     assert "--rejects" in r.output and "--rejects rejects.csv" in r.output
+
+
+@pytest.mark.parametrize("ext", ["csv", "parquet", "xlsx"])
+def test_a_check_that_fails_leaves_no_rejects_file(tmp_path, ext):
+    from hpr_rules.records.recordset import empty_rejects
+    from hpr_rules.scale import RejectsFile
+    table = pd.concat([empty_rejects(), pd.DataFrame({"row": [3], "line": [4], "employee_id": ["E3"],
+                                                      "column": ["fte"], "value": ["2"], "message": ["fte ..."]})],
+                      ignore_index=True)
+    path = tmp_path / f"r.{ext}"
+    with pytest.raises(ValueError, match="a later part"):
+        with RejectsFile(path) as rf:
+            rf.add(table)
+            raise ValueError("a later part cannot be read")
+    assert list(tmp_path.iterdir()) == []
+    with RejectsFile(path) as rf:
+        rf.add(table)
+        rf.add(table.assign(row=9))
+    got = {"csv": pd.read_csv, "parquet": pd.read_parquet, "xlsx": pd.read_excel}[ext](path)
+    assert got["row"].tolist() == [3, 9] and rf.rows == 2 and list(got.columns) == REJECT_COLUMNS

@@ -14,7 +14,7 @@ from hpr_rules.outputs import FORMATS
 from hpr_rules.records.asof import STALE_DAYS
 
 from .common import (DATE, data_path, is_stdout, note, read_options, report_side_tables, side_table_options, verbosity,
-                     warn_data_dates, with_side_tables, write_rejects)
+                     warn_data_dates, with_side_tables, rejects_to, write_rejects)
 from .main import cli, settle
 
 RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
@@ -239,16 +239,15 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
         total = size // 100 if size > 50_000_000 else 0
     bar, update = progress_for(total, "rows")
     try:
-        kw = dict(chunk_size=chunk_size, rules=list(rule_ids) or None, fmt=fmt, progress=update,
-                  sink=None if out else sys.stdout.buffer, side=side or None, rejects=bool(rejects_out))
-        res = check_parquet_stream(data, book, day, out, first=first, **kw) if parquet else \
-            check_csv_stream(data, book, day, out, mapping=mapping, **kw)
+        with rejects_to(rejects_out) as rejects:
+            kw = dict(chunk_size=chunk_size, rules=list(rule_ids) or None, fmt=fmt, progress=update,
+                      sink=None if out else sys.stdout.buffer, side=side or None, rejects=rejects and rejects.add)
+            res = check_parquet_stream(data, book, day, out, first=first, **kw) if parquet else \
+                check_csv_stream(data, book, day, out, mapping=mapping, **kw)
     finally:
         if bar:
             bar.__exit__(None, None, None)
     report_side_tables(res.get("side_tables", []))
-    if rejects_out:
-        write_rejects(res["rejects"], rejects_out)
     _report(data, day, book, res["rows_read"], res["rows_rejected"], res["counts"], out, strict, fail_on,
             res["notes"], res["diagnoses"], report.with_dates(res["dates"]))
 
@@ -350,15 +349,14 @@ def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, str
         refuse_input(rejects_out, *files)
     bar, update = progress_for(len(files), "files", minimum=2)
     try:
-        res = check_dataset(data, book, day, out, rules=list(rule_ids) or None, mapping=mapping,
-                            use_dask=engine == "dask", scheduler=scheduler, progress=update, side=side or None,
-                            rejects=bool(rejects_out))
+        with rejects_to(rejects_out, dataset=True) as rejects:
+            res = check_dataset(data, book, day, out, rules=list(rule_ids) or None, mapping=mapping,
+                                use_dask=engine == "dask", scheduler=scheduler, progress=update, side=side or None,
+                                rejects=rejects and rejects.add)
     finally:
         if bar:
             bar.__exit__(None, None, None)
     report_side_tables(res.get("side_tables", []))
-    if rejects_out:
-        write_rejects(res["rejects"], rejects_out)
     note(f"{data}: {res['files']} files, one findings part each in {str(out).rstrip('/')}/")
     _report(data, day, book, res["rows_read"], res["rows_rejected"], res["counts"], None, strict, fail_on,
             report=report and report.with_dates(res["dates"]))
