@@ -98,8 +98,9 @@ def test_floats_that_are_no_whole_id_are_rejected_by_row_and_field(population, t
         [3, "employee_id", "", "employee_id is missing (required)"],
         [4, "employee_id", "inf", "employee_id inf is not a whole number"],
         [6, "employee_id", "102.5", "employee_id 102.5 is not a whole number"],  # no repeat: it is no id
-        [7, "employee_id", "1.152921504606847e+18", "employee_id 1.152921504606847e+18 is beyond the whole numbers "
-                                                    "a float column holds exactly; store the column as text or integers"],
+        [7, "employee_id", "1.152921504606847e+18", "employee_id 1.152921504606847e+18 is beyond the whole "
+                                                    "numbers a float column holds exactly; store the column as "
+                                                    "text or integers"],
     ]
     path = tmp_path / "f.parquet"
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)

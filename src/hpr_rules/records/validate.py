@@ -179,7 +179,8 @@ def _unwhole_message(col: str, v: str) -> str:
     except ValueError:
         x = float("nan")
     if x == x and x not in (float("inf"), float("-inf")) and x == int(x):
-        return f"{col} {v} is beyond the whole numbers a float column holds exactly; store the column as text or integers"
+        return (f"{col} {v} is beyond the whole numbers a float column holds exactly; "
+                "store the column as text or integers")
     return f"{col} {v} is not a whole number"
 
 
