@@ -18,6 +18,21 @@ def run_cli(*args):
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
+def check_loads_pandas(path, out) -> bool:
+    """Whether ``hpr check PATH --out OUT``, run as the hpr script runs (a fresh interpreter),
+    imports pandas."""
+    import subprocess
+    import sys
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('pandas' in sys.modules))\n"
+            "from hpr_cli.main import main\n"
+            "main()\n")
+    run = subprocess.run([sys.executable, "-c", code, "-q", "check", str(path), "--date", "2027-03-01", "--out",
+                          str(out)], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() in ("True", "False"), run.stderr
+    return run.stdout.strip() == "True"
+
+
 @pytest.fixture(scope="session")
 def book():
     from hpr_rules.language import load_rulebook

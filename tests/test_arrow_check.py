@@ -225,17 +225,10 @@ def test_an_empty_parquet_file_gives_an_empty_findings_file(tmp_path, book, popu
 def test_checking_a_parquet_file_never_loads_pandas(tmp_path, population):
     """pyarrow loads pandas on its first conversion of a Python or numpy object (0.3 s a run):
     the check of a Parquet file moves its data by buffers (hpr_rules.arrowbuf) instead."""
-    import subprocess
-    import sys
+    from conftest import check_loads_pandas
     path = tmp_path / "staff.parquet"
     write_records(population, path)
-    code = ("import atexit, sys\n"
-            "atexit.register(lambda: print('pandas' in sys.modules))\n"
-            "from hpr_cli.main import main\n"
-            "main()\n")  # as the hpr script runs
-    out = subprocess.run([sys.executable, "-c", code, "-q", "check", str(path), "--date", "2027-03-01", "--out",
-                          str(tmp_path / "f.parquet")], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False", out.stderr
+    assert not check_loads_pandas(path, tmp_path / "f.parquet")
     assert pq.read_table(tmp_path / "f.parquet").num_rows == 3 * len(population)
 
 

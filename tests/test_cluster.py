@@ -82,14 +82,16 @@ def parts(out):
 
 
 def test_cluster_findings_equal_single_process(tmp_path, dataset, cluster, client):
-    local = run("check", dataset, "--date", DAY, "--out", tmp_path / "local")
+    local = run("check", dataset, "--date", DAY, "--out", tmp_path / "local", "--rejects", tmp_path / "lr.csv")
     assert local.exit_code == 0, local.output
     r = run("check", dataset, "--date", DAY, "--engine", "dask", "--scheduler", cluster.scheduler_address,
-            "--out", tmp_path / "cluster")
+            "--out", tmp_path / "cluster", "--rejects", tmp_path / "cr.csv")
     assert r.exit_code == 0, r.output
     want, got = parts(tmp_path / "local"), parts(tmp_path / "cluster")
     pd.testing.assert_frame_equal(got, want)
-    assert r.stderr.split("\n", 1)[1] == local.stderr.split("\n", 1)[1]  # same counts, same summary
+    assert r.stderr.split("\n", 2)[2] == local.stderr.split("\n", 2)[2]  # same counts, same summary
+    assert (tmp_path / "cr.csv").read_bytes() == (tmp_path / "lr.csv").read_bytes()  # the rejected rows too
+    assert len(pd.read_csv(tmp_path / "cr.csv")) == 9
     assert "400 rows read, 391 accepted, 9 rejected" in r.stderr
     reasons = got.loc[got["status"] == "invalid", "reason"].astype(str)
     assert reasons.str.contains(r"occurs in more than one file of the dataset \(b.parquet, c.parquet, d.parquet\)").sum() == 9

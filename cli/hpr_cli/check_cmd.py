@@ -14,7 +14,7 @@ from hpr_rules.outputs import FORMATS
 from hpr_rules.records.asof import STALE_DAYS
 
 from .common import (DATE, data_path, is_stdout, note, read_options, report_side_tables, side_table_options, verbosity,
-                     warn_data_dates, with_side_tables)
+                     warn_data_dates, with_side_tables, rejects_to, write_rejects)
 from .main import cli, settle
 
 RULES_OPT = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=None,
@@ -76,10 +76,14 @@ def progress_for(total: int, label: str, minimum: int = 20000):
               help="Warn when --date lies more than DAYS from the day the data were exported (--as-of).")
 @click.option("--summary", "summary_out", type=click.Path(dir_okay=False), default=None,
               help="Also write the summary (rows, counts per rule and status, warnings) as JSON to this file.")
+@click.option("--rejects", "rejects_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the rejected input rows, one line per failure (row, line, employee_id, column, "
+                   "value, message; a dataset's begin with the file), to this file: CSV, or .xlsx, .parquet, "
+                   ".json by extension.")
 @read_options
 @side_table_options
 def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, scheduler,
-          max_data_age, summary_out, read_flags, dispensations, absences):
+          max_data_age, summary_out, rejects_out, read_flags, dispensations, absences):
     """Check a personnel file against the rules in force on a date.
 
     One row per employee and rule (status, reason, due date, days overdue,
@@ -102,6 +106,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
       hpr check staff.csv --dispensations dispensations.csv --absences absences.csv --date 2027-03-01
       hpr check big.csv --chunk-size 200000 --absences absences.csv --date 2027-03-01 --out findings.csv
       hpr check export.csv --as-of 2026-12-31 --date 2027-03-01 --summary summary.json
+      hpr check big.csv --chunk-size 200000 --date 2027-03-01 -o findings.csv --rejects rejects.csv
 
     A directory or glob of Parquet files is checked file by file and written as
     partitioned Parquet findings into the --out directory, with a _SUCCESS file
@@ -109,6 +114,10 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
 
     --dispensations and --absences work the same whole, streamed and on a dataset;
     with --mapping they are read as that export (its id header, its date format).
+
+    --rejects writes the reject table `hpr data validate --rejects` writes: the
+    same rows whole, streamed (--chunk-size) and on a dataset, where each row
+    also names its file.
     """
     lean_arrow_memory()
     first = _first_pass_now(data, mapping, engine, out, fmt)
@@ -135,10 +144,15 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     side = SideTables(book.ids(), dispensations, absences, mapping)
     if summary_out:
         refuse_input(summary_out, data, getattr(mapping, "file", None))
+    if rejects_out:
+        refuse_input(rejects_out, data, getattr(mapping, "file", None))
+        if out and Path(out).absolute() == Path(rejects_out).absolute():
+            raise InputError("--rejects and --out name the same file; write the rejected rows elsewhere",
+                             file=rejects_out)
     report = Report(getattr(mapping, "as_of", None), max_data_age, summary_out)
     if dataset:
         return _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict, scheduler, report,
-                              side)
+                              side, rejects_out)
     refuse_input(out, data, getattr(mapping, "file", None))
     if out and Path(out).is_dir():
         raise InputError("is a directory; the findings of one file go to a file (a dataset writes a directory)",
@@ -151,7 +165,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         # a typed Parquet file is checked batch by batch as Arrow: bounded memory, each part
         # written while the next is checked, the findings of the whole file
         return _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict,
-                             chunk_size or PART_RECORDS, report, side, first)
+                             chunk_size or PART_RECORDS, report, side, first, rejects_out)
     rs = with_side_tables(load_records(data, mapping), book.ids(), dispensations, absences, mapping)
     bar, update = progress_for(rs.rows_accepted * len(rule_ids or book.ids()), "checking")
     employer = book.employer_reasons()
@@ -178,6 +192,8 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
         if bar:
             bar.__exit__(None, None, None)
     from hpr_rules.records.asof import DataDates
+    if rejects_out:
+        write_rejects(rs.rejects, rejects_out)
     _report(shown, day, book, rs.rows_read, rs.rows_rejected, counts, out, strict, fail_on,
             rs.notes, rs.diagnoses, report.with_dates(DataDates(day).add(rs)))
 
@@ -202,7 +218,7 @@ def _first_pass_now(data, mapping, engine, out, fmt):
 
 
 def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict, chunk_size, report,
-                  side=None, first=None):
+                  side=None, first=None, rejects_out=None):
     from pathlib import Path
 
     from hpr_rules.firstpass import FirstPass
@@ -223,10 +239,11 @@ def _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on,
         total = size // 100 if size > 50_000_000 else 0
     bar, update = progress_for(total, "rows")
     try:
-        kw = dict(chunk_size=chunk_size, rules=list(rule_ids) or None, fmt=fmt, progress=update,
-                  sink=None if out else sys.stdout.buffer, side=side or None)
-        res = check_parquet_stream(data, book, day, out, first=first, **kw) if parquet else \
-            check_csv_stream(data, book, day, out, mapping=mapping, **kw)
+        with rejects_to(rejects_out) as rejects:
+            kw = dict(chunk_size=chunk_size, rules=list(rule_ids) or None, fmt=fmt, progress=update,
+                      sink=None if out else sys.stdout.buffer, side=side or None, rejects=rejects and rejects.add)
+            res = check_parquet_stream(data, book, day, out, first=first, **kw) if parquet else \
+                check_csv_stream(data, book, day, out, mapping=mapping, **kw)
     finally:
         if bar:
             bar.__exit__(None, None, None)
@@ -314,7 +331,7 @@ def _write_summary(report, data, day, book, read, rejected, rows, notes, diagnos
 
 
 def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, strict, scheduler=None, report=None,
-                   side=None):
+                   side=None, rejects_out=None):
     import os
     from pathlib import Path
 
@@ -327,10 +344,15 @@ def _check_dataset(data, day, book, mapping, out, rule_ids, engine, fail_on, str
     if engine not in ("vector", "dask"):
         raise InputError(f"--engine {engine} runs on single files; use vector or dask for a dataset")
     files = input_files(data)
+    if rejects_out:
+        from hpr_rules.outputs import refuse_input
+        refuse_input(rejects_out, *files)
     bar, update = progress_for(len(files), "files", minimum=2)
     try:
-        res = check_dataset(data, book, day, out, rules=list(rule_ids) or None, mapping=mapping,
-                            use_dask=engine == "dask", scheduler=scheduler, progress=update, side=side or None)
+        with rejects_to(rejects_out, dataset=True) as rejects:
+            res = check_dataset(data, book, day, out, rules=list(rule_ids) or None, mapping=mapping,
+                                use_dask=engine == "dask", scheduler=scheduler, progress=update, side=side or None,
+                                rejects=rejects and rejects.add)
     finally:
         if bar:
             bar.__exit__(None, None, None)

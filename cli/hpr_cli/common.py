@@ -178,3 +178,26 @@ def complete_rule_id(ctx, param, incomplete):
     except HprError:
         return []
     return [CompletionItem(i) for i in ids if i.startswith(incomplete)]
+
+
+def rejects_to(path, dataset: bool = False):
+    """Where ``hpr check --rejects`` writes: a :class:`hpr_rules.scale.RejectsFile` to use as a
+    context manager (it says where it wrote on leaving), or one giving None without a path."""
+    import contextlib
+    if not path:
+        return contextlib.nullcontext(None)
+
+    @contextlib.contextmanager
+    def written():
+        from hpr_rules.scale import RejectsFile
+        with RejectsFile(path, dataset=dataset) as rf:
+            yield rf
+        note(f"wrote {rf.rows:,} failures of rejected rows to {path}")
+    return written()
+
+
+def write_rejects(table, path) -> None:
+    """A reject table (row, line, employee_id, column, value, message; :attr:`RecordSet.rejects`)
+    written to ``path``, atomically: CSV, or XLSX, Parquet or JSON by extension."""
+    with rejects_to(path) as rf:
+        rf.add(table)

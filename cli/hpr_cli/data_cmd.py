@@ -2,7 +2,7 @@
 
 import click
 
-from .common import DATE, data_path, is_stdout, note, read_options
+from .common import DATE, data_path, is_stdout, note, read_options, write_rejects
 from .main import cli
 
 MAX_SHOWN = 50
@@ -57,7 +57,8 @@ def generate(n, seed, out, date):
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Column-mapping YAML for an HR export.")
 @click.option("--strict", is_flag=True, help="Exit 2 when any row is rejected.")
 @click.option("--rejects", "rejects_out", type=click.Path(dir_okay=False),
-              help="Write the full reject table (one line per failure) to this CSV.")
+              help="Write the full reject table (one line per failure) to this file: CSV, or .xlsx, "
+                   ".parquet, .json by extension.")
 @read_options
 def validate(data_file, mapping, strict, rejects_out, read_flags):
     """Check a personnel file against the record contract; list every rejected value.
@@ -102,8 +103,7 @@ def validate(data_file, mapping, strict, rejects_out, read_flags):
             hint = "" if rejects_out else " (use --rejects FILE for the full table)"
             click.echo(f"... and {more:,} more failures{hint}")
     if rejects_out:
-        _write_rejects(rej, rejects_out)
-        note(f"wrote {len(rej):,} failures to {rejects_out}")
+        write_rejects(rej, rejects_out)
     if strict and n_rej:
         click.echo(f"hpr: error: {n_rej:,} rows rejected (--strict)", err=True)
         raise SystemExit(2)
@@ -123,9 +123,3 @@ def _table(df) -> str:
     for i in range(len(df)):
         lines.append("  ".join(cut(cells[j][i], widths[j]).ljust(widths[j]) for j in range(len(cols))).rstrip())
     return "\n".join(lines)
-
-
-def _write_rejects(rej, path):
-    from hpr_rules.outputs import atomic_write
-    atomic_write(path, lambda tmp: rej.to_csv(tmp, index=False, lineterminator="\n"))
-

@@ -159,9 +159,9 @@ def _call(fn, x):
 # ------------------------------------------------------------------ hpr check on a dataset
 
 def check_parts(files, compiled, day: dt.date, out: Path, *, mapping=None, scheduler: str | None = None,
-                progress=None, side=None, employer=()) -> list[dict]:
+                progress=None, side=None, employer=(), rejects: bool = False) -> list[dict]:
     """Check each file of a dataset on a cluster, as :func:`hpr_rules.scale.check_part` does
-    in one process; returns the per-part counts in file order."""
+    in one process; returns the per-part counts (and ``rejects``: rejected rows) in file order."""
     from .scale import check_part, id_column
     paths = [str(Path(f).resolve()) for f in files]  # workers need not share the driver's working directory
     out = Path(out).resolve()
@@ -172,7 +172,8 @@ def check_parts(files, compiled, day: dt.date, out: Path, *, mapping=None, sched
         [dups_f] = client.scatter([dups], broadcast=True, hash=False)
         # the side tables travel loaded (a worker need not see their files)
         side_f = client.scatter([side], broadcast=True, hash=False)[0] if side else None
-        futures = [_submit(client, check_part, i, p, book_f, day, str(out), mapping, dups_f, side_f, employer)
+        futures = [_submit(client, check_part, i, p, book_f, day, str(out), mapping, dups_f, side_f, employer,
+                           rejects)
                    for i, p in enumerate(paths)]
         return _gather_each(client, futures, progress)
 

@@ -14,7 +14,8 @@ class FirstPass:
     """What a streamed check of a Parquet file must know of the whole file before its first
     batch: the file (``pf``), every repeated employee_id (``dups``: id -> message), the formats
     of date and number columns held as text (``mapping``, ``notes``), and whether the file is
-    read in one batch (``whole``: ids held as numbers, which only the frame path reads)."""
+    read in one batch (``whole``: ids held as neither text nor numbers, which only the frame
+    path reads; ids held as numbers are their text keys, ``102``)."""
 
     def __init__(self, path):
         import numpy as np
@@ -22,9 +23,10 @@ class FirstPass:
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
-        from .arrowbuf import from_numpy
+        from .arrowbuf import from_numpy, scalar
         from .records import ColumnMapping, open_source
         from .records.arrowcheck import _repeated_text, _trimmed_text
+        from .records.readers import number_text
         from .records.recordset import duplicate_message
         from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS
         from .records.sniff import settle_formats
@@ -41,15 +43,19 @@ class FirstPass:
             ids = guarded(lambda: pf.read(columns=["employee_id"]).column(0))
             if pa.types.is_dictionary(ids.type):
                 ids = ids.cast(ids.type.value_type)
-            if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
+            keys = number_text(ids)  # ids held as numbers: the text keys every batch reads them as
+            if keys is not None:  # (a float that is no whole id is rejected, and no repeat)
+                ids = pc.if_else(from_numpy(keys[1]), scalar(None, pa.large_string()), keys[0])
+            elif pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
                 ids = _trimmed_text(ids.cast(pa.large_string()).combine_chunks())  # as validation trims them
+            else:  # ids of another type (dates, yes/no): only the frame path reads them, and it finds
+                ids, self.whole = None, True  # repeats within what it is given: the whole file at once
+            if ids is not None:
                 rep = np.flatnonzero(_repeated_text(ids))
                 rows_of: dict[str, list[int]] = {}
                 for v, row in zip(ids.take(from_numpy(rep.astype(np.int64))).to_pylist(), (rep + 1).tolist()):
                     rows_of.setdefault(v, []).append(row)
                 self.dups = {v: duplicate_message(v, r) for v, r in rows_of.items()}
-            else:  # ids held as numbers: only the frame path reads them, and it finds repeats within
-                self.whole = True  # what it is given: the whole file at once
             del ids
         texts = [c for c in DATE_COLUMNS + DECIMAL_COLUMNS if c in names
                  and (pa.types.is_string(pf.schema_arrow.field(c).type)

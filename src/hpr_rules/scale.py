@@ -65,30 +65,142 @@ def part_name(i: int) -> str:
 
 
 def check_part(i: int, path, book, day: dt.date, out_dir, mapping=None, dups=None, side=None,
-               employer=()) -> dict:
+               employer=(), rejects: bool = False) -> dict:
     """Check one file of a dataset and write its findings part (atomically).
 
     Returns only counts (rows read, rows rejected, rows per rule and status) and the
     side tables' ids with an accepted record in the file, so whoever runs the parts --
     this process or a Dask worker -- never hands the findings back. ``employer``: the
     (rule, reason) pairs of the employer's failing (:meth:`RuleBook.employer_reasons`).
+    ``rejects``: also the file's rejected rows (:func:`dataset_rejects`), where it has any.
     """
     from .records.asof import DataDates
     dates = DataDates(day)
     findings, rs = check_file(path, book, day, mapping=mapping, dups=dups, dates=dates, side=side)
     write_table(_plain_arrow(findings), Path(out_dir) / part_name(i))
+    kept = {"rejects": dataset_rejects(rs.rejects, Path(path).name)} if rejects and rs.rows_rejected else {}
     return {"rows_read": rs.rows_read, "rows_rejected": rs.rows_rejected, "counts": findings.counts(employer),
-            "dates": dates, **({"side_ids": side.matched(rs.frame)} if side else {})}
+            "dates": dates, **({"side_ids": side.matched(rs.frame)} if side else {}), **kept}
+
+
+#: the columns of a reject table (:attr:`~hpr_rules.records.RecordSet.rejects`) as written
+REJECT_TYPES = {"row": "int64", "line": "int64", "employee_id": "string", "column": "string", "value": "string",
+                "message": "string"}
+
+
+def dataset_rejects(table, file: str):
+    """The reject table of one file of a dataset with the file's name in front of each row
+    (its rows are counted from its own header)."""
+    table = table.copy()
+    table.insert(0, "file", [file] * len(table))
+    return table
+
+
+class RejectsFile:
+    """Reject tables (:attr:`~hpr_rules.records.RecordSet.rejects`; a dataset's with ``file``
+    in front, ``dataset=True``) of the parts of one check, in order, written as one file
+    (CSV, or XLSX, Parquet, JSON by extension), atomically. CSV and Parquet are written part by
+    part as they come (:func:`~hpr_rules.outputs.write_parts`, in a second thread): a streamed
+    check holds one part's rejected rows at a time. Use as a context manager; :meth:`add` each
+    table; an error inside leaves no file."""
+
+    def __init__(self, path, dataset: bool = False):
+        import pyarrow as pa
+
+        from .outputs import format_for
+        self.path, self.fmt = Path(path), format_for(path)
+        types = {**({"file": "string"} if dataset else {}), **REJECT_TYPES}
+        self.schema = pa.schema([(c, getattr(pa, t)()) for c, t in types.items()])
+        self.rows = 0
+        self._held: list = []
+        self._thread = None
+
+    def __enter__(self):
+        if self.fmt in ("csv", "parquet"):
+            import queue
+            import threading
+
+            from .outputs import write_parts
+            self._todo: queue.Queue = queue.Queue(maxsize=2)
+            self._failed: list[BaseException] = []
+
+            def parts():
+                while (item := self._todo.get()) is not None:
+                    if isinstance(item, BaseException):
+                        raise item
+                    yield item
+
+            def run():
+                try:
+                    write_parts(parts(), self.path, self.fmt)
+                except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+                    self._failed.append(exc)
+                    while self._todo.get() is not None:  # let the caller finish its puts
+                        pass
+            self._thread = threading.Thread(target=run, name="hpr-rejects", daemon=True)
+            self._thread.start()
+            self._put(self.schema.empty_table())  # the header, also where no row is rejected
+        return self
+
+    def _put(self, item):
+        if self._failed:
+            raise self._failed[0]
+        self._todo.put(item)
+
+    def add(self, table) -> None:
+        """The reject table of the next part (a frame of the reject columns)."""
+        import pyarrow as pa
+        if not len(table):
+            return
+        self.rows += len(table)
+        if self._thread is None:
+            self._held.append(table)
+        else:
+            self._put(pa.Table.from_pandas(table[self.schema.names], schema=self.schema, preserve_index=False))
+
+    def __exit__(self, kind, exc, tb):
+        if self._thread is None:
+            if exc is None:
+                import pandas as pd
+
+                from .outputs import write_table
+                from .records.recordset import empty_rejects
+                held = self._held or [empty_rejects() if "file" not in self.schema.names
+                                      else dataset_rejects(empty_rejects(), "")]
+                write_table(pd.concat(held, ignore_index=True), self.path, self.fmt)
+            return False
+        if exc is not None:
+            self._todo.put(exc if isinstance(exc, Exception) else RuntimeError("check interrupted"))
+            self._todo.put(None)
+            self._thread.join()
+            return False
+        self._todo.put(None)
+        self._thread.join()
+        if self._failed:
+            raise self._failed[0]
+        return False
+
+
+def _kept_rejects(records, rejects):
+    """The validated parts as they come; each one's reject table given to ``rejects`` (a
+    callable, or None), where it rejects a row."""
+    for rs in records:
+        if rejects is not None and rs.rows_rejected:
+            rejects(rs.rejects)
+        yield rs
 
 
 def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, mapping=None,
-                  use_dask: bool = False, scheduler: str | None = None, progress=None, side=None) -> dict:
+                  use_dask: bool = False, scheduler: str | None = None, progress=None, side=None,
+                  rejects=None) -> dict:
     """Check every file of a dataset; write one findings part per input file, then ``_SUCCESS``.
 
     With ``use_dask`` the files are checked on a Dask cluster (``scheduler``: its
     address; default: Dask's configured ``scheduler-address``, else a local cluster of
     worker processes). Returns counts: files, rows read, rows rejected, and the status
-    summary; ``progress(1)`` is called per file done.
+    summary; ``progress(1)`` is called per file done. ``rejects``: a callable given the
+    rejected rows of each file that has any, in file order (:func:`dataset_rejects`; a
+    :meth:`RejectsFile.add`).
     """
     from .findings import add_counts, summary_from_counts
     from .language import compile_book
@@ -102,15 +214,19 @@ def check_dataset(spec, book, day: dt.date, out_dir: str | Path, *, rules=None, 
     if use_dask:
         from .cluster import check_parts
         results = check_parts(files, compiled, day, out, mapping=m, scheduler=scheduler, progress=progress,
-                              side=side, employer=book.employer_reasons())
+                              side=side, employer=book.employer_reasons(), rejects=rejects is not None)
     else:
         dups = cross_file_duplicates(files, m) if len(files) > 1 else {}
         results = []
         for i, f in enumerate(files):
-            results.append(check_part(i, f, compiled, day, out, m, dups, side, book.employer_reasons()))
+            results.append(check_part(i, f, compiled, day, out, m, dups, side, book.employer_reasons(),
+                                      rejects is not None))
             if progress:
                 progress(1)
     finish_parts(out)
+    for r in results:
+        if rejects is not None and "rejects" in r:
+            rejects(r["rejects"])
     counts: dict = {}
     from .records.asof import DataDates
     dates = DataDates(day)
@@ -148,7 +264,7 @@ def _plain_arrow(findings):
 
 
 def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=None, rules=None,
-                     fmt: str = "csv", progress=None, sink=None, side=None) -> dict:
+                     fmt: str = "csv", progress=None, sink=None, side=None, rejects=None) -> dict:
     """``hpr check`` on a large CSV in chunks of ``chunk_size`` rows: memory stays bounded.
 
     A first pass reads only the employee_id column to find duplicate ids (all their rows
@@ -156,7 +272,9 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
     appends the findings of each chunk to ``out`` (CSV or Parquet, written to a temporary
     file and renamed at the end) or to ``sink`` (a binary stream, CSV). ``side``: the
     run's :class:`~hpr_rules.records.sidetables.SideTables`, attached to every chunk; their
-    rows are checked against the accepted records at the end (``side_tables``).
+    rows are checked against the accepted records at the end (``side_tables``). ``rejects``:
+    a callable given the reject table of each chunk that rejects a row, in order (a
+    :meth:`RejectsFile.add`): together the whole file's :attr:`~hpr_rules.records.RecordSet.rejects`.
     """
     from .records import ColumnMapping, load_mapping, open_source, validate_frame
     from .records.mapping import mapping_doc
@@ -198,19 +316,22 @@ def check_csv_stream(path, book, day: dt.date, out, *, chunk_size: int, mapping=
             raw = m.apply(chunk, data_file=str(p), doc=mapping_doc(m))
             yield validate_frame(raw, source=str(p), mapping=m, duplicates=dups)
 
-    totals = _check_parts(records(), book, day, out, rules=rules, fmt=fmt, progress=progress, sink=sink, side=side)
+    totals = _check_parts(_kept_rejects(records(), rejects), book, day, out, rules=rules, fmt=fmt,
+                          progress=progress, sink=sink, side=side)
     totals["notes"] = source.notes + detected
     return totals
 
 
 def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rules=None, fmt: str = "csv",
-                         progress=None, sink=None, side=None, first=None) -> dict:
+                         progress=None, sink=None, side=None, first=None,
+                         rejects=None) -> dict:
     """:func:`check_csv_stream` of a Parquet file, batch by batch as Arrow tables (validated
     without a frame, :func:`hpr_rules.records.validate_table`): memory stays bounded and the
     findings are those of the whole file. A first pass (:class:`FirstPass`; ``first``: one
     begun with :meth:`FirstPass.start`) reads the employee_id column alone (duplicates
     anywhere in the file) and the distinct values of date and number columns the file holds
-    as text (every batch reads them as the whole file would)."""
+    as text (every batch reads them as the whole file would). ``rejects``: see
+    :func:`check_csv_stream`."""
     import pyarrow as pa
 
     from .pipeline import ahead
@@ -238,8 +359,8 @@ def check_parquet_stream(path, book, day: dt.date, out, *, chunk_size: int, rule
             yield validate_table(pf.schema_arrow.empty_table(), str(p), mapping=m)
 
     # the next batch read and validated in a second thread while this one is evaluated
-    totals = _check_parts(ahead(records()), book, day, out, rules=rules, fmt=fmt, progress=progress, sink=sink,
-                          side=side)
+    totals = _check_parts(_kept_rejects(ahead(records()), rejects), book, day, out, rules=rules, fmt=fmt,
+                          progress=progress, sink=sink, side=side)
     totals["notes"] = fp.notes
     return totals
 
@@ -325,6 +446,8 @@ def file_ids(path, column: str, mapping=None) -> list[str]:
     """
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+
+    from .arrowbuf import from_numpy
     if Path(path).suffix.lower() != ".parquet":
         from .errors import HprError
         from .records import load_mapping, open_source
@@ -346,6 +469,10 @@ def file_ids(path, column: str, mapping=None) -> list[str]:
         col = pf.read(columns=[same[0] if len(same) == 1 else column]).column(0)
     except Exception:  # noqa: BLE001 - reported when the file itself is checked
         return []
+    from .records.readers import number_text
+    keys = number_text(col)  # ids held as numbers: the text keys validation reads them as (102, not 102.0)
+    if keys is not None:
+        col = pc.filter(keys[0], from_numpy(~keys[1]))  # a float that is no whole id is rejected in its file
     return [v for v in pc.unique(pc.utf8_trim_whitespace(pc.cast(col, "string"))).drop_null().to_pylist() if v]
 
 

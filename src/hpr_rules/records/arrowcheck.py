@@ -195,6 +195,12 @@ def _arrow_input(col, kind: str, name: str):
         t = {"date": pa.date32(), "bool": pa.bool_(), "int": pa.float64(), "decimal": pa.float64()}.get(
             kind, pa.large_string())
         col = pa.chunked_array([pa.nulls(len(col), t)], t)
+    if kind == "string" and (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
+        from .readers import number_text  # ids held as numbers: the text keys parquet_frame reads them as
+        keys, unwhole = number_text(col)
+        if unwhole.any():  # a float that is no whole id: the row-message path rejects it
+            return None
+        col, t = keys, keys.type
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         arr = pc.cast(col, pa.large_string())
         if isinstance(arr, pa.ChunkedArray) and arr.num_chunks == 1:

@@ -256,13 +256,53 @@ def _read_parquet(p: Path, typed: bool = False) -> pd.DataFrame:
 
 def parquet_frame(table, typed: bool = False) -> pd.DataFrame:
     """The frame of an Arrow table read from Parquet: typed columns kept where ``typed``
-    (see :class:`Source`), else the canonical text form."""
+    (see :class:`Source`), else the canonical text form. A text field (an employee_id) held
+    as numbers is its text keys (:func:`number_text`) where every value is a whole number."""
     import pandas as pd
     cols = {}
     for name, col in zip(table.column_names, table.columns):
-        fast = _typed_parquet_column(col) if typed else None
+        fast = _typed_parquet_column(col, FIELD_TYPES.get(str(name))) if typed else None
         cols[str(name)] = fast if fast is not None else _text_parquet_column(col)
     return pd.DataFrame(cols, copy=False)
+
+
+#: every whole number up to this size, and no larger one, a float64 holds exactly
+FLOAT_EXACT = 2 ** 53
+
+
+def number_text(col):
+    """Text held as numbers (an employee_id column of a Parquet file or a frame) as the text
+    keys it is compared by everywhere: a whole number as its digits, ``102`` (never
+    ``102.0``), an integer exactly at any size.
+
+    ``col``: an Arrow array or chunked array (integers, floats, decimals). Returns ``(keys,
+    unwhole)``: a large_string array (null where missing) and a numpy mask of the floats
+    (and decimals with places) that are no whole number
+    (102.5, NaN, inf) or one beyond :data:`FLOAT_EXACT` (which a float may already have
+    changed), whose key is the float as written, for the message that rejects the row;
+    None for a column not of numbers.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..arrowbuf import from_numpy, to_numpy, valid_mask
+    t = col.type
+    if pa.types.is_dictionary(t):
+        col, t = pc.cast(col, t.value_type), t.value_type
+    if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
+        return None
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    if pa.types.is_integer(t) or (pa.types.is_decimal(t) and t.scale <= 0):
+        return pc.cast(col, pa.large_string()), np.zeros(len(col), dtype=bool)
+    # floats, and decimals with places (read as floats)
+    x = to_numpy(pc.cast(col, pa.float64()), np.nan)
+    valid = valid_mask(col)
+    with np.errstate(invalid="ignore"):
+        whole = valid & np.isfinite(x) & (np.floor(x) == x) & (np.abs(x) <= FLOAT_EXACT)
+    ints = pc.cast(from_numpy(np.where(whole, x, 0).astype(np.int64)), pa.large_string())
+    shown = pc.cast(pc.cast(col, pa.float64()), pa.large_string())  # 102.5 as a float writes it
+    return pc.if_else(from_numpy(whole), ints, shown), valid & ~whole
 
 
 def _text_parquet_column(col) -> pd.Series:
@@ -285,14 +325,22 @@ def _text_parquet_column(col) -> pd.Series:
 _TS_LO, _TS_HI = dt.date.fromisoformat(NS_DATE_MIN), dt.date.fromisoformat(NS_DATE_MAX)
 
 
-def _typed_parquet_column(col) -> pd.Series | None:
-    """The column with its Parquet type kept, or None where only the text form is safe."""
+def _typed_parquet_column(col, kind: str | None = None) -> pd.Series | None:
+    """The column with its Parquet type kept, or None where only the text form is safe.
+    ``kind``: the field's type (:data:`FIELD_TYPES`); a text field held as whole numbers
+    reads as their text keys (:func:`number_text`)."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
     t = col.type
     if pa.types.is_dictionary(t):
         col, t = pc.cast(col, t.value_type), t.value_type
+    if kind == "string":
+        keys = number_text(col)
+        if keys is not None and not keys[1].any():
+            return pd.Series(pd.arrays.ArrowStringArray(keys[0]))
+        if keys is not None:  # a number that is no whole id: validation rejects its row
+            return pd.Series(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
     if pa.types.is_timestamp(t) or pa.types.is_date(t):
         d = pc.cast(col, pa.date32(), safe=False)  # the day; a time of day is dropped, as in the text form
         lo, hi = pc.min_max(d).values()
@@ -326,6 +374,10 @@ def to_canonical_text(frame: pd.DataFrame) -> pd.DataFrame:
             out[c][s.isna().to_numpy()] = ""
         elif kind == "int" or pd.api.types.is_integer_dtype(s.dtype):
             out[c] = s.astype("Int64").astype(str).where(s.notna(), "").astype(object)
+        elif kind == "string" and pd.api.types.is_float_dtype(s.dtype):  # ids held as floats: 102, not 102.0
+            import pyarrow as pa
+            keys = number_text(pa.array(s, from_pandas=True))[0].to_pylist()
+            out[c] = pd.Series(["" if k is None else k for k in keys], index=s.index, dtype=object)
         elif pd.api.types.is_float_dtype(s.dtype):
             vals = s.to_numpy(dtype="float64")
             txt = np.array([repr(float(v)) if v == v else "" for v in vals], dtype=object) \

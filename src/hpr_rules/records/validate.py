@@ -151,6 +151,39 @@ def _repeated(s: pd.Series) -> np.ndarray:
     return (np.bincount(idx, minlength=k + 1)[idx] > 1) & (idx < k)
 
 
+def _numbers_as_text(raw: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """``raw`` with its text fields held as numbers (an employee_id column a frame or a
+    Parquet file types as int64 or float64) as their text keys, ``102`` and never ``102.0``
+    (:func:`~hpr_rules.records.readers.number_text`: the keys of every path), and per such
+    column the mask of the floats that are no whole number (rejected, never changed)."""
+    unwhole: dict[str, np.ndarray] = {}
+    numeric = [c for c in COLUMNS if FIELD_TYPES[c] == "string" and c in raw.columns
+               and pd.api.types.is_numeric_dtype(raw[c].dtype) and not pd.api.types.is_bool_dtype(raw[c].dtype)]
+    if not numeric:
+        return raw, unwhole
+    import pyarrow as pa
+
+    from .readers import number_text
+    raw = raw.copy(deep=False)
+    for c in numeric:
+        keys, bad = number_text(pa.array(raw[c], from_pandas=True))  # NaN: missing, as pandas holds it
+        raw[c] = pd.Series(pd.arrays.ArrowStringArray(keys), index=raw.index)
+        if bad.any():
+            unwhole[c] = bad
+    return raw, unwhole
+
+
+def _unwhole_message(col: str, v: str) -> str:
+    try:
+        x = float(v)
+    except ValueError:
+        x = float("nan")
+    if x == x and x not in (float("inf"), float("-inf")) and x == int(x):
+        return (f"{col} {v} is beyond the whole numbers a float column holds exactly; "
+                "store the column as text or integers")
+    return f"{col} {v} is not a whole number"
+
+
 def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: ColumnMapping | None = None,
                    duplicates: dict | None = None, vectorised: bool = True) -> RecordSet:
     """Parse and check a frame with canonical column names (text or typed cells).
@@ -174,7 +207,8 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
     else:
         rows = np.arange(1, n + 1, dtype=np.int64)
     require_columns(raw.columns, source)
-    if vectorised:
+    raw, unwhole = _numbers_as_text(raw)
+    if vectorised and not unwhole:  # a float that is no whole id: only the row-message path names it
         from .arrowcheck import validate_columns
 
         def slow(frame, settled, dups):
@@ -219,6 +253,8 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
         texts[col] = t
         if col in REQUIRED:
             fail.add(missing, col, f"{col} is missing (required)")
+        if col in unwhole:
+            fail.add(unwhole[col], col, _msgs(unwhole[col], t, functools.partial(_unwhole_message, col)))
         if kind == "string":
             typed[col] = t if _is_text(s) else _text(s)
         elif kind == "date":
@@ -302,6 +338,8 @@ def validate_frame(raw: pd.DataFrame, source: str = "<frame>", *, mapping: Colum
                            if y else "" for a, y in zip(np.nan_to_num(agev), young)], dtype=object))
 
     ids = texts["employee_id"]
+    if "employee_id" in unwhole:  # rejected as it is: no key to compare (102.5 is no id 102.5 of a text file)
+        ids = ids.mask(unwhole["employee_id"])
     known = np.zeros(n, dtype=bool)
     if duplicates:  # found beyond this frame: the whole file (chunks) or other files (a dataset)
         known = (ids.notna() & ids.isin(list(duplicates))).to_numpy()
