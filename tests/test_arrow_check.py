@@ -386,3 +386,19 @@ def test_a_broken_parquet_file_is_one_error_on_the_command_line(tmp_path):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("hpr: error: ") and "bad.parquet" in lines[0], r.stderr
     assert not (tmp_path / "f.parquet").exists()
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells=st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "E1", " E2", "E3\t", "\u00a0E4", "E5\u00a0",
+                                                           "\x7fE6", "é", "a b", "E7 "]),
+                                st.text(max_size=4)), max_size=20),
+       start=st.integers(0, 3))
+def test_trimming_skips_only_text_with_nothing_to_trim(cells, start):
+    """Plain ASCII text is left as it is (nothing in it can be trimmed); anything else is trimmed
+    by Arrow: the result is Arrow's trimming, empty cells null, also on a slice of an array."""
+    import pyarrow.compute as pc
+
+    from hpr_rules.records.arrowcheck import _trimmed_text
+    arr = pa.array(["pad"] * start + cells, type=pa.large_string()).slice(start)
+    want = [None if v is None or v == "" else v for v in pc.utf8_trim_whitespace(arr).to_pylist()]
+    assert _trimmed_text(arr).to_pylist() == want

@@ -68,9 +68,29 @@ def _used_bytes(a) -> int:
     return int(offsets[a.offset + len(a)] - offsets[a.offset])
 
 
+def _offsets(a) -> np.ndarray:
+    """The n + 1 offsets of a large_string array's values (its slice of the offsets buffer)."""
+    return np.frombuffer(a.buffers()[1], dtype=np.int64, count=len(a) + 1, offset=a.offset * 8)
+
+
+def _plain_ascii(a) -> bool:
+    """No byte of the text is whitespace, a control character or beyond ASCII: nothing in it
+    can be trimmed (two reductions over the bytes instead of a trimmed copy)."""
+    if not len(a):
+        return True
+    offsets = _offsets(a)
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    if hi == lo:
+        return True
+    data = np.frombuffer(a.buffers()[2], dtype=np.uint8, count=hi - lo, offset=lo)
+    return int(data.min()) > 0x20 and int(data.max()) < 0x7F
+
+
 def _trimmed(a):
     """``a`` with every value trimmed as pandas' str.strip does on Arrow text; ``a`` itself
     (no second copy kept) where no value had anything to trim."""
+    if pa.types.is_large_string(a.type) and _plain_ascii(a):
+        return a
     t = pc.utf8_trim_whitespace(a)
     return a if _used_bytes(t) == _used_bytes(a) else t
 
@@ -78,7 +98,12 @@ def _trimmed(a):
 def _null_where_empty(t):
     """Trimmed text with its empty cells made null (a validity bitmap over the same text),
     and the missing mask."""
-    missing = to_numpy(pc.fill_null(pc.equal(t, scalar("", t.type)), scalar(True, pa.bool_())))
+    if pa.types.is_large_string(t.type):  # empty: an offset equal to the next one
+        missing = np.diff(_offsets(t)) == 0
+        if t.null_count:
+            missing |= ~valid_mask(t)
+    else:
+        missing = to_numpy(pc.fill_null(pc.equal(t, scalar("", t.type)), scalar(True, pa.bool_())))
     if not missing.any():
         return t, missing
     if t.offset or t.buffers()[0] is not None:
