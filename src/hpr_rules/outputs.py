@@ -275,8 +275,9 @@ def _conformed(table, schema):
 
 def write_parts(parts, path: str | Path, fmt: str | None = None) -> None:
     """The parts of one table (Arrow tables, or anything with ``to_arrow``, in order) written
-    as one CSV or Parquet file, atomically. A second thread turns each part into Arrow and
-    writes it while the caller's iterator makes the next (pyarrow's writers let go of the interpreter). The first
+    as one CSV or Parquet file, atomically. Each part is made Arrow in the caller's thread and
+    encoded and written by a second thread while the caller's iterator makes the next
+    (pyarrow's writers let go of the interpreter; the encoding is the longer half). The first
     part fixes the file's columns; a later part is cast to them (a dictionary with more
     values, an id column written plain)."""
     import queue
@@ -288,6 +289,11 @@ def write_parts(parts, path: str | Path, fmt: str | None = None) -> None:
     if fmt not in ("csv", "parquet"):
         raise InputError(f"parts are written as csv or parquet, not {fmt}", file=str(path))
 
+    def prepared(part):
+        """A part as the writer takes it: an Arrow table and the writer's options."""
+        table = _arrow(part)
+        return _parquet_table(table) if fmt == "parquet" else (_csv_table(table), {})
+
     def write(tmp):
         todo: queue.Queue = queue.Queue(maxsize=1)  # one part waits while one is written
         failed: list[BaseException] = []
@@ -295,12 +301,8 @@ def write_parts(parts, path: str | Path, fmt: str | None = None) -> None:
         def consume():
             writer, schema = None, None
             try:
-                while (table := todo.get()) is not None:
-                    table = _arrow(table)
-                    if fmt == "parquet":
-                        table, options = _parquet_table(table)
-                    else:
-                        table, options = _csv_table(table), {}
+                while (item := todo.get()) is not None:
+                    table, options = item
                     if writer is None:
                         table = _widened(table)
                         schema = table.schema
@@ -323,7 +325,7 @@ def write_parts(parts, path: str | Path, fmt: str | None = None) -> None:
             for part in parts:
                 if failed:
                     break
-                todo.put(part)
+                todo.put(prepared(part))  # made Arrow here: the writer's thread only encodes
         finally:
             todo.put(None)
             worker.join()
