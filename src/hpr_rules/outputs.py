@@ -289,27 +289,32 @@ def write_parts(parts, path: str | Path, fmt: str | None = None) -> None:
     if fmt not in ("csv", "parquet"):
         raise InputError(f"parts are written as csv or parquet, not {fmt}", file=str(path))
 
+    first: list = []  # the first part's schema: every later part is cast to it
+
     def prepared(part):
-        """A part as the writer takes it: an Arrow table and the writer's options."""
+        """A part as the writer takes it: an Arrow table in the file's columns, and the
+        writer's options."""
         table = _arrow(part)
-        return _parquet_table(table) if fmt == "parquet" else (_csv_table(table), {})
+        table, options = _parquet_table(table) if fmt == "parquet" else (_csv_table(table), {})
+        if not first:
+            table = _widened(table)
+            first.append(table.schema)
+        elif not table.schema.equals(first[0]):
+            table = _conformed(table, first[0])
+        return table, options
 
     def write(tmp):
         todo: queue.Queue = queue.Queue(maxsize=1)  # one part waits while one is written
         failed: list[BaseException] = []
 
         def consume():
-            writer, schema = None, None
+            writer = None
             try:
                 while (item := todo.get()) is not None:
                     table, options = item
                     if writer is None:
-                        table = _widened(table)
-                        schema = table.schema
-                        writer = pq.ParquetWriter(tmp, schema, **options) if fmt == "parquet" else \
-                            pacsv.CSVWriter(tmp, schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
-                    elif not table.schema.equals(schema):
-                        table = _conformed(table, schema)
+                        writer = pq.ParquetWriter(tmp, table.schema, **options) if fmt == "parquet" else \
+                            pacsv.CSVWriter(tmp, table.schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
                     writer.write_table(table)
             except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
                 failed.append(exc)
