@@ -18,10 +18,22 @@ class FirstPass:
     path reads; ids held as numbers are their text keys, ``102``)."""
 
     def __init__(self, path):
+        import pyarrow.parquet as pq
+
+        p = self.path = Path(path)
+        if not p.exists():
+            raise InputError("file not found", file=str(p))
+        # the id column first, the rest of the imports after: Arrow reads while the caller's
+        # thread loads its own (a failure is read again below, through the reader's guard)
+        try:
+            pf = pq.ParquetFile(p)
+            ids = pf.read(columns=["employee_id"]).column(0) if "employee_id" in pf.schema_arrow.names else None
+        except Exception:  # noqa: BLE001 - said below
+            pf = ids = None
+
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
-        import pyarrow.parquet as pq
 
         from .arrowbuf import from_numpy, scalar
         from .records import ColumnMapping, open_source
@@ -31,16 +43,16 @@ class FirstPass:
         from .records.schema import DATE_COLUMNS, DECIMAL_COLUMNS
         from .records.sniff import settle_formats
 
-        p = self.path = Path(path)
-        if not p.exists():
-            raise InputError("file not found", file=str(p))
         guarded = self.guarded = open_source(p).guard  # a reader's error is one line naming the file
-        pf = self.pf = guarded(lambda: pq.ParquetFile(p))
+        if pf is None:
+            pf = guarded(lambda: pq.ParquetFile(p))
+        self.pf = pf
         names = pf.schema_arrow.names
         self.dups: dict = {}
         self.whole = False
         if "employee_id" in names:  # the id column alone
-            ids = guarded(lambda: pf.read(columns=["employee_id"]).column(0))
+            if ids is None:
+                ids = guarded(lambda: pf.read(columns=["employee_id"]).column(0))
             if pa.types.is_dictionary(ids.type):
                 ids = ids.cast(ids.type.value_type)
             keys = number_text(ids)  # ids held as numbers: the text keys every batch reads them as
