@@ -192,7 +192,7 @@ def rejects_to(path, dataset: bool = False):
         from hpr_rules.scale import RejectsFile
         with RejectsFile(path, dataset=dataset) as rf:
             yield rf
-        note(f"wrote {rf.rows:,} failures of rejected rows to {path}")
+        note(f"rejected rows written to {path}: {rf.rows:,} line(s), one for each field that failed")
     return written()
 
 

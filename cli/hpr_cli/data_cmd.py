@@ -2,7 +2,7 @@
 
 import click
 
-from .common import DATE, data_path, is_stdout, note, read_options, write_rejects
+from .common import DATE, data_path, note, read_options, write_rejects
 from .main import cli
 
 MAX_SHOWN = 50

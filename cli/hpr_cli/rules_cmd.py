@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from hpr_rules.errors import RuleError
-
 from .common import (DATE, complete_rule_id, data_mapping, data_path, is_stdout, note, read_options, side_table_options,
                      warn_data_dates, with_side_tables)
 from .main import cli
