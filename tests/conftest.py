@@ -8,6 +8,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CSV_HEADER = ("employee_id,birth_date,hire_date,employment_end_date,function_code,function_title,function_start_date,"
               "salary_scale,physically_demanding,unit,department,fte,pop_date,development_hours_12m,sick_leave_start,"
               "exemption_until,contract_type\n")
+#: the same with the employer's offers (development_offered, move_offered) at the end
+OFFERS_HEADER = CSV_HEADER.rstrip("\n") + ",development_offered,move_offered\n"
 
 
 def run_cli(*args):

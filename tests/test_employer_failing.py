@@ -8,11 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import CSV_HEADER, run_cli
+from conftest import CSV_HEADER, OFFERS_HEADER, run_cli
 from test_reason_labels import checked_staff
 
 ROOT = Path(__file__).resolve().parents[1]
-HEADER = CSV_HEADER.rstrip("\n") + ",development_offered,move_offered\n"
 ROW = "E1,1980-05-05,2010-01-01,,HHO-BEL,Belader,2020-03-01,5,true,DSB-HHO,,1,,0,,,vast,nee,nee\n"
 #: (status word the outcome must not use, the employer's failing, the reason in words)
 WORDS = {"nl": ("overtreding", "tekortkoming werkgever", "geen aanbod van de werkgever"),
@@ -24,7 +23,7 @@ DUE = {"nl": "termijn loopt af, werkgever aan zet", "en": "due soon, employer to
 @pytest.fixture()
 def staff(tmp_path):
     p = tmp_path / "staff.csv"
-    p.write_text(HEADER + ROW, encoding="utf-8")
+    p.write_text(OFFERS_HEADER + ROW, encoding="utf-8")
     return p
 
 

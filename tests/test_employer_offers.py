@@ -4,19 +4,18 @@ and where the data say the employer made no offer the finding carries the reason
 import pandas as pd
 import pytest
 
-from conftest import CSV_HEADER, D, run_cli
+from conftest import OFFERS_HEADER, D, run_cli
 from hpr_rules.engines import evaluate
 from hpr_rules.records import load_records, validate_frame
 
 ROW = "E{i},1980-05-05,2010-01-01,,HHO-BEL,Belader,2020-03-01,5,true,DSB-HHO,,1,,0,,,vast,{dev},{move}\n"
-HEADER = CSV_HEADER.rstrip("\n") + ",development_offered,move_offered\n"
 WORDS = [("J", True), ("N", False), ("ja", True), ("nee", False), ("1", True), ("0", False),
          ("true", True), ("false", False), ("", None), ("Nee", False)]
 
 
 def _csv(tmp_path, pairs, name="staff.csv"):
     p = tmp_path / name
-    p.write_text(HEADER + "".join(ROW.format(i=i, dev=d, move=m) for i, (d, m) in enumerate(pairs)),
+    p.write_text(OFFERS_HEADER + "".join(ROW.format(i=i, dev=d, move=m) for i, (d, m) in enumerate(pairs)),
                  encoding="utf-8")
     return p
 

@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from conftest import CSV_HEADER, ROOT, run_cli
+from conftest import OFFERS_HEADER, ROOT, run_cli
 
-HEADER = CSV_HEADER.rstrip("\n") + ",development_offered,move_offered\n"
 #: E1: no offers made (the employer's failing); E2: offers made, no POP (the employee's);
 #: E3: out of scope (not physically demanding)
 ROWS = ("E1,1980-05-05,2010-01-01,,HHO-BEL,Belader,2020-03-01,5,true,DSB-HHO,,1,,0,,,vast,nee,nee\n"
@@ -21,7 +20,7 @@ DAY = "2028-03-01"
 @pytest.fixture()
 def staff(tmp_path):
     p = tmp_path / "staff.csv"
-    p.write_text(HEADER + ROWS, encoding="utf-8")
+    p.write_text(OFFERS_HEADER + ROWS, encoding="utf-8")
     return p
 
 

@@ -8,14 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import CSV_HEADER, run_cli
+from conftest import OFFERS_HEADER, run_cli
 from hpr_rules.language import load_rulebook
 from hpr_rules.reports.text import LABELS, reason_label
 
 ROOT = Path(__file__).resolve().parents[1]
 DRAFTS = [ROOT / "rules", ROOT / "rules" / "drafts" / "alt", ROOT / "rules" / "drafts" / "due_date"]
 ROW = "E1,1980-05-05,2010-01-01,,HHO-BEL,Belader,2020-03-01,5,true,DSB-HHO,,1,,0,,,vast,nee,nee\n"
-HEADER = CSV_HEADER.rstrip("\n") + ",development_offered,move_offered\n"
 CODES = ("no_offer", "no_pop", "hardship", "long_term_sick", "near_retirement", "dispensation")
 
 
@@ -38,7 +37,7 @@ def test_a_reason_without_a_label_is_shown_as_words():
 @pytest.fixture()
 def staff(tmp_path):
     p = tmp_path / "staff.csv"
-    p.write_text(HEADER + ROW, encoding="utf-8")
+    p.write_text(OFFERS_HEADER + ROW, encoding="utf-8")
     return p
 
 
@@ -60,7 +59,7 @@ def checked_staff(tmp_path):
     rows = "".join(ROW.replace("E1", f"E{i}").replace("nee,nee", ["nee,nee", "ja,ja", ","][i % 3])
                    for i in range(30))
     staff = tmp_path / "staff.csv"
-    staff.write_text(HEADER + rows, encoding="utf-8")
+    staff.write_text(OFFERS_HEADER + rows, encoding="utf-8")
     assert run_cli("check", staff, "--date", "2028-03-01", "-o", tmp_path / "f.csv").exit_code == 0
     return tmp_path / "f.csv"
 
