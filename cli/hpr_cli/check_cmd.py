@@ -120,7 +120,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     also names its file.
     """
     lean_arrow_memory()
-    first = _first_pass_now(data, mapping, engine, out, fmt)
+    first = _first_pass_now(data, mapping, read_flags, engine, out, fmt)
     from hpr_rules.engines import evaluate_findings, iter_findings
     from hpr_rules.findings import add_counts
     from hpr_rules.outputs import format_for, table_bytes, write_parts, write_table
@@ -139,7 +139,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     from hpr_rules.outputs import refuse_input
     if scheduler and engine != "dask":
         raise InputError("--scheduler runs the checks on a Dask cluster; add --engine dask")
-    dataset = engine == "dask" or Path(data).is_dir() or any(c in data for c in "*?[")
+    dataset = _is_dataset(data, engine)
     from hpr_rules.records.sidetables import SideTables
     side = SideTables(book.ids(), dispensations, absences, mapping)
     if summary_out:
@@ -160,8 +160,7 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
     fmt = format_for(out, fmt)
     if out is None and fmt in ("xlsx", "parquet"):
         raise InputError(f"--format {fmt} needs --out FILE (binary output is not written to a terminal)")
-    if chunk_size or (mapping is None and engine == "vector" and fmt in ("csv", "parquet")
-                      and str(data).lower().endswith(".parquet") and Path(data).is_file()):
+    if chunk_size or _streams_parquet(data, mapping is not None, engine, fmt):
         # a typed Parquet file is checked batch by batch as Arrow: bounded memory, each part
         # written while the next is checked, the findings of the whole file
         return _check_stream(data, day, book, mapping, out, fmt, rule_ids, engine, fail_on, strict,
@@ -198,20 +197,32 @@ def check(data, day, rules_dir, mapping, out, fmt, rule_ids, engine, fail_on, st
             rs.notes, rs.diagnoses, report.with_dates(DataDates(day).add(rs)))
 
 
-def _first_pass_now(data, mapping, engine, out, fmt):
-    """Where DATA is a Parquet file that will be checked batch by batch, the first pass over it
-    (:class:`hpr_rules.firstpass.FirstPass`) begun now in a second thread, while the rules load;
-    else None. The options are checked later as always: this only guesses."""
+def _is_dataset(data, engine) -> bool:
+    """DATA is a directory or a glob of Parquet files, or goes to Dask: checked file by file."""
     from pathlib import Path
+    return engine == "dask" or Path(data).is_dir() or any(c in str(data) for c in "*?[")
 
+
+def _streams_parquet(data, has_mapping: bool, engine, fmt) -> bool:
+    """A Parquet file read without a mapping, checked by the vector engine into CSV or Parquet
+    findings: checked batch by batch as Arrow, whatever --chunk-size says."""
+    from pathlib import Path
+    return (not has_mapping and engine == "vector" and fmt in ("csv", "parquet")
+            and str(data).lower().endswith(".parquet") and Path(data).is_file())
+
+
+def _first_pass_now(data, mapping, read_flags, engine, out, fmt):
+    """Where DATA is a Parquet file that will be checked batch by batch (:func:`_streams_parquet`;
+    a read flag makes a mapping too), the first pass over it
+    (:class:`hpr_rules.firstpass.FirstPass`) begun now in a second thread, while the rules load;
+    else None. The options are checked later as always: this only looks ahead."""
     from hpr_rules.outputs import format_for
     try:
-        streamed = (mapping is None and engine == "vector" and str(data).lower().endswith(".parquet")
-                    and not any(c in str(data) for c in "*?[") and Path(data).is_file()
-                    and format_for(None if is_stdout(out) else out, fmt) in ("csv", "parquet"))
+        fmt = format_for(None if is_stdout(out) else out, fmt)
     except InputError:
         return None  # said later, in its turn
-    if not streamed:
+    has_mapping = mapping is not None or any(v is not None for v in read_flags.values())
+    if _is_dataset(data, engine) or not _streams_parquet(data, has_mapping, engine, fmt):
         return None
     from hpr_rules.firstpass import FirstPass  # light: the pass imports what it needs in its thread
     return FirstPass.start(data)
